@@ -1,0 +1,212 @@
+"""The gradebook: round trips, immediate commits, lookups, crash safety, foreign files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from grade_builders import make_check, make_grade
+
+from grader.errors import GraderError
+from grader.gradebook import SCHEMA_VERSION, Gradebook, grade_from_dict, grade_to_dict
+
+REPO = Path(__file__).resolve().parents[2]
+
+FULL_GRADE = make_grade(
+    file="sub/dir/mlp_group_07.zip",
+    sha256="c" * 64,
+    assignment="mlp",
+    group="07",
+    status="graded",
+    score=1.5,
+    max_score=4.0,
+    messages=("cell 3: ValueError: bad", "note ünïcødé"),
+    checks=(
+        make_check(id="forward", points=1.5, max_points=2.0, status="fail", message="close"),
+        make_check(id="secret", status="error", points=0.0, max_points=2.0, visible=False),
+    ),
+    first_error="cell 3: ValueError: bad\nTraceback:\n  line 1",
+    members=("mlp_group_07.ipynb", "report.pdf"),
+    isolation="bubblewrap",
+    warnings=("WARNING: no OS sandbox",),
+    duration=3.25,
+    notebook_seconds=2.5,
+    rubric_sha256="d" * 64,
+    reference_version="1.2.3",
+    graded_at="2025-02-01T08:00:00+00:00",
+)
+
+
+@pytest.fixture
+def book(tmp_path: Path):
+    with Gradebook.open(tmp_path / "gradebook.sqlite") as gb:
+        yield gb
+
+
+def test_dict_round_trip_keeps_every_field() -> None:
+    data = grade_to_dict(FULL_GRADE)
+    restored = grade_from_dict(json.loads(json.dumps(data)))
+    assert restored == FULL_GRADE
+    assert isinstance(restored.messages, tuple) and isinstance(restored.checks, tuple)
+    assert isinstance(restored.members, tuple) and isinstance(restored.warnings, tuple)
+    assert restored.checks[1].visible is False
+
+
+def test_from_dict_tolerates_old_and_new_records() -> None:
+    data = grade_to_dict(FULL_GRADE)
+    data["from_a_newer_grader"] = 1
+    for name in ("members", "warnings", "graded_at"):
+        del data[name]
+    restored = grade_from_dict(data)
+    assert restored.members == () and restored.warnings == () and restored.graded_at == ""
+
+
+def test_record_round_trip_through_sqlite(book: Gradebook) -> None:
+    run = book.start_run("0.1.0", "1.2.3", ["grade", "submissions/"])
+    book.record(run, FULL_GRADE)
+    assert book.latest(FULL_GRADE.file) == FULL_GRADE
+    assert book.run_grades(run) == [FULL_GRADE]
+
+
+def test_schema_version_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    Gradebook.open(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    indexes = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type='index'")]
+    assert any("file, sha256, rubric_sha256, reference_version" in (s or "") for s in indexes)
+    conn.close()
+    Gradebook.open(path).close()  # reopening an existing gradebook is fine
+
+
+def test_record_is_visible_to_a_second_reader_before_close(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    writer = Gradebook.open(path)
+    run = writer.start_run("0.1.0", "1.2.3", [])
+    writer.record(run, make_grade())
+    with Gradebook.open(path, readonly=True) as reader:
+        assert reader.latest(make_grade().file) == make_grade()
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT count(*) FROM grades").fetchone()[0] == 1
+    raw.close()
+    writer.close()
+
+
+def test_killed_writer_keeps_what_it_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path[:0] = [{str(REPO)!r}, {str(Path(__file__).parent)!r}]
+        from grade_builders import make_grade
+        from grader.gradebook import Gradebook
+        gb = Gradebook.open({str(path)!r})
+        run = gb.start_run("0.1.0", "1.2.3", [])
+        gb.record(run, make_grade(file="one.ipynb"))
+        gb.record(run, make_grade(file="two.ipynb"))
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr.decode()
+    with Gradebook.open(path) as book:
+        assert book.latest("one.ipynb") == make_grade(file="one.ipynb")
+        assert book.latest("two.ipynb") == make_grade(file="two.ipynb")
+
+
+def test_abandoned_connection_keeps_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    abandoned = Gradebook.open(path)
+    abandoned.record(abandoned.start_run("0.1.0", "1.2.3", []), make_grade())
+    with Gradebook.open(path) as book:  # the first one is never closed
+        assert book.history(make_grade().file) == [make_grade()]
+    abandoned.close()
+
+
+@pytest.mark.parametrize(
+    "key_change",
+    [{"file": "other.ipynb"}, {"sha256": "e" * 64}, {"rubric_sha256": "f" * 64},
+     {"reference_version": "9.9.9"}],
+    ids=["file", "sha256", "rubric", "reference"],
+)
+def test_lookup_honours_every_key_part(book: Gradebook, key_change: dict[str, str]) -> None:
+    grade = make_grade()
+    book.record(book.start_run("0.1.0", grade.reference_version, []), grade)
+    key = {"file": grade.file, "sha256": grade.sha256, "rubric_sha256": grade.rubric_sha256,
+           "reference_version": grade.reference_version}
+    assert book.lookup(**key) == grade
+    assert book.lookup(**{**key, **key_change}) is None
+
+
+def test_lookup_returns_the_latest_match(book: Gradebook) -> None:
+    first, second = make_grade(score=1.0), make_grade(score=3.0, graded_at="2024-01-01T00:00:00+00:00")
+    run = book.start_run("0.1.0", "0.1.0", [])
+    book.record(run, first)
+    book.record(run, second)  # recorded later wins, whatever its graded_at says
+    assert book.lookup(first.file, first.sha256, first.rubric_sha256, first.reference_version) == second
+
+
+def test_history_across_two_runs(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    old, new = make_grade(score=1.0), make_grade(score=3.0, sha256="9" * 64)
+    with Gradebook.open(path) as book:
+        book.record(book.start_run("0.1.0", "0.1.0", ["grade", "a"]), old)
+    with Gradebook.open(path) as book:
+        run = book.start_run("0.1.0", "0.1.0", ["grade", "a", "--force"])
+        book.record(run, new)
+        assert book.history(old.file) == [old, new]
+        assert book.latest(old.file) == new
+        assert book.run_grades(run) == [new]
+        assert book.latest("never-seen.ipynb") is None and book.history("never-seen.ipynb") == []
+
+
+def test_record_under_unknown_run_is_a_grader_error(book: Gradebook) -> None:
+    with pytest.raises(GraderError, match="unknown run id"):
+        book.record("no-such-run", make_grade())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is not a database at all, just some text\n" * 20, b"SQLite format 3\x00" + b"\xff" * 200],
+    ids=["text", "truncated-header"],
+)
+def test_non_sqlite_file_is_refused_and_kept(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "grades-of-2024.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(GraderError, match="grades-of-2024.sqlite"):
+        Gradebook.open(path)
+    assert path.read_bytes() == content
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "someone-elses.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE students (name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(GraderError, match="someone-elses.sqlite.*not a gradebook"):
+        Gradebook.open(path)
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["students"]
+    conn.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gradebook.sqlite"
+    Gradebook.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(GraderError, match="newer"):
+        Gradebook.open(path)
+
+
+def test_readonly_open_of_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(GraderError, match="nothing.sqlite"):
+        Gradebook.open(tmp_path / "nothing.sqlite", readonly=True)
+    assert not os.path.exists(tmp_path / "nothing.sqlite")
