@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Mapping
+
+import numpy as np
+
+from grader.probe_runtime import Unsupported
 
 CheckStatus = Literal["pass", "fail", "error", "not-run"]
 
@@ -32,3 +36,175 @@ class Verdict:
 
     passed: bool
     message: str
+
+
+# ----------------------------------------------------------------------------- values
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, Unsupported):
+        return f"a {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}" if value.ndim else "a number"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} items"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)[:8]}"
+    return type(value).__name__
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """A list/tuple of numbers or equal-shape arrays read as one array (students may return lists)."""
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        shapes = {v.shape for v in value}
+        if len(shapes) == 1:
+            return np.stack(value)
+    if isinstance(value, (list, tuple)) and not value:
+        return np.zeros((0,))
+    return None
+
+
+def _where(index: tuple[int, ...]) -> str:
+    return f" at index {index}" if index else ""
+
+
+def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> Verdict:
+    """Shape, finiteness, then |got - expected| <= atol + rtol * |expected| element-wise."""
+    if got.shape != expected.shape:
+        return Verdict(False, f"{where}shape {got.shape}, expected {expected.shape}")
+    if got.size == 0:
+        return Verdict(True, "")
+    exp_finite = np.isfinite(expected)
+    got_finite = np.isfinite(got)
+    bad = got_finite != exp_finite
+    bad |= ~exp_finite & (got != expected) & ~(np.isnan(got) & np.isnan(expected))
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        return Verdict(False, f"{where}got {_fmt(float(got[idx]))}, expected "
+                              f"{_fmt(float(expected[idx]))}{_where(idx)}")
+    err = np.where(exp_finite, np.abs(got - expected), 0.0)
+    allowed = atol + rtol * np.abs(np.where(exp_finite, expected, 0.0))
+    over = err > allowed
+    if over.any():
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(over, err, -1.0))), err.shape))
+        count = int(over.sum())
+        return Verdict(False, (
+            f"{where}got {_fmt(float(got[worst]))}, expected {_fmt(float(expected[worst]))}"
+            f"{_where(worst)}: largest error {_fmt(float(err[worst]))} > allowed "
+            f"{_fmt(float(allowed[worst]))} (rtol={rtol:g}, atol={atol:g}); "
+            f"{count} of {err.size} values out of tolerance"))
+    return Verdict(True, "")
+
+
+def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str = "") -> Verdict:
+    """Compare two plain structures in a fixed order: presence, kind, shape, finiteness, tolerance.
+
+    Args:
+        expected: the reference's plain value.
+        got: the student's plain value (decoded from the kernel's files).
+        rtol, atol: the check's tolerances.
+        where: the path of this value inside the result, for messages ("output[0]: ").
+    """
+    if isinstance(got, Unsupported):
+        return Verdict(False, f"{where}returned {_describe(got)}, which the grader cannot compare")
+    if expected is None:
+        return Verdict(got is None, "" if got is None else f"{where}returned {_describe(got)}, expected None")
+    if got is None:
+        return Verdict(False, f"{where}returned None, expected {_describe(expected)}")
+    if isinstance(expected, np.ndarray):
+        arr = _as_array(got)
+        if arr is None:
+            return Verdict(False, f"{where}returned {_describe(got)}, expected {_describe(expected)}")
+        return compare_arrays(where, expected, arr, rtol, atol)
+    if isinstance(expected, (tuple, list)):
+        items: Any = got
+        if isinstance(got, np.ndarray) and got.ndim >= 1 and got.shape[0] == len(expected):
+            items = list(got)
+        if not isinstance(items, (tuple, list)):
+            return Verdict(False, f"{where}returned {_describe(got)}, expected {_describe(expected)}")
+        if len(items) != len(expected):
+            return Verdict(False, f"{where}returned {len(items)} values, expected {len(expected)}")
+        for i, (e, g) in enumerate(zip(expected, items)):
+            verdict = compare_values(e, g, rtol, atol, f"{where}[{i}] ")
+            if not verdict.passed:
+                return verdict
+        return Verdict(True, "")
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return Verdict(False, f"{where}returned {_describe(got)}, expected a dict with keys {sorted(expected)}")
+        missing = [k for k in expected if k not in got]
+        if missing:
+            return Verdict(False, f"{where}the dict has no key(s) {missing}")
+        for key, e in expected.items():
+            verdict = compare_values(e, got[key], rtol, atol, f"{where}[{key!r}] ")
+            if not verdict.passed:
+                return verdict
+        return Verdict(True, "")
+    raise TypeError(f"reference value of type {type(expected).__name__} is not plain")
+
+
+# ----------------------------------------------------------------------------- checks
+RECORD_MESSAGES = {
+    "missing": "{error}: define it in the notebook with exactly this name",
+    "not-callable": "{error}",
+    "error": "the call raised {error}",
+    "timeout": "the call {error}",
+    "invalid": "the returned value could not be read: {error}",
+}
+
+
+def _case_label(call: Any) -> str:
+    label = getattr(call.case, "label", "") if call.case is not None else ""
+    return f" (case {call.index + 1}{': ' + label if label else ''})"
+
+
+def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[str, int], Any],
+                   image_outputs: int, cell_status: str | None) -> CheckResult:
+    """Score one check from its planned calls and the records the probe wrote.
+
+    Args:
+        check: the rubric's CheckSpec.
+        calls: the check's PlannedCall objects (reference values included).
+        records: every CallRecord read back, keyed by (check id, case index).
+        image_outputs: image outputs the student's cells produced (for "figure" checks).
+        cell_status: how the check's probe cell ended ("ok", "timeout", "crashed", "not-run",
+            "error: ..."), or None when the check has no probe cell.
+    """
+    def result(status: CheckStatus, message: str) -> CheckResult:
+        points = check.points if status == "pass" else 0.0
+        return CheckResult(check.id, status, float(points), float(check.points), message, check.visible)
+
+    if check.kind == "figure":
+        if image_outputs > 0:
+            return result("pass", f"{image_outputs} figure(s) found")
+        return result("fail", "no figure found: show a plot (plt.show() or a figure as a cell's value)")
+    name = check.symbol or ", ".join(check.symbols)
+    for call in calls:
+        record = records.get((check.id, call.index))
+        if record is None:
+            if cell_status == "not-run":
+                return result("not-run", "not run: an earlier check stopped the kernel")
+            why = {"timeout": f"ran past its time limit ({check.timeout:g} s per call)",
+                   "crashed": "the kernel died"}.get(cell_status or "", f"the probe did not finish ({cell_status})")
+            return result("error", f"{name}{_case_label(call)}: {why}")
+        if record.status != "ok":
+            text = RECORD_MESSAGES.get(record.status, "{error}").format(error=record.error)
+            return result("error", f"{name}{_case_label(call)}: {text}")
+        if check.compare_fn is not None:
+            try:
+                verdict = check.compare_fn(record.value, call.expected)
+            except Exception as exc:  # noqa: BLE001 - a comparator must not crash the batch
+                verdict = Verdict(False, f"the value could not be checked ({type(exc).__name__}: {exc})")
+        else:
+            verdict = compare_values(call.expected, record.value, check.rtol, check.atol)
+        if not verdict.passed:
+            return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
+    return result("pass", f"{len(calls)} case(s) agree with the reference")

@@ -1,0 +1,247 @@
+"""The grading pipeline, stated once: the steps of one upload, and the batch that maps them.
+
+One upload flows through these steps, in this order (each in its own module):
+
+    intake   grader.intake    match the file name to a rubric, apply its intake rules; nothing runs
+    plan     grader.probe     fresh inputs and the reference values, in the grader's process
+    execute  grader.execute   the notebook, then the probe cells, in a sandboxed kernel
+    extract  grader.extract   the probe files read back as plain data (no pickle, capped)
+    compare  grader.compare   every check against the reference values
+    score    grader.score     statuses and points (the zero-error rule lives there)
+
+`grade_upload` wires them for one upload; `grade_all` maps it over a folder on a process pool
+(or a Dask cluster), records each grade in the gradebook as soon as it is known, and writes the
+batch files of CONTRACT.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import re
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+from grader import export, report
+from grader.compare import CheckResult, evaluate_check
+from grader.discover import Upload, discover
+from grader.errors import GraderError
+from grader.execute import run_notebook
+from grader.extract import read_results
+from grader.gradebook import Gradebook
+from grader.intake import Accepted, Rejected, intake
+from grader.probe import build_plan, probe_cells, upload_seed, write_inputs
+from grader.rubric import Rubric, load_rubrics
+from grader.score import Grade, score
+from grader.version import grader_version, reference_version
+
+WORKER_RETRIES = 1
+
+
+@dataclass(frozen=True)
+class Options:
+    """How uploads are graded (the same for every upload of a batch)."""
+
+    rubrics_dir: Path
+    visible_only: bool = False      # `grade check`: only the checks students may see
+    sandbox: bool = True            # False forces the rlimits-only fallback
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ----------------------------------------------------------------------------- one upload
+def _stage(accepted: Accepted, workdir: Path) -> None:
+    """Copy the upload's own files (and nothing else) into its fresh work dir."""
+    if accepted.members:
+        for name, data in accepted.members:
+            target = workdir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    else:
+        (workdir / accepted.notebook_name).write_bytes(accepted.upload.path.read_bytes())
+
+
+def _cell_status(labels: Iterable[str], statuses: tuple[str, ...]) -> dict[str, str]:
+    """Map "check <id>" probe-cell labels to how each cell ended."""
+    result = {}
+    for label, status in zip(labels, statuses):
+        if label.startswith("check "):
+            result[label[len("check "):]] = status
+    return result
+
+
+def grade_accepted(accepted: Accepted, options: Options) -> Grade:
+    """Run, probe, compare and score one upload that passed intake."""
+    rubric = accepted.rubric
+    if options.visible_only:
+        rubric = dataclasses.replace(rubric, checks=tuple(c for c in rubric.checks if c.visible))
+    seed = upload_seed(accepted.upload.sha256, rubric.id)
+    plan = build_plan(rubric, seed)
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        workdir = Path(tmp) / "work"
+        workdir.mkdir()
+        _stage(accepted, workdir)
+        cells = probe_cells(plan, rubric, workdir)
+
+        def before_probes() -> None:
+            write_inputs(plan, rubric, workdir)
+
+        execution = run_notebook(accepted.notebook, workdir, rubric.limits, cells,
+                                 before_extra=before_probes, seed=seed % (2**32),
+                                 sandbox=options.sandbox)
+        records = read_results(workdir, plan.dirname)
+    statuses = _cell_status((c.label for c in cells), execution.extra_status)
+    checks: tuple[CheckResult, ...] = tuple(
+        evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
+                       statuses.get(check.id))
+        for check in rubric.checks
+    )
+    first = execution.cell_errors[0] if execution.cell_errors else None
+    return score(
+        file=accepted.upload.rel, sha256=accepted.upload.sha256, rubric=rubric,
+        group=accepted.group, status_hint=execution.outcome,
+        messages=(execution.message,) if execution.message else (),
+        cell_errors=execution.cell_errors, checks=checks,
+        first_error=f"{first.summary()}\n{first.traceback}" if first else "",
+        members=accepted.listing, isolation=execution.isolation, warnings=execution.warnings,
+        duration=execution.duration, notebook_seconds=execution.notebook_seconds,
+        rubric_sha256=rubric.sha256, reference_version=reference_version(), graded_at=now_iso(),
+    )
+
+
+def grade_upload(upload: Upload, rubrics: tuple[Rubric, ...], options: Options) -> Grade:
+    """The whole flow for one upload. A student's mistake never raises; a grader fault does."""
+    verdict = intake(upload, rubrics)
+    if isinstance(verdict, Rejected):
+        rubric = verdict.rubric
+        return score(file=upload.rel, sha256=upload.sha256, rubric=rubric, group=verdict.group,
+                     status_hint="rejected", messages=verdict.messages, cell_errors=(), checks=(),
+                     rubric_sha256=rubric_key(upload, rubrics), reference_version=reference_version(),
+                     graded_at=now_iso())
+    return grade_accepted(verdict, options)
+
+
+@lru_cache(maxsize=8)
+def _rubrics_in_worker(folder: Path) -> tuple[Rubric, ...]:
+    return load_rubrics(folder)
+
+
+def _worker(upload: Upload, options: Options) -> Grade:
+    """What a pool worker runs: rubrics are loaded once per worker process."""
+    return grade_upload(upload, _rubrics_in_worker(options.rubrics_dir), options)
+
+
+def rubric_key(upload: Upload, rubrics: tuple[Rubric, ...]) -> str:
+    """The rubric digest an upload's grade depends on (all rubrics when its name matches none)."""
+    name = Path(upload.rel).name
+    for rubric in rubrics:
+        if re.fullmatch(rubric.pattern, name):
+            return rubric.sha256
+    return "+".join(r.sha256 for r in rubrics)
+
+
+# ----------------------------------------------------------------------------- the batch
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: every grade (fresh or reused), and the uploads left without one."""
+
+    grades: tuple[Grade, ...]
+    graded: int
+    skipped: int
+    failures: tuple[str, ...]
+    out: Path
+
+
+def _run_pool(uploads: list[Upload], options: Options, workers: int,
+              on_done: Callable[[Upload, Grade | None, str], None]) -> None:
+    """Grade uploads on a process pool; a worker that dies is replaced and its upload retried once."""
+    attempts: dict[str, int] = {}
+    pending = list(uploads)
+    context = multiprocessing.get_context("spawn")
+    while pending:
+        retry: list[Upload] = []
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=context) as pool:
+            futures: dict[Future[Grade], Upload] = {pool.submit(_worker, u, options): u for u in pending}
+            for future in as_completed(futures):
+                upload = futures[future]
+                try:
+                    on_done(upload, future.result(), "")
+                except BrokenProcessPool:
+                    attempts[upload.rel] = attempts.get(upload.rel, 0) + 1
+                    if attempts[upload.rel] > WORKER_RETRIES:
+                        on_done(upload, None, "the grader's worker process died while grading it")
+                    else:
+                        retry.append(upload)
+                except GraderError as exc:
+                    on_done(upload, None, str(exc))
+                except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
+                    on_done(upload, None, f"internal error: {type(exc).__name__}: {exc}")
+        pending = retry
+
+
+def grade_all(submissions: Path, out: Path, options: Options, workers: int, force: bool,
+              progress: Progress, argv: str = "") -> BatchResult:
+    """Grade every upload under `submissions` into `out` (see CONTRACT.md for the files)."""
+    rubrics = load_rubrics(options.rubrics_dir)
+    uploads = discover(submissions, skip=(out.resolve(),))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = report.report_paths([u.rel for u in uploads])
+    titles = {r.id: r.title for r in rubrics}
+    grades: dict[str, Grade] = {}
+    failures: list[str] = []
+    graded = skipped = 0
+    with Gradebook.open(out / "gradebook.sqlite") as book:
+        run_id = book.start_run(grader_version(), reference_version(), argv)
+
+        def done(upload: Upload, grade: Grade | None, note: str) -> None:
+            nonlocal graded
+            if grade is None:
+                failures.append(f"{upload.rel}: {note}")
+            else:
+                book.record(run_id, grade)
+                graded += 1
+                grades[upload.rel] = grade
+                report.write_report(out, grade, paths[upload.rel], title=titles.get(grade.assignment or ""))
+            progress.advance(upload, grade, note)
+
+        progress.start(len(uploads))
+        todo = []
+        for upload in uploads:
+            previous = None if force else book.lookup(upload.rel, upload.sha256,
+                                                      rubric_key(upload, rubrics), reference_version())
+            if previous is None:
+                todo.append(upload)
+                continue
+            skipped += 1
+            grades[upload.rel] = previous
+            report.write_report(out, previous, paths[upload.rel], title=titles.get(previous.assignment or ""))
+            progress.advance(upload, previous, "unchanged since the last run: kept")
+        if todo:
+            _run_pool(todo, options, workers, done)
+        progress.finish()
+    ordered = tuple(grades[u.rel] for u in uploads if u.rel in grades)
+    stamp = now_iso()
+    export.write_grades_json(out / "grades.json", ordered, grader_version(), stamp)
+    export.write_grades_csv(out / "grades.csv", ordered)
+    report.write_index(out, ordered, {g.file: paths[g.file] for g in ordered},
+                       generated_at=stamp, grader_version=grader_version())
+    return BatchResult(ordered, graded, skipped, tuple(failures), out)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,232 @@
+"""Plan the probes of one upload (trusted side): inputs, reference values, and the probe cells.
+
+For every `call` check the rubric's input generator makes fresh cases from an rng seeded for this
+upload; the reference runs on them here, in the grader's process, before the student's notebook
+starts (a broken reference is a grader fault and stops before any student code runs). After the
+student's cells, `write_inputs` puts the plan and the input arrays into a fresh directory of the
+upload's work dir, and the probe cells (one per check, each with its own time limit) call the
+student's functions through `grader.probe_runtime` inside the kernel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import probe_runtime as rt
+from grader.errors import ReferenceFault
+from grader.execute import ExtraCell
+from grader.rubric import CheckSpec, Rubric
+
+RUNTIME_MODULE = "_grader_probe_runtime"
+CELL_GRACE = 10.0  # seconds a probe cell gets on top of the sum of its calls' limits
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One call of a student function (or one read of student variables)."""
+
+    check_id: str
+    index: int
+    case: rt.Case | None          # None for a variable check
+    expected: Any                 # the reference's plain value (None when there is no reference)
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """Every probe of one upload, with the reference values already computed."""
+
+    rubric_id: str
+    calls: tuple[PlannedCall, ...]
+    dirname: str                  # name of the probe directory inside the work dir
+
+    def for_check(self, check_id: str) -> tuple[PlannedCall, ...]:
+        return tuple(c for c in self.calls if c.check_id == check_id)
+
+
+def upload_seed(sha256: str, rubric_id: str) -> int:
+    """A seed that is fresh per upload (its content) and reproducible on a regrade."""
+    digest = hashlib.sha256(f"{rubric_id}:{sha256}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def _materialise(value: Any) -> Any:
+    """Turn Tensor/Fn markers into what a function receives (arrays are copied)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, rt.Tensor):
+        import torch
+
+        return torch.tensor(value.array, dtype=torch.float64, requires_grad=value.requires_grad)
+    if isinstance(value, rt.Fn):
+        return rt.CALLABLES[value.name](*[_materialise(a) for a in value.args])
+    if isinstance(value, tuple):
+        return tuple(_materialise(v) for v in value)
+    if isinstance(value, list):
+        return [_materialise(v) for v in value]
+    return value
+
+
+def reference_value(check: CheckSpec, case: rt.Case | None) -> Any:
+    """Run the check's reference on the case, in this process; return its plain value."""
+    if check.reference_fn is None:
+        return None
+    try:
+        if case is None:
+            value = check.reference_fn()
+        else:
+            args = [_materialise(a) for a in case.args]
+            kwargs = {k: _materialise(v) for k, v in case.kwargs.items()}
+            value = rt.DRIVERS[check.driver](check.reference_fn, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any failure of trusted code is a grader fault
+        raise ReferenceFault(check.id, f"{type(exc).__name__}: {exc}") from exc
+    return rt.plain(value)
+
+
+def build_plan(rubric: Rubric, seed: int) -> ProbePlan:
+    """Generate every case of every call/variable check and compute the reference values."""
+    calls: list[PlannedCall] = []
+    for n, check in enumerate(rubric.checks):
+        if check.kind == "call":
+            assert check.inputs_fn is not None
+            rng = np.random.default_rng([seed, n])
+            try:
+                cases = list(check.inputs_fn(rng))
+            except Exception as exc:  # noqa: BLE001
+                raise ReferenceFault(check.id, f"input generator failed: {exc}") from exc
+            for i, case in enumerate(cases):
+                calls.append(PlannedCall(check.id, i, case, reference_value(check, case)))
+        elif check.kind == "variable":
+            calls.append(PlannedCall(check.id, 0, None, reference_value(check, None)))
+    return ProbePlan(rubric.id, tuple(calls), f"probe-{secrets.token_hex(6)}")
+
+
+# ----------------------------------------------------------------------------- writing inputs
+def _spec(value: Any, name: str, files: dict[str, np.ndarray]) -> dict[str, Any]:
+    """JSON spec of one argument; arrays are collected into `files`."""
+    if isinstance(value, np.ndarray):
+        fname = f"{name}.npy"
+        files[fname] = np.ascontiguousarray(value, dtype=np.float64)
+        return {"kind": "array", "file": fname}
+    if isinstance(value, rt.Tensor):
+        fname = f"{name}.npy"
+        files[fname] = np.ascontiguousarray(value.array, dtype=np.float64)
+        return {"kind": "tensor", "file": fname, "requires_grad": value.requires_grad}
+    if isinstance(value, rt.Fn):
+        return {"kind": "fn", "name": value.name,
+                "args": [_spec(a, f"{name}_{i}", files) for i, a in enumerate(value.args)]}
+    if isinstance(value, (tuple, list)):
+        return {"kind": "seq", "tuple": isinstance(value, tuple),
+                "items": [_spec(a, f"{name}_{i}", files) for i, a in enumerate(value)]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"kind": "value", "value": value}
+    if isinstance(value, np.generic):
+        return {"kind": "value", "value": value.item()}
+    raise TypeError(f"a probe argument of type {type(value).__name__} cannot be sent")
+
+
+def plan_document(plan: ProbePlan, rubric: Rubric) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The plan.json document and the arrays it references."""
+    checks = {c.id: c for c in rubric.checks}
+    files: dict[str, np.ndarray] = {}
+    entries = []
+    for call in plan.calls:
+        check = checks[call.check_id]
+        stem = f"{call.check_id}_{call.index}"
+        if call.case is None:
+            names = list(check.symbols) or [check.symbol]
+            entries.append({"check": call.check_id, "case": call.index, "variables": names})
+            continue
+        entries.append({
+            "check": call.check_id, "case": call.index, "symbol": check.symbol,
+            "driver": check.driver, "timeout": check.timeout,
+            "args": [_spec(a, f"{stem}_a{i}", files) for i, a in enumerate(call.case.args)],
+            "kwargs": {k: _spec(v, f"{stem}_k{k}", files) for k, v in call.case.kwargs.items()},
+        })
+    return {"protocol": rt.PROTOCOL, "entries": entries}, files
+
+
+def write_inputs(plan: ProbePlan, rubric: Rubric, workdir: Path) -> None:
+    """Create `<workdir>/<plan.dirname>/in` and write plan.json and the .npy inputs there.
+
+    Runs while the student's kernel is alive, so it never follows a link the student may have
+    planted: every path is opened relative to a directory descriptor with O_NOFOLLOW and files
+    are created with O_EXCL.
+    """
+    document, files = plan_document(plan, rubric)
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    work_fd = os.open(workdir, flags)
+    try:
+        os.mkdir(plan.dirname, mode=0o755, dir_fd=work_fd)
+        probe_fd = os.open(plan.dirname, flags, dir_fd=work_fd)
+        try:
+            os.mkdir("in", mode=0o755, dir_fd=probe_fd)
+            os.mkdir("out", mode=0o777, dir_fd=probe_fd)
+            in_fd = os.open("in", flags, dir_fd=probe_fd)
+            try:
+                _write_file(in_fd, "plan.json", json.dumps(document).encode())
+                for name, array in files.items():
+                    _write_file(in_fd, name, _npy_bytes(array))
+            finally:
+                os.close(in_fd)
+        finally:
+            os.close(probe_fd)
+    finally:
+        os.close(work_fd)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _write_file(dir_fd: int, name: str, data: bytes) -> None:
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+# ----------------------------------------------------------------------------- probe cells
+def _runtime_source() -> str:
+    return inspect.getsource(rt)
+
+
+def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCell, ...]:
+    """The grader's cells: one that loads the runtime, then one per probed check."""
+    probe_dir = workdir / plan.dirname
+    setup = (
+        "def __grader_setup():\n"
+        "    import sys, types\n"
+        f"    module = types.ModuleType({RUNTIME_MODULE!r})\n"
+        f"    sys.modules[{RUNTIME_MODULE!r}] = module\n"
+        f"    exec(compile({_runtime_source()!r}, '<grader probe runtime>', 'exec'), module.__dict__)\n"
+        "__grader_setup()\n"
+        "del __grader_setup\n"
+    )
+    cells = [ExtraCell("probe setup", setup, 60.0)]
+    plan_path = str(probe_dir / "in" / "plan.json")
+    out_dir = str(probe_dir / "out")
+    for check in rubric.checks:
+        calls = plan.for_check(check.id)
+        if not calls:
+            continue
+        budget = CELL_GRACE + sum(check.timeout for _ in calls)
+        source = (
+            "import sys as __grader_sys\n"
+            f"__grader_sys.modules[{RUNTIME_MODULE!r}].run_probes("
+            f"{plan_path!r}, {out_dir!r}, globals(), {check.id!r})\n"
+            "del __grader_sys\n"
+        )
+        cells.append(ExtraCell(f"check {check.id}", source, budget))
+    return tuple(cells)

@@ -1,0 +1,81 @@
+"""Progress of a batch: a rich bar on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from grader.discover import Upload
+from grader.score import Grade
+
+
+def _line(upload: Upload, grade: Grade | None, note: str) -> str:
+    if grade is None:
+        return f"{upload.rel}: NO GRADE ({note})"
+    text = f"{upload.rel}: {grade.status} {grade.score:g}/{grade.max_score:g}"
+    return f"{text} ({note})" if note else text
+
+
+class PlainProgress:
+    """One line per upload, with a done/total counter: for logs and CI."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        click.echo(f"grading {total} upload(s)")
+
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None:
+        self.done += 1
+        click.echo(f"[{self.done}/{self.total}] {_line(upload, grade, note)}")
+
+    def finish(self) -> None:
+        pass
+
+
+class RichProgress:
+    """A progress bar with done/total and ETA; each finished upload is printed above it."""
+
+    def __init__(self) -> None:
+        self.console = Console()
+        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            console=self.console)
+        self.task: Any = None
+
+    def start(self, total: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("grading", total=total)
+
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None:
+        self.bar.console.print(_line(upload, grade, note), markup=False, highlight=False)
+        self.bar.advance(self.task)
+
+    def finish(self) -> None:
+        self.bar.stop()
+
+
+def for_terminal() -> PlainProgress | RichProgress:
+    return RichProgress() if sys.stdout.isatty() else PlainProgress()
+
+
+def summary(result: Any) -> None:
+    """The closing lines of a batch: counts per status and where the files are."""
+    counts: dict[str, int] = {}
+    for grade in result.grades:
+        counts[grade.status] = counts.get(grade.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    click.echo(f"{len(result.grades)} upload(s) with a grade ({parts}); "
+               f"{result.graded} graded now, {result.skipped} unchanged and kept")
+    warned = {w for g in result.grades for w in g.warnings}
+    for warning in sorted(warned):
+        click.echo(warning, err=True)
+    for failure in result.failures:
+        click.echo(f"NO GRADE: {failure}", err=True)
+    click.echo(f"results in {result.out}/ (grades.json, grades.csv, index.html, reports/)")

@@ -1,0 +1,35 @@
+"""Versions recorded with every grade: the grader's, and a digest of everything a grade depends on."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import grader
+import reference
+
+
+def grader_version() -> str:
+    """The installed package version (falls back to "0+unknown" when not installed)."""
+    try:
+        return metadata.version("dlgrade")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@lru_cache(maxsize=1)
+def reference_version() -> str:
+    """A digest of the reference package, the input generators and the probe runtime.
+
+    A grade recorded under another digest is stale: the rerun regrades it.
+    """
+    digest = hashlib.sha256()
+    roots = [Path(reference.__file__).parent, Path(grader.__file__).parent / "assignments"]
+    files = [p for root in roots for p in sorted(root.rglob("*.py"))]
+    files.append(Path(grader.__file__).parent / "probe_runtime.py")
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
