@@ -17,26 +17,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from reference.sigmoid import sigmoid, sigmoid_prime
+
 Activation = Callable[[np.ndarray], np.ndarray]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function 1 / (1 + exp(-z)), without overflow for any finite z.
-
-    Args:
-        z: any shape, float64 or float32.
-
-    Returns:
-        Same shape and dtype as `z`, values in [0, 1].
-    """
-    z = np.asarray(z)
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _sigmoid_prime(z: np.ndarray) -> np.ndarray:
-    s = sigmoid(z)
-    return s * (1.0 - s)
 
 
 def _tanh_prime(z: np.ndarray) -> np.ndarray:
@@ -52,7 +35,7 @@ def _relu_prime(z: np.ndarray) -> np.ndarray:
 
 
 ACTIVATIONS: dict[str, tuple[Activation, Activation]] = {
-    "sigmoid": (sigmoid, _sigmoid_prime),
+    "sigmoid": (sigmoid, sigmoid_prime),
     "tanh": (np.tanh, _tanh_prime),
     "relu": (_relu, _relu_prime),
 }
