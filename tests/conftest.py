@@ -26,11 +26,11 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
     def check(path: Path, actual: str) -> None:
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8", newline="")
+            path.write_bytes(actual.encode("utf-8"))
             return
         if not path.exists():
             pytest.fail(f"golden file {path} is missing; run pytest --update-goldens and review it")
-        expected = path.read_text(encoding="utf-8", newline="")
+        expected = path.read_bytes().decode("utf-8")
         assert actual == expected, f"output differs from golden {path} (pytest --update-goldens)"
 
     return check

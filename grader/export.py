@@ -1,0 +1,118 @@
+"""Write the batch's `grades.json` and `grades.csv` exactly as CONTRACT.md names them.
+
+Every file is written atomically (a temp file in the same folder, then `os.replace`), so a crash
+never leaves a half-written file: readers see the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from grader.score import Grade
+
+CSV_COLUMNS = ("file", "assignment", "group", "status", "score", "max_score")
+FILE_MODE = 0o644
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` through a temp file in the same folder and `os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def iso8601(moment: datetime) -> str:
+    """`moment` as ISO-8601 with its UTC offset, to the second; a naive datetime is an error."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("generated_at must be timezone-aware (e.g. datetime.now(timezone.utc))")
+    return moment.isoformat(timespec="seconds")
+
+
+def grades_json_text(grades: Sequence[Grade], grader_version: str, generated_at: datetime) -> str:
+    """The text of grades.json: the contract's top-level object, indented, ending in a newline.
+
+    Raises ValueError for a NaN or infinite number (not valid JSON).
+    """
+    document: dict[str, Any] = {
+        "grader_version": grader_version,
+        "generated_at": iso8601(generated_at),
+        "submissions": [grade.to_contract() for grade in grades],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_grades_json(path: Path, grades: Sequence[Grade], grader_version: str,
+                      generated_at: datetime) -> None:
+    """Write grades.json atomically (submissions in the order given)."""
+    write_text_atomic(path, grades_json_text(grades, grader_version, generated_at))
+
+
+def check_columns(grades: Iterable[Grade]) -> list[str]:
+    """Every check id over all `grades`, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for grade in grades:
+        for check in grade.checks:
+            seen.setdefault(check.id, None)
+    return list(seen)
+
+
+def csv_number(value: float) -> str:
+    """A number for the CSV: `3` for an integral value, else the shortest round-trip form."""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def grades_csv_text(grades: Sequence[Grade]) -> str:
+    """The text of grades.csv: the contract's six columns, then points per check id.
+
+    A row lacking a check has an empty cell there; a null assignment or group is empty.
+    """
+    checks = check_columns(grades)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*CSV_COLUMNS, *checks])
+    for grade in grades:
+        points = {c.id: csv_number(c.points) for c in grade.checks}
+        writer.writerow([
+            grade.file, grade.assignment or "", grade.group or "", grade.status,
+            csv_number(grade.score), csv_number(grade.max_score),
+            *(points.get(check_id, "") for check_id in checks),
+        ])
+    return buffer.getvalue()
+
+
+def write_grades_csv(path: Path, grades: Sequence[Grade]) -> None:
+    """Write grades.csv atomically (UTF-8 without BOM, one row per upload, in the order given)."""
+    write_text_atomic(path, grades_csv_text(grades))
