@@ -1,0 +1,197 @@
+"""Render the students' feedback pages and the tutors' index from Jinja2 templates.
+
+All HTML lives in `grader/templates/*.j2`, rendered with autoescape on and StrictUndefined. Every
+student-provided string goes through the `clip(n)` filter and lists through `head(n)`, so a page
+stays small (well under 200 KB) however long or many the strings are.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Iterator, Mapping, Sequence, TypeVar
+from urllib.parse import quote
+
+import jinja2
+
+from grader.export import iso8601, write_text_atomic
+from grader.score import Grade, Status
+
+STATUSES: tuple[Status, ...] = ("graded", "rejected", "run-error", "timeout", "crashed")
+
+STATUS_EXPLANATIONS: dict[Status, str] = {
+    "graded": "Your notebook ran and its checks were scored; your score is the sum of the "
+              "points in the table below.",
+    "rejected": "Nothing was run: your upload broke one of the upload rules named below; fix it "
+                "and upload again.",
+    "run-error": "A cell raised an error, and this assignment requires a notebook that runs from "
+                 "top to bottom without errors, so it scores 0; fix the cell named below, "
+                 "restart the kernel, run all cells, and upload again.",
+    "timeout": "Your notebook, or one of its cells, ran longer than the time limit, so it scores "
+               "0; make it faster (fewer iterations, no waiting for input) and upload again.",
+    "crashed": "The Python process running your notebook died (too much memory, a crash inside a "
+               "library, or code that ends the process), so it scores 0; find the cell that "
+               "causes it and upload again.",
+}
+HIDDEN_CHECK = "hidden check"
+CLIP_MARK = "… [{n} more characters cut]"
+
+T = TypeVar("T")
+
+
+def clip(text: object, n: int) -> str:
+    """`text` cut to its first `n` characters, with a note saying how much was cut."""
+    s = str(text)
+    return s if len(s) <= n else s[:n] + CLIP_MARK.format(n=len(s) - n)
+
+
+def head(items: Sequence[T], n: int) -> list[T]:
+    """The first `n` items (the template says how many more there were)."""
+    return list(items[:n])
+
+
+def number(value: float) -> str:
+    """A score for display: `7`, `7.5`, `0.33` (at most two decimals)."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The one Jinja2 environment: package templates, autoescape, StrictUndefined."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["clip"] = clip
+    env.filters["head"] = head
+    env.filters["number"] = number
+    env.filters["urlpath"] = lambda path: quote(str(path), safe="/")
+    return env
+
+
+def report_relpath(rel: str) -> str:
+    """`reports/<rel without its extension>.html`, subfolders mirrored, POSIX separators.
+
+    Raises ValueError for an absolute `rel` or one with `..` (it would escape the output folder).
+    """
+    path = _safe_rel(rel)
+    return f"reports/{path.with_suffix('').as_posix()}.html"
+
+
+def report_paths(rels: Sequence[str]) -> dict[str, str]:
+    """A distinct report path for every upload in `rels`.
+
+    Uploads are taken in sorted order; each gets `report_relpath(rel)` unless an earlier one
+    holds it, in which case it keeps its extension (`a.ipynb` -> `reports/a.html`, then
+    `a.zip` -> `reports/a.zip.html`), then a counter (`reports/a.zip-2.html`). Paths are compared
+    case-insensitively, so the reports folder also works on macOS and Windows file systems.
+    """
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for rel in sorted(set(rels)):
+        for candidate in _candidates(rel):
+            if candidate.casefold() not in taken:
+                break
+        taken.add(candidate.casefold())
+        out[rel] = candidate
+    return out
+
+
+def _candidates(rel: str) -> Iterator[str]:
+    yield report_relpath(rel)
+    full = f"reports/{_safe_rel(rel).as_posix()}"
+    yield f"{full}.html"
+    counter = 2
+    while True:
+        yield f"{full}-{counter}.html"
+        counter += 1
+
+
+def _safe_rel(rel: str) -> PurePosixPath:
+    path = PurePosixPath(rel.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"not a safe relative upload path: {rel!r}")
+    return path
+
+
+def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None) -> Path:
+    """Write the feedback page of `grade` to `out_dir / relpath` (atomically) and return it.
+
+    Args:
+        out_dir: the output folder (DIR of the contract).
+        grade: the upload's grade.
+        relpath: from `report_paths` (or `report_relpath`).
+        title: the assignment's title; None falls back to its id.
+    """
+    path = out_dir / _safe_rel(relpath)
+    html = environment().get_template("report.html.j2").render(
+        grade=grade,
+        title=title,
+        explanation=STATUS_EXPLANATIONS[grade.status],
+        error_head=grade.first_error.partition("\n")[0],
+        error_trace=grade.first_error.partition("\n")[2],
+        hidden_check=HIDDEN_CHECK,
+    )
+    write_text_atomic(path, html)
+    return path
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    """One row of the index's per-assignment table."""
+
+    assignment: str | None
+    uploads: int
+    graded: int
+    mean_score: float
+    max_score: float
+
+
+def summarize(grades: Sequence[Grade]) -> list[AssignmentSummary]:
+    """Per assignment (sorted, unmatched uploads last): uploads, graded, mean score, max."""
+    groups: dict[str | None, list[Grade]] = {}
+    for grade in grades:
+        groups.setdefault(grade.assignment, []).append(grade)
+    order = sorted(groups, key=lambda a: (a is None, a or ""))
+    return [
+        AssignmentSummary(
+            assignment=a,
+            uploads=len(groups[a]),
+            graded=sum(g.status == "graded" for g in groups[a]),
+            mean_score=sum(g.score for g in groups[a]) / len(groups[a]),
+            max_score=max(g.max_score for g in groups[a]),
+        )
+        for a in order
+    ]
+
+
+def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
+                generated_at: datetime, grader_version: str) -> Path:
+    """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
+
+    Args:
+        grades: every upload of the batch, in table order.
+        report_paths: upload `file` -> report path relative to `out_dir` (no link if absent).
+    """
+    counts = Counter(g.status for g in grades)
+    path = out_dir / "index.html"
+    html = environment().get_template("index.html.j2").render(
+        grades=grades,
+        links=report_paths,
+        status_counts=[(s, counts.get(s, 0)) for s in STATUSES],
+        assignments=summarize(grades),
+        generated_at=iso8601(generated_at),
+        grader_version=grader_version,
+    )
+    write_text_atomic(path, html)
+    return path

@@ -1,0 +1,211 @@
+"""Feedback pages and the tutors' index: goldens, escaping, size caps, report paths."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from grade_builders import make_check, make_grade
+
+from grader.report import (
+    STATUS_EXPLANATIONS,
+    STATUSES,
+    clip,
+    report_paths,
+    report_relpath,
+    summarize,
+    write_index,
+    write_report,
+)
+
+GOLDENS = Path(__file__).parent / "goldens"
+GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+MAX_REPORT_BYTES = 200_000
+
+SCENARIOS = {
+    "graded": make_grade(
+        messages=("cell 7: NameError: name 'x' is not defined",),
+        checks=(
+            make_check(id="adam_step", points=2.0, max_points=2.0),
+            make_check(id="adam_converges", status="fail", points=0.0, max_points=1.0,
+                       message="got loss 0.9, expected below 0.1"),
+            make_check(id="adam_hidden", status="pass", points=1.0, max_points=1.0,
+                       message="secret detail", visible=False),
+        ),
+        score=3.0, max_score=4.0,
+        warnings=("WARNING: no OS sandbox (bubblewrap unavailable); rlimits only",),
+        isolation="none (rlimits only)",
+    ),
+    "rejected": make_grade(
+        file="Adam_group_4.ipynb", assignment=None, group=None, status="rejected",
+        score=0.0, max_score=0.0, checks=(), isolation="", duration=0.0, notebook_seconds=0.0,
+        messages=("file name 'Adam_group_4.ipynb' matches no assignment; closest expected: "
+                  "adam_regression_classification_solved_group_NN.ipynb with a two-digit "
+                  "group number NN",),
+    ),
+    "run-error": make_grade(
+        file="mlp/mlp_group_02.zip", assignment="mlp", group="02", status="run-error",
+        score=0.0, max_score=2.0,
+        messages=("cell 13: ZeroDivisionError: division by zero",),
+        checks=(make_check(id="mlp_forward", status="not-run", points=0.0, max_points=2.0,
+                           message="not run: the notebook raised an error"),),
+        first_error=("cell 13: ZeroDivisionError: division by zero\n"
+                     "----> 3 y = 1 / 0\nZeroDivisionError: division by zero"),
+        members=("mlp_group_02.ipynb", "report.pdf"),
+    ),
+    "timeout": make_grade(
+        file="adam/adam_regression_classification_solved_group_05.ipynb", group="05",
+        status="timeout", score=0.0, messages=("cell 4 ran past the 120 s limit",),
+        checks=(make_check(id="adam_step", status="not-run", points=0.0, max_points=2.0,
+                           message="not run"),),
+        duration=121.0, notebook_seconds=120.0,
+    ),
+}
+TITLES = {"graded": "Adam for regression and classification", "rejected": None,
+          "run-error": "A small MLP", "timeout": "Adam for regression and classification"}
+
+
+class _Tags(HTMLParser):
+    """Collects start tags and attributes, and checks the page parses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_report_golden(tmp_path: Path, golden: Callable[[Path, str], None], scenario: str) -> None:
+    grade = SCENARIOS[scenario]
+    path = write_report(tmp_path, grade, report_relpath(grade.file), title=TITLES[scenario])
+    html = path.read_text(encoding="utf-8")
+    golden(GOLDENS / f"report-{scenario}.html", html)
+    assert STATUS_EXPLANATIONS[grade.status] in html
+    assert ("html", {"lang": "en"}) in _tags(html)
+
+
+def test_every_status_has_an_explanation() -> None:
+    assert set(STATUS_EXPLANATIONS) == set(STATUSES)
+
+
+def test_report_content(tmp_path: Path) -> None:
+    html = write_report(tmp_path, SCENARIOS["graded"], "reports/x.html",
+                        title="Adam").read_text()
+    assert '<section class="banner"' in html and "WARNING: no OS sandbox" in html
+    assert "secret detail" not in html and "hidden check" in html
+    assert "3 / 4" in html and "12.5 s" in html and "none (rlimits only)" in html
+    assert '<th scope="col">Check</th>' in html
+    run_error = write_report(tmp_path, SCENARIOS["run-error"], "reports/y.html",
+                             title=None).read_text()
+    assert "<pre>----&gt; 3 y = 1 / 0" in run_error and "report.pdf" in run_error
+    assert "mlp" in run_error  # falls back to the assignment id
+
+
+def test_hostile_strings_are_escaped_and_clipped(tmp_path: Path) -> None:
+    megabyte = "<&\"'>" * 200_000
+    hostile = make_grade(
+        file="<script>alert(1)</script>.ipynb", group="<b>" + megabyte,
+        messages=("<script>alert(1)</script>", megabyte) + (megabyte[:5000],) * 1000,
+        checks=tuple(make_check(id=f"c{i}<i>", message=megabyte) for i in range(30)),
+        first_error="<script>alert(1)</script>\n" + megabyte,
+        members=(megabyte,) * 1000, warnings=(megabyte,) * 100, isolation=megabyte,
+        graded_at=megabyte, reference_version=megabyte, rubric_sha256=megabyte,
+    )
+    path = write_report(tmp_path, hostile, report_relpath("x.ipynb"), title=megabyte)
+    html = path.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower() and "<b>" not in html and "<i>" not in html
+    assert path.stat().st_size < MAX_REPORT_BYTES
+    assert "more characters cut" in html and "more messages" in html and "more files" in html
+    assert {tag for tag, _ in _tags(html)} <= {
+        "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section", "ul",
+        "li", "strong", "dl", "dt", "dd", "code", "span", "p", "pre", "table", "caption",
+        "thead", "tbody", "tr", "th", "td", "em"}
+
+
+def test_index_golden_and_links(tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
+    grades = [SCENARIOS[s] for s in ("graded", "rejected", "run-error", "timeout")]
+    grades.append(make_grade(file="odd name #1?.ipynb", group="<i>x</i>", score=1.0,
+                             messages=("<script>x</script>",)))
+    paths = report_paths([g.file for g in grades])
+    path = write_index(tmp_path, grades, paths, generated_at=GENERATED_AT, grader_version="0.1.0")
+    html = path.read_text(encoding="utf-8")
+    golden(GOLDENS / "index.html", html)
+    assert path == tmp_path / "index.html"
+    hrefs = [attrs["href"] for tag, attrs in _tags(html) if tag == "a"]
+    assert hrefs[0] == "reports/adam/adam_regression_classification_solved_group_04.html"
+    assert "reports/odd%20name%20%231%3F.html" in hrefs
+    assert "<script" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
+    assert "2025-01-15T12:00:00+00:00" in html
+
+
+def test_index_without_a_report_path_has_no_link(tmp_path: Path) -> None:
+    html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0").read_text()
+    assert "<a " not in html and make_grade().file in html
+
+
+def test_summary_per_assignment() -> None:
+    grades = [make_grade(score=3.0), make_grade(score=0.0, status="timeout"),
+              make_grade(assignment=None, status="rejected", score=0.0, max_score=0.0)]
+    adam, unmatched = summarize(grades)
+    assert (adam.assignment, adam.uploads, adam.graded, adam.mean_score, adam.max_score) == (
+        "adam", 2, 1, 1.5, 3.0)
+    assert unmatched.assignment is None and unmatched.uploads == 1
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [("a.ipynb", "reports/a.html"),
+     ("adam/g1/a.ipynb", "reports/adam/g1/a.html"),
+     ("x.y.zip", "reports/x.y.html"),
+     ("no_extension", "reports/no_extension.html")],
+    ids=["top", "subfolders", "dotted", "bare"],
+)
+def test_report_relpath(rel: str, expected: str) -> None:
+    assert report_relpath(rel) == expected
+
+
+@pytest.mark.parametrize("rel", ["../escape.ipynb", "/abs/a.ipynb", "a/../../b.ipynb", ""])
+def test_report_relpath_refuses_escaping_paths(rel: str) -> None:
+    with pytest.raises(ValueError):
+        report_relpath(rel)
+
+
+@pytest.mark.parametrize(
+    ("rels", "expected"),
+    [(["d/a.zip", "d/a.ipynb"], {"d/a.ipynb": "reports/d/a.html", "d/a.zip": "reports/d/a.zip.html"}),
+     (["a.ipynb", "b/a.zip"], {"a.ipynb": "reports/a.html", "b/a.zip": "reports/b/a.html"}),
+     (["a.ipynb", "a.zip", "a.zip.ipynb"],
+      {"a.ipynb": "reports/a.html", "a.zip": "reports/a.zip.html",
+       "a.zip.ipynb": "reports/a.zip.ipynb.html"}),
+     (["A.ipynb", "a.ipynb"], {"A.ipynb": "reports/A.html", "a.ipynb": "reports/a.ipynb.html"})],
+    ids=["extension-collision", "other-folder", "chained-collision", "case-collision"],
+)
+def test_report_paths_are_distinct(rels: list[str], expected: dict[str, str]) -> None:
+    assert report_paths(rels) == expected
+    assert report_paths(list(reversed(rels))) == expected  # independent of input order
+
+
+def test_report_is_written_into_mirrored_subfolders(tmp_path: Path) -> None:
+    grade = make_grade(file="adam/g1/a.ipynb")
+    path = write_report(tmp_path, grade, report_relpath(grade.file), title=None)
+    assert path == tmp_path / "reports" / "adam" / "g1" / "a.html"
+    assert [p.name for p in path.parent.iterdir()] == ["a.html"]
+
+
+def test_clip() -> None:
+    assert clip("short", 10) == "short"
+    assert clip("x" * 15, 10) == "x" * 10 + "… [5 more characters cut]"
