@@ -194,8 +194,28 @@ def _run_pool(uploads: list[Upload], options: Options, workers: int,
         pending = retry
 
 
+def _run_dask(uploads: list[Upload], options: Options, address: str,
+              on_done: Callable[[Upload, Grade | None, str], None]) -> None:
+    """Grade uploads on an existing Dask cluster (its workers need this project installed)."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise GraderError("--scheduler needs dask.distributed: pip install 'dlgrade[dask]'") from exc
+    with Client(address) as client:
+        futures = {client.submit(_worker, u, options, pure=False): u for u in uploads}
+        for future in dask_completed(list(futures)):
+            upload = futures[future]
+            try:
+                on_done(upload, future.result(), "")
+            except GraderError as exc:
+                on_done(upload, None, str(exc))
+            except Exception as exc:  # noqa: BLE001 - a lost worker must not lose the batch
+                on_done(upload, None, f"{type(exc).__name__}: {exc}")
+
+
 def grade_all(submissions: Path, out: Path, options: Options, workers: int, force: bool,
-              progress: Progress, argv: str = "") -> BatchResult:
+              progress: Progress, argv: str = "", scheduler: str | None = None) -> BatchResult:
     """Grade every upload under `submissions` into `out` (see CONTRACT.md for the files)."""
     rubrics = load_rubrics(options.rubrics_dir)
     uploads = discover(submissions, skip=(out.resolve(),))
@@ -231,7 +251,9 @@ def grade_all(submissions: Path, out: Path, options: Options, workers: int, forc
             grades[upload.rel] = previous
             report.write_report(out, previous, paths[upload.rel], title=titles.get(previous.assignment or ""))
             progress.advance(upload, previous, "unchanged since the last run: kept")
-        if todo:
+        if todo and scheduler:
+            _run_dask(todo, options, scheduler, done)
+        elif todo:
             _run_pool(todo, options, workers, done)
         progress.finish()
     ordered = tuple(grades[u.rel] for u in uploads if u.rel in grades)

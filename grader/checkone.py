@@ -1,0 +1,65 @@
+"""`grade check FILE`: the batch's rules for one upload, with a verdict a student understands."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from grader.discover import Upload
+from grader.intake import Rejected, intake
+from grader.pipeline import Options, grade_accepted
+from grader.rubric import load_rubrics
+from grader.score import Grade
+
+STATUS_ADVICE = {
+    "run-error": "Fix the failing cell: this assignment gives 0 points to a notebook with any error.",
+    "timeout": "Make the notebook faster (smaller loops, vectorised code) or remove an endless loop.",
+    "crashed": "The kernel died: look for huge allocations, os._exit/sys.exit or native crashes.",
+}
+
+
+def upload_for_file(path: Path) -> Upload:
+    """An Upload for one file given on the command line (its name is what intake checks)."""
+    data = path.read_bytes()
+    return Upload(path.resolve(), path.name, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def check_file(path: Path, rubrics_dir: Path, echo: Callable[[str], None] = click.echo) -> bool:
+    """Print the verdict for one upload; True when it would be accepted and runs with no errors."""
+    rubrics = load_rubrics(rubrics_dir)
+    upload = upload_for_file(path)
+    verdict = intake(upload, rubrics)
+    if isinstance(verdict, Rejected):
+        echo(f"{path.name}: REJECTED - this upload would not be graded (nothing was run).")
+        for message in verdict.messages:
+            echo(f"  - {message}")
+        return False
+    echo(f"{path.name}: accepted for '{verdict.rubric.id}' ({verdict.rubric.title}), group {verdict.group}")
+    echo("running the notebook in the grader's sandbox ...")
+    grade = grade_accepted(verdict, Options(rubrics_dir=rubrics_dir, visible_only=True))
+    _print_grade(grade, echo)
+    ok = grade.status == "graded" and not grade.first_error
+    echo("VERDICT: OK - accepted and runs with no errors." if ok else
+         "VERDICT: NOT OK - fix the problem above before you submit.")
+    return ok
+
+
+def _print_grade(grade: Grade, echo: Callable[[str], None]) -> None:
+    echo(f"status: {grade.status} (the notebook took {grade.notebook_seconds:.1f} s)")
+    for message in grade.messages:
+        echo(f"  - {message}")
+    if grade.first_error:
+        echo("first error:")
+        for line in grade.first_error.splitlines()[:12]:
+            echo(f"    {line}")
+    if grade.status in STATUS_ADVICE:
+        echo(STATUS_ADVICE[grade.status])
+    for warning in grade.warnings:
+        echo(warning)
+    if grade.checks:
+        echo("public checks:")
+        for c in grade.checks:
+            echo(f"  {c.status.upper():8} {c.id} ({c.points:g}/{c.max_points:g}) {c.message}")
