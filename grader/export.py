@@ -52,14 +52,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
-def iso8601(moment: datetime) -> str:
-    """`moment` as ISO-8601 with its UTC offset, to the second; a naive datetime is an error."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("generated_at must be timezone-aware (e.g. datetime.now(timezone.utc))")
-    return moment.isoformat(timespec="seconds")
+def iso8601(moment: datetime | str) -> str:
+    """`moment` as ISO-8601 with its UTC offset (a datetime to the second; a string unchanged).
+
+    Raises ValueError for a naive time or a string that is not ISO-8601.
+    """
+    parsed = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError(f"timestamp {moment!s} must be timezone-aware (e.g. in UTC)")
+    return moment if isinstance(moment, str) else moment.isoformat(timespec="seconds")
 
 
-def grades_json_text(grades: Sequence[Grade], grader_version: str, generated_at: datetime) -> str:
+def grades_json_text(grades: Sequence[Grade], grader_version: str,
+                     generated_at: datetime | str) -> str:
     """The text of grades.json: the contract's top-level object, indented, ending in a newline.
 
     Raises ValueError for a NaN or infinite number (not valid JSON).
@@ -73,7 +78,7 @@ def grades_json_text(grades: Sequence[Grade], grader_version: str, generated_at:
 
 
 def write_grades_json(path: Path, grades: Sequence[Grade], grader_version: str,
-                      generated_at: datetime) -> None:
+                      generated_at: datetime | str) -> None:
     """Write grades.json atomically (submissions in the order given)."""
     write_text_atomic(path, grades_json_text(grades, grader_version, generated_at))
 

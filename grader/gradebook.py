@@ -142,14 +142,17 @@ class Gradebook:
         self.close()
 
     def start_run(self, grader_version: str, reference_version: str,
-                  argv: Sequence[str]) -> str:
-        """Record the start of a grading run and return its new id."""
+                  argv: str | Sequence[str]) -> str:
+        """Record the start of a grading run and return its new id.
+
+        `argv` is the command line, as a list or one shell-quoted string (stored as JSON).
+        """
         run_id = uuid.uuid4().hex
         with self._lock:
             self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, grader_version, reference_version, argv)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (run_id, _utc_now(), grader_version, reference_version, json.dumps(list(argv))),
+                (run_id, _utc_now(), grader_version, reference_version, json.dumps(argv if isinstance(argv, str) else list(argv))),
             )
         return run_id
 

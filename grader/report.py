@@ -176,7 +176,7 @@ def summarize(grades: Sequence[Grade]) -> list[AssignmentSummary]:
 
 
 def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
-                generated_at: datetime, grader_version: str) -> Path:
+                generated_at: datetime | str, grader_version: str) -> Path:
     """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
 
     Args:

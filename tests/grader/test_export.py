@@ -74,12 +74,17 @@ def test_grades_json_golden(tmp_path: Path, golden: Callable[[Path, str], None])
     golden(GOLDENS / "grades.json", (tmp_path / "grades.json").read_text(encoding="utf-8"))
 
 
-def test_grades_json_keeps_an_offset_and_refuses_naive_times(tmp_path: Path) -> None:
+def test_generated_at_keeps_its_offset_and_refuses_naive_times(tmp_path: Path) -> None:
     cet = datetime(2025, 1, 15, 13, 0, tzinfo=timezone(timedelta(hours=1)))
     write_grades_json(tmp_path / "grades.json", BATCH[:1], "0.1.0", cet)
     assert json.loads((tmp_path / "grades.json").read_text())["generated_at"] == "2025-01-15T13:00:00+01:00"
-    with pytest.raises(ValueError, match="timezone-aware"):
-        write_grades_json(tmp_path / "grades.json", BATCH, "0.1.0", datetime(2025, 1, 1))
+    write_grades_json(tmp_path / "grades.json", BATCH[:1], "0.1.0", "2025-01-15T12:00:00+00:00")
+    assert json.loads((tmp_path / "grades.json").read_text())["generated_at"] == "2025-01-15T12:00:00+00:00"
+    for naive in (datetime(2025, 1, 1), "2025-01-01T00:00:00"):
+        with pytest.raises(ValueError, match="timezone-aware"):
+            write_grades_json(tmp_path / "grades.json", BATCH, "0.1.0", naive)
+    with pytest.raises(ValueError):
+        write_grades_json(tmp_path / "grades.json", BATCH, "0.1.0", "yesterday")
 
 
 def test_grades_json_refuses_nan_rather_than_write_invalid_json(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_record_round_trip_through_sqlite(book: Gradebook) -> None:
     assert book.run_grades(run) == [FULL_GRADE]
 
 
-def test_schema_version_and_wal(tmp_path: Path) -> None:
+def test_schema_version_wal_and_runs(tmp_path: Path) -> None:
     path = tmp_path / "gradebook.sqlite"
     Gradebook.open(path).close()
     conn = sqlite3.connect(path)
@@ -83,7 +83,13 @@ def test_schema_version_and_wal(tmp_path: Path) -> None:
     indexes = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type='index'")]
     assert any("file, sha256, rubric_sha256, reference_version" in (s or "") for s in indexes)
     conn.close()
-    Gradebook.open(path).close()  # reopening an existing gradebook is fine
+    with Gradebook.open(path) as book:  # reopening an existing gradebook is fine
+        book.start_run("0.1.0", "1.2.3", "grade 'my submissions/' --force")
+        book.start_run("0.1.0", "1.2.3", ["grade", "my submissions/"])
+    conn = sqlite3.connect(path)
+    argvs = [json.loads(r[0]) for r in conn.execute("SELECT argv FROM runs ORDER BY rowid")]
+    conn.close()
+    assert argvs == ["grade 'my submissions/' --force", ["grade", "my submissions/"]]
 
 
 def test_record_is_visible_to_a_second_reader_before_close(tmp_path: Path) -> None:
