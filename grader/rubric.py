@@ -1,9 +1,10 @@
 """Load `rubrics/<id>.toml` into a frozen, validated `Rubric`.
 
-Every key is declared once here (name, type, default); an unknown, missing or ill-typed key is a
-`RubricError` naming the file and the key. Dotted references (`module:attr`) to the reference
-callable, the input generator and a custom comparator are resolved at load time, so a typo fails
-the batch before any upload runs.
+Every key is declared once here (name, type, default, description: the `*_KEYS` tables below,
+defaults taken from the dataclasses); an unknown, missing, ill-typed or out-of-range key is a
+`RubricError` naming the file and the key (`checks[i]` counts from 0, like Python). Dotted
+references (`module:attr`) to the reference callable, the input generator and a custom comparator
+are resolved at load time, so a typo fails the batch before any upload runs.
 
 TOML layout (see rubrics/*.toml for real ones)::
 
@@ -24,6 +25,7 @@ TOML layout (see rubrics/*.toml for real ones)::
     cell = 1                          # the 1-based cell that must hold it
     require_group_ids = false         # every id of the group (file name) must appear there
     placeholder = "YOUR NAMES HERE"   # the handout's placeholder text; still present -> rejected
+    instructions = "the name of every group member"   # what the cell must hold (student messages)
 
     [zip]                             # required when upload = "zip"
     notebooks = 1                     # exactly this many .ipynb members
@@ -51,9 +53,19 @@ TOML layout (see rubrics/*.toml for real ones)::
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import hashlib
+import importlib
+import math
+import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, NoReturn
+
+from grader.errors import RubricError
+from grader.probe_runtime import DRIVERS
 
 UploadKind = Literal["notebook", "zip"]
 CheckKind = Literal["call", "variable", "figure"]
@@ -76,6 +88,7 @@ class TeamRule:
     cell: int = 1
     require_group_ids: bool = False
     placeholder: str | None = None
+    instructions: str = "the name of every group member"
 
 
 @dataclass(frozen=True)
@@ -129,17 +142,335 @@ class Rubric:
     zip: ZipRule | None = None
     path: Path | None = None
     sha256: str = ""          # of the TOML bytes: part of the "already graded" key
+    example: str = ""         # a file name the pattern accepts (selfcheck, student messages)
 
     @property
     def max_score(self) -> float:
         return float(sum(c.points for c in self.checks))
 
 
+# ----------------------------------------------------------------------------- key table
+@dataclass(frozen=True)
+class ValueType:
+    """A TOML value type as the rubric accepts it (bool is never a number)."""
+
+    name: str                                   # as shown in messages: "expected a number"
+    accepts: Callable[[Any], bool]
+    convert: Callable[[Any], Any] = lambda v: v
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+STRING = ValueType("a string", lambda v: isinstance(v, str))
+BOOLEAN = ValueType("true or false", lambda v: isinstance(v, bool))
+INTEGER = ValueType("an integer", _is_int)
+NUMBER = ValueType("a number",
+                   lambda v: _is_int(v) or (isinstance(v, float) and math.isfinite(v)), float)
+STRINGS = ValueType("a list of strings",
+                    lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v), tuple)
+TABLE = ValueType("a table", lambda v: isinstance(v, dict))
+TABLES = ValueType("an array of tables ([[checks]])",
+                   lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v))
+
+Rule = Callable[[Any], str | None]          # returns the problem, or None when the value is fine
+REQUIRED: Any = object()                    # default of a key that must be present
+
+
+@dataclass(frozen=True)
+class Key:
+    """One rubric key: name, type, default (REQUIRED when it must be given), description, rule."""
+
+    name: str
+    type: ValueType
+    default: Any
+    description: str
+    rule: Rule | None = None
+
+
+def _rule(test: Callable[[Any], bool], problem: str) -> Rule:
+    return lambda v: None if test(v) else problem
+
+
+POSITIVE = _rule(lambda v: v > 0, "must be greater than 0")
+NON_NEGATIVE = _rule(lambda v: v >= 0, "must not be negative")
+NON_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
+IDENTIFIER = _rule(str.isidentifier, "must be a Python identifier")
+NAME = _rule(lambda v: re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", v) is not None,
+             "must be letters, digits, '_' or '-' (it names files and CSV columns)")
+
+
+def _one_of(choices: Any) -> Rule:
+    return _rule(lambda v: v in choices, "must be one of " + ", ".join(map(repr, choices)))
+
+
+def _pattern_rule(value: str) -> str | None:
+    try:
+        compiled = re.compile(value)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    if "group" not in compiled.groupindex:
+        return "must capture the group id in a named group (?P<group>...)"
+    return None
+
+
+def _keys(cls: type | None, *specs: tuple[Any, ...]) -> dict[str, Key]:
+    """Build a key table; a key's default is the dataclass field's default unless given."""
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)} if cls else {}
+    table = {}
+    for name, vtype, description, *rest in specs:
+        rule = rest[0] if rest else None
+        default = rest[1] if len(rest) > 1 else defaults.get(name, dataclasses.MISSING)
+        table[name] = Key(name, vtype, REQUIRED if default is dataclasses.MISSING else default,
+                          description, rule)
+    return table
+
+
+TOP_KEYS = _keys(
+    Rubric,
+    ("id", STRING, "rubric id, grades.json 'assignment'", NAME),
+    ("title", STRING, "the assignment's title", NON_EMPTY),
+    ("pattern", STRING, "full-match regex for the upload's file name, named group 'group'",
+     _pattern_rule),
+    ("expected", STRING, "the expected file name in words (student messages)", NON_EMPTY),
+    ("example", STRING, "a file name the pattern accepts; derived from 'expected' when absent",
+     NON_EMPTY),
+    ("upload", STRING, "'notebook' or 'zip'", _one_of(("notebook", "zip"))),
+    ("zero_error", BOOLEAN, "any cell error scores 0 for the whole upload"),
+    ("limits", TABLE, "resource limits", None, Limits()),
+    ("team", TABLE, "team information rule", None, None),
+    ("zip", TABLE, "zip contents and caps (required when upload = 'zip')", None, None),
+    ("checks", TABLES, "the graded checks", None),
+)
+LIMITS_KEYS = _keys(
+    Limits,
+    ("cell_timeout", NUMBER, "seconds one cell may run", POSITIVE),
+    ("total_timeout", NUMBER, "seconds the whole run may take, probes included", POSITIVE),
+    ("memory_mb", INTEGER, "address-space limit of the kernel in MB", POSITIVE),
+    ("max_upload_mb", NUMBER, "largest accepted upload in MB (10^6 bytes)", POSITIVE),
+)
+TEAM_KEYS = _keys(
+    TeamRule,
+    ("cell", INTEGER, "the 1-based cell that holds the team information", POSITIVE),
+    ("require_group_ids", BOOLEAN, "every id of the group (file name) must appear in that cell"),
+    ("placeholder", STRING, "the handout's placeholder text; still present -> rejected", NON_EMPTY),
+    ("instructions", STRING, "what the cell must hold, in words for students", NON_EMPTY),
+)
+ZIP_KEYS = _keys(
+    ZipRule,
+    ("notebooks", INTEGER, "number of .ipynb members (the one notebook that is run)",
+     _rule(lambda v: v == 1, "must be 1 (exactly one notebook is run)")),
+    ("pdfs", INTEGER, "exact number of .pdf members", NON_NEGATIVE),
+    ("max_bytes", INTEGER, "cap on the total uncompressed size", POSITIVE),
+    ("max_members", INTEGER, "cap on the number of entries", POSITIVE),
+    ("max_ratio", NUMBER, "cap on one member's compression ratio (zip bombs)", POSITIVE),
+)
+CHECK_KEYS = _keys(
+    CheckSpec,
+    ("id", STRING, "check id, grades.json 'checks[].id' and a CSV column", NAME),
+    ("points", NUMBER, "points of the check", NON_NEGATIVE),
+    ("kind", STRING, "'call', 'variable' or 'figure'", _one_of(("call", "variable", "figure"))),
+    ("symbol", STRING, "the student's function (call) or variable name", IDENTIFIER),
+    ("symbols", STRINGS, "several variable names (variable checks)",
+     _rule(lambda v: bool(v) and all(s.isidentifier() for s in v),
+           "must list at least one name, each a Python identifier")),
+    ("reference", STRING, "'module:attr' of the reference (variable: a no-argument callable)"),
+    ("inputs", STRING, "'module:attr' of the input generator (rng) -> list[Case]"),
+    ("driver", STRING, "how the probe calls the function", _one_of(tuple(DRIVERS))),
+    ("compare", STRING, "'module:attr' of a custom comparator"),
+    ("rtol", NUMBER, "relative tolerance", NON_NEGATIVE),
+    ("atol", NUMBER, "absolute tolerance", NON_NEGATIVE),
+    ("timeout", NUMBER, "seconds per call", POSITIVE),
+    ("visible", BOOLEAN, "shown to students"),
+    ("description", STRING, "what the check tests, in words"),
+)
+# Keys a kind needs (any one of each inner tuple) and keys it would silently ignore.
+KIND_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "call": (("symbol",), ("reference",), ("inputs",)),
+    "variable": (("symbol", "symbols"), ("reference", "compare")),
+    "figure": (),
+}
+KIND_FORBIDS: dict[str, tuple[str, ...]] = {
+    "call": ("symbols",),
+    "variable": ("inputs", "driver"),
+    "figure": ("symbol", "symbols", "reference", "inputs", "driver", "compare"),
+}
+DOTTED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+
+
+# ----------------------------------------------------------------------------- loading
 def load_rubric(path: Path) -> Rubric:
     """Read and validate one rubric file; raise RubricError naming the file and key."""
-    raise NotImplementedError
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise RubricError(path, "(file)", f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RubricError(path, "(file)", f"not UTF-8 text: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(path, "(file)", f"invalid TOML: {exc}") from exc
+    top = _read_table(path, raw, TOP_KEYS, "")
+    if top["upload"] == "zip" and "zip" not in top:
+        _fail(path, "zip", "a [zip] table is required when upload = 'zip'")
+    if top["upload"] != "zip" and "zip" in top:
+        _fail(path, "zip", "a [zip] table is only used when upload = 'zip'")
+    if not top["checks"]:
+        _fail(path, "checks", "at least one [[checks]] table is required")
+    sections = {"limits": (LIMITS_KEYS, Limits), "team": (TEAM_KEYS, TeamRule),
+                "zip": (ZIP_KEYS, ZipRule)}
+    for name, (keys, cls) in sections.items():
+        if name in top:
+            top[name] = cls(**_read_table(path, top[name], keys, name + "."))
+    top.setdefault("limits", Limits())
+    top["example"] = _example(path, top)
+    top["checks"] = _read_checks(path, top["checks"])
+    return Rubric(**top, path=Path(path), sha256=hashlib.sha256(data).hexdigest())
 
 
 def load_rubrics(folder: Path) -> tuple[Rubric, ...]:
     """Every `*.toml` in `folder`, sorted by id; duplicate ids are a RubricError."""
-    raise NotImplementedError
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RubricError(folder, "(folder)", "not a folder of rubric files")
+    files = sorted(p for p in folder.glob("*.toml") if not p.name.startswith("."))
+    if not files:
+        raise RubricError(folder, "(folder)", "holds no rubric (*.toml) file")
+    by_id: dict[str, Rubric] = {}
+    for rubric in map(load_rubric, files):
+        if rubric.id in by_id:
+            _fail(rubric.path or folder, "id",
+                  f"rubric id {rubric.id!r} is also used by {by_id[rubric.id].path}")
+        by_id[rubric.id] = rubric
+    return tuple(by_id[i] for i in sorted(by_id))
+
+
+def describe_keys() -> str:
+    """Every rubric key with its type, default and description (for docs and `--help`)."""
+    lines = []
+    for section, keys in (("", TOP_KEYS), ("limits.", LIMITS_KEYS), ("team.", TEAM_KEYS),
+                          ("zip.", ZIP_KEYS), ("checks[].", CHECK_KEYS)):
+        for key in keys.values():
+            default = "required" if key.default is REQUIRED else f"default {key.default!r}"
+            lines.append(f"{section}{key.name} ({key.type.name}, {default}): {key.description}")
+    return "\n".join(lines)
+
+
+def _fail(path: Path | str, key: str, problem: str) -> NoReturn:
+    raise RubricError(path, key, problem)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (str, int, float)):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"a {type(value).__name__}"
+
+
+def _read_table(path: Path, raw: dict[str, Any], keys: dict[str, Key], prefix: str,
+                ) -> dict[str, Any]:
+    """Check one TOML table against its key table; return the converted values present."""
+    for name in raw:
+        if name not in keys:
+            near = difflib.get_close_matches(name, list(keys), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            _fail(path, prefix + name, f"unknown key{hint}; known keys: {', '.join(keys)}")
+    values = {}
+    for key in keys.values():
+        if key.name not in raw:
+            if key.default is REQUIRED:
+                _fail(path, prefix + key.name, "required key is missing")
+            continue
+        value = raw[key.name]
+        if not key.type.accepts(value):
+            _fail(path, prefix + key.name, f"expected {key.type.name}, got {_shown(value)}")
+        value = key.type.convert(value)
+        problem = key.rule(value) if key.rule else None
+        if problem:
+            _fail(path, prefix + key.name, f"{problem}, got {_shown(value)}")
+        values[key.name] = value
+    return values
+
+
+def _read_checks(path: Path, raw_checks: list[dict[str, Any]]) -> tuple[CheckSpec, ...]:
+    checks: list[CheckSpec] = []
+    first_index: dict[str, int] = {}
+    for i, raw in enumerate(raw_checks):
+        try:
+            checks.append(_read_check(path, raw, f"checks[{i}].", first_index))
+        except RubricError as exc:
+            if not isinstance(raw.get("id"), str) or exc.key.endswith(".id"):
+                raise
+            raise RubricError(exc.path, exc.key, f"{exc.problem} (check {raw['id']!r})") from None
+        first_index[checks[-1].id] = i
+    return tuple(checks)
+
+
+def _read_check(path: Path, raw: dict[str, Any], prefix: str, first_index: dict[str, int],
+                ) -> CheckSpec:
+    """Check one [[checks]] table, its kind's needs, and resolve its dotted references."""
+    values = _read_table(path, raw, CHECK_KEYS, prefix)
+    if values["id"] in first_index:
+        _fail(path, prefix + "id", f"duplicate check id {values['id']!r} "
+              f"(also checks[{first_index[values['id']]}])")
+    kind = values["kind"]
+    for needed in KIND_NEEDS[kind]:
+        if not any(k in values for k in needed):
+            _fail(path, prefix + needed[0], f"kind {kind!r} needs "
+                  + " or ".join(repr(k) for k in needed))
+    for name in KIND_FORBIDS[kind]:
+        if name in values:
+            _fail(path, prefix + name, f"not used by kind {kind!r}; remove it")
+    if "symbol" in values and "symbols" in values:
+        _fail(path, prefix + "symbols", "give either 'symbol' or 'symbols', not both")
+    resolved = {f"{name}_fn": _resolve(path, prefix + name, values[name])
+                for name in ("reference", "inputs", "compare") if name in values}
+    return CheckSpec(**values, **resolved)
+
+
+def _example(path: Path, top: dict[str, Any]) -> str:
+    """The given example, or one derived from `expected`; the pattern must accept it.
+
+    Derived by taking the first word of `expected`, dropping optional "[...]" parts and filling
+    "NN" and "<placeholder>" with sample ids; a pattern that accepts none is a RubricError.
+    """
+    pattern = re.compile(top["pattern"])
+    if "example" in top:
+        if not pattern.fullmatch(top["example"]):
+            _fail(path, "example", f"the pattern does not accept {top['example']!r}")
+        return str(top["example"])
+    word = re.sub(r"\[[^\]]*\]", "", top["expected"].split()[0])
+    for sample in ("01", "1234567", "jdoe42"):
+        candidate = re.sub(r"<[^>]*>", sample, word)
+        candidate = re.sub(r"(?<![A-Za-z])N{2,}(?![A-Za-z])",
+                           lambda m: "1".zfill(len(m.group())), candidate)
+        if pattern.fullmatch(candidate):
+            return candidate
+    _fail(path, "example", "the pattern accepts no file name derived from 'expected' "
+          f"({word!r} with NN or <id> filled in); add example = \"<a file name it accepts>\"")
+
+
+def _resolve(path: Path, key: str, dotted: str) -> Callable[..., Any]:
+    """Import 'package.module:attr' (attr may be dotted) and return the callable."""
+    if not DOTTED.fullmatch(dotted):
+        _fail(path, key, f"expected 'package.module:attribute', got {dotted!r}")
+    module_name, attr = dotted.split(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the rubric's fault
+        _fail(path, key, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}")
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            _fail(path, key, f"{dotted!r}: {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        _fail(path, key, f"{dotted!r} is a {type(obj).__name__}, not a callable")
+    return obj  # type: ignore[no-any-return]

@@ -1,0 +1,231 @@
+"""load_rubric / load_rubrics: every key checked at load time, errors name the file and the key."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rubric_builders import (
+    ADAM_NAME, DELETE, REFERENCE, XOR_EXPECTED, XOR_PATTERN, XOR_ZIP, edit, rubric_dict,
+    write_rubric,
+)
+
+from grader.errors import RubricError
+from grader.probe_runtime import plain
+from grader.rubric import (
+    CHECK_KEYS, LIMITS_KEYS, TEAM_KEYS, TOP_KEYS, ZIP_KEYS, CheckSpec, Limits, TeamRule, ZipRule,
+    describe_keys, load_rubric, load_rubrics,
+)
+
+
+def test_valid_rubric_loads_with_resolved_callables(tmp_path: Path) -> None:
+    path = write_rubric(tmp_path)
+    rubric = load_rubric(path)
+    assert (rubric.id, rubric.upload, rubric.zero_error) == ("adam", "notebook", True)
+    assert rubric.path == path
+    assert rubric.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert rubric.limits == Limits(cell_timeout=60.0, max_upload_mb=5.0)
+    assert rubric.team == TeamRule(placeholder="YOUR NAMES HERE")
+    assert rubric.zip is None
+    assert [c.id for c in rubric.checks] == ["adam_step", "h_max", "figure"]
+    step, h_max, figure = rubric.checks
+    assert step.reference_fn is plain and step.inputs_fn is plain and step.compare_fn is None
+    assert h_max.symbol == "h_max" and h_max.atol == 1e-3 and h_max.inputs_fn is None
+    assert figure.visible is False and figure.reference_fn is None
+    assert rubric.max_score == 3.5
+
+
+def test_integers_are_accepted_where_numbers_are_expected(tmp_path: Path) -> None:
+    rubric = load_rubric(write_rubric(tmp_path))
+    assert isinstance(rubric.checks[0].points, float) and rubric.checks[0].points == 2.0
+    assert isinstance(rubric.limits.cell_timeout, float)
+
+
+def test_zip_rubric_with_team_ids_loads(tmp_path: Path) -> None:
+    data = rubric_dict(id="xor", pattern=XOR_PATTERN, expected=XOR_EXPECTED, upload="zip",
+                       zip=XOR_ZIP, team={"require_group_ids": True, "instructions": "ids"})
+    edit(data, "checks[1]", {"id": "solves_xor", "points": 1, "kind": "variable",
+                             "symbols": ["Wi", "ba"], "compare": REFERENCE})
+    edit(data, "checks[0]", {"id": "sigmoid", "points": 1, "kind": "call", "symbol": "sigmoid",
+                             "reference": REFERENCE, "inputs": REFERENCE,
+                             "driver": "optimizer_chain"})
+    rubric = load_rubric(write_rubric(tmp_path, data, "xor.toml"))
+    assert rubric.zip == ZipRule(max_bytes=10_000_000, max_members=50, max_ratio=100.0)
+    assert rubric.team == TeamRule(require_group_ids=True, instructions="ids")
+    assert rubric.checks[1].symbols == ("Wi", "ba") and rubric.checks[1].compare_fn is plain
+    assert rubric.checks[0].driver == "optimizer_chain"
+    assert rubric.example == "sheet06_1234567.zip"
+
+
+@pytest.mark.parametrize(("expected", "example"), [
+    ("adam_regression_classification_solved_group_NN.ipynb with NN two digits",
+     "adam_regression_classification_solved_group_01.ipynb"),
+    ("gradient_studies_group_NN.ipynb", "gradient_studies_group_01.ipynb"),
+], ids=["NN", "short"])
+def test_example_is_derived_from_expected(tmp_path: Path, expected: str, example: str) -> None:
+    pattern = example.replace("01", "(?P<group>\\d{2})").replace(".", "\\.")
+    data = rubric_dict(expected=expected, pattern=pattern)
+    assert load_rubric(write_rubric(tmp_path, data)).example == example
+
+
+def test_explicit_example_is_kept(tmp_path: Path) -> None:
+    data = rubric_dict(example=ADAM_NAME)
+    assert load_rubric(write_rubric(tmp_path, data)).example == ADAM_NAME
+
+
+def test_key_tables_cover_every_dataclass_field_and_describe_them() -> None:
+    assert set(LIMITS_KEYS) == {f for f in Limits.__dataclass_fields__}
+    assert set(TEAM_KEYS) == {f for f in TeamRule.__dataclass_fields__}
+    assert set(ZIP_KEYS) == {f for f in ZipRule.__dataclass_fields__}
+    assert set(CHECK_KEYS) == {f for f in CheckSpec.__dataclass_fields__
+                               if not f.endswith("_fn")}
+    assert LIMITS_KEYS["cell_timeout"].default == Limits().cell_timeout
+    text = describe_keys()
+    for name in TOP_KEYS:
+        assert f"\n{name} (" in "\n" + text
+    assert "checks[].rtol (a number, default 1e-06): relative tolerance" in text
+
+
+# (edits applied to a valid rubric, key named in the error, fragment of the problem)
+ERROR_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("unknown-top-key", {"titel": "x"}, "titel", "unknown key (did you mean 'title'?)"),
+    ("unknown-limits-key", {"limits.cell_timout": 1}, "limits.cell_timout", "unknown key"),
+    ("unknown-team-key", {"team.names": 1}, "team.names", "unknown key"),
+    ("unknown-check-key", {"checks[2].tol": 1}, "checks[2].tol", "unknown key"),
+    *[(f"missing-{k}", {k: DELETE}, k, "required key is missing")
+      for k in ("id", "title", "pattern", "expected", "upload", "zero_error", "checks")],
+    ("missing-check-points", {"checks[0].points": DELETE}, "checks[0].points",
+     "required key is missing (check 'adam_step')"),
+    ("missing-check-kind", {"checks[1].kind": DELETE}, "checks[1].kind", "required key"),
+    ("rtol-string", {"checks[2].rtol": "abc"}, "checks[2].rtol",
+     "expected a number, got 'abc' (check 'figure')"),
+    ("points-bool", {"checks[0].points": True}, "checks[0].points", "expected a number, got true"),
+    ("memory-float", {"limits.memory_mb": 1.5}, "limits.memory_mb", "expected an integer, got 1.5"),
+    ("memory-bool", {"limits.memory_mb": True}, "limits.memory_mb", "expected an integer, got true"),
+    ("timeout-nan", {"checks[0].timeout": float("nan")}, "checks[0].timeout", "expected a number"),
+    ("zero-error-string", {"zero_error": "yes"}, "zero_error", "expected true or false, got 'yes'"),
+    ("id-int", {"id": 3}, "id", "expected a string, got 3"),
+    ("limits-not-table", {"limits": 5}, "limits", "expected a table, got 5"),
+    ("symbols-not-strings", {"checks[1].symbol": DELETE, "checks[1].symbols": [1]},
+     "checks[1].symbols", "expected a list of strings"),
+    ("checks-not-tables", {"checks": "adam_step"}, "checks", "expected an array of tables"),
+    ("checks-empty", {"checks": []}, "checks", "at least one [[checks]]"),
+    ("negative-points", {"checks[0].points": -1}, "checks[0].points", "must not be negative"),
+    ("negative-cell-timeout", {"limits.cell_timeout": -5}, "limits.cell_timeout",
+     "must be greater than 0"),
+    ("zero-check-timeout", {"checks[0].timeout": 0}, "checks[0].timeout", "greater than 0"),
+    ("negative-rtol", {"checks[0].rtol": -1e-6}, "checks[0].rtol", "must not be negative"),
+    ("zero-upload-cap", {"limits.max_upload_mb": 0}, "limits.max_upload_mb", "greater than 0"),
+    ("team-cell-zero", {"team.cell": 0}, "team.cell", "greater than 0"),
+    ("unknown-kind", {"checks[0].kind": "plot"}, "checks[0].kind", "must be one of 'call'"),
+    ("unknown-upload", {"upload": "pdf"}, "upload", "must be one of 'notebook', 'zip'"),
+    ("unknown-driver", {"checks[0].driver": "loop"}, "checks[0].driver", "'optimizer_chain'"),
+    ("duplicate-check-id", {"checks[1].id": "adam_step"}, "checks[1].id",
+     "duplicate check id 'adam_step' (also checks[0])"),
+    ("check-id-with-space", {"checks[0].id": "adam step"}, "checks[0].id", "letters, digits"),
+    ("rubric-id-with-slash", {"id": "a/b"}, "id", "letters, digits"),
+    ("symbol-not-identifier", {"checks[0].symbol": "adam-step"}, "checks[0].symbol",
+     "Python identifier"),
+    ("pattern-invalid", {"pattern": "adam_(?P<group>\\d{2}"}, "pattern",
+     "not a valid regular expression"),
+    ("pattern-without-group", {"pattern": "adam_(\\d{2})\\.ipynb"}, "pattern",
+     "named group (?P<group>...)"),
+    ("pattern-rejects-example", {"example": "adam.ipynb"}, "example",
+     "the pattern does not accept 'adam.ipynb'"),
+    ("pattern-accepts-no-derived-name", {"pattern": "^x_(?P<group>\\d{2})\\.ipynb$"}, "example",
+     "add example ="),
+    ("call-without-symbol", {"checks[0].symbol": DELETE}, "checks[0].symbol",
+     "kind 'call' needs 'symbol'"),
+    ("call-without-reference", {"checks[0].reference": DELETE}, "checks[0].reference",
+     "kind 'call' needs 'reference'"),
+    ("call-without-inputs", {"checks[0].inputs": DELETE}, "checks[0].inputs", "needs 'inputs'"),
+    ("call-with-symbols", {"checks[0].symbols": ["a"]}, "checks[0].symbols", "not used by kind"),
+    ("variable-without-symbol", {"checks[1].symbol": DELETE}, "checks[1].symbol",
+     "kind 'variable' needs 'symbol' or 'symbols'"),
+    ("variable-with-both", {"checks[1].symbols": ["a"]}, "checks[1].symbols", "not both"),
+    ("variable-without-reference", {"checks[1].reference": DELETE}, "checks[1].reference",
+     "needs 'reference' or 'compare'"),
+    ("variable-with-inputs", {"checks[1].inputs": REFERENCE}, "checks[1].inputs",
+     "not used by kind 'variable'"),
+    ("figure-with-symbol", {"checks[2].symbol": "plt"}, "checks[2].symbol",
+     "not used by kind 'figure'"),
+    ("zip-without-table", {"upload": "zip"}, "zip", "a [zip] table is required"),
+    ("notebook-with-zip-table", {"zip": XOR_ZIP}, "zip", "only used when upload = 'zip'"),
+    ("zip-two-notebooks", {"upload": "zip", "zip": {"notebooks": 2}}, "zip.notebooks",
+     "must be 1"),
+    ("zip-ratio-zero", {"upload": "zip", "zip": {"max_ratio": 0}}, "zip.max_ratio",
+     "greater than 0"),
+    ("reference-bad-format", {"checks[0].reference": "grader.probe_runtime.plain"},
+     "checks[0].reference", "expected 'package.module:attribute'"),
+    ("reference-no-module", {"checks[0].reference": "grader.nonexistent:f"},
+     "checks[0].reference", "cannot import 'grader.nonexistent': ModuleNotFoundError"),
+    ("inputs-missing-attr", {"checks[0].inputs": "grader.probe_runtime:no_such"},
+     "checks[0].inputs", "'grader.probe_runtime' has no attribute 'no_such'"),
+    ("compare-not-callable", {"checks[0].compare": "grader.probe_runtime:PROTOCOL"},
+     "checks[0].compare", "is a int, not a callable"),
+]
+
+
+@pytest.mark.parametrize(("edits", "key", "fragment"), [c[1:] for c in ERROR_CASES],
+                         ids=[c[0] for c in ERROR_CASES])
+def test_invalid_rubric_names_file_and_key(tmp_path: Path, edits: dict[str, Any], key: str,
+                                           fragment: str) -> None:
+    data = rubric_dict()
+    for dotted, value in edits.items():
+        edit(data, dotted, value)
+    path = write_rubric(tmp_path, data)
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    assert caught.value.key == key
+    assert str(caught.value).startswith(f"{path}: key '{key}': ")
+    assert fragment in caught.value.problem
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b'id = "adam"\ntitle = \n', "invalid TOML: "),
+    (b'id = "adam"\nid = "xor"\n', "invalid TOML: "),
+    (b'title = "\xff"\n', "not UTF-8"),
+], ids=["syntax", "duplicate-key", "not-utf8"])
+def test_unreadable_toml_is_a_rubric_error(tmp_path: Path, content: bytes, fragment: str) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_bytes(content)
+    with pytest.raises(RubricError, match=r"broken\.toml: key '\(file\)': ") as caught:
+        load_rubric(path)
+    assert fragment in caught.value.problem
+
+
+def test_missing_file_is_a_rubric_error(tmp_path: Path) -> None:
+    with pytest.raises(RubricError, match="cannot read the file"):
+        load_rubric(tmp_path / "nope.toml")
+
+
+def test_load_rubrics_sorts_by_id_and_ignores_other_files(tmp_path: Path) -> None:
+    write_rubric(tmp_path, rubric_dict(id="zeta"), "a.toml")
+    write_rubric(tmp_path, rubric_dict(id="alpha"), "b.toml")
+    (tmp_path / "notes.md").write_text("not a rubric")
+    (tmp_path / ".#b.toml").write_text("editor lock file")
+    assert [r.id for r in load_rubrics(tmp_path)] == ["alpha", "zeta"]
+
+
+def test_load_rubrics_rejects_duplicate_ids(tmp_path: Path) -> None:
+    first = write_rubric(tmp_path, rubric_dict(), "adam.toml")
+    second = write_rubric(tmp_path, rubric_dict(), "adam_copy.toml")
+    with pytest.raises(RubricError) as caught:
+        load_rubrics(tmp_path)
+    assert caught.value.key == "id" and caught.value.path == str(second)
+    assert f"rubric id 'adam' is also used by {first}" in str(caught.value)
+
+
+@pytest.mark.parametrize("make", [lambda p: p, lambda p: p / "missing"], ids=["empty", "missing"])
+def test_load_rubrics_needs_a_folder_with_rubrics(tmp_path: Path, make: Any) -> None:
+    with pytest.raises(RubricError, match="key '\\(folder\\)'"):
+        load_rubrics(make(tmp_path))
+
+
+def test_load_rubrics_reports_the_broken_file(tmp_path: Path) -> None:
+    write_rubric(tmp_path, rubric_dict(id="alpha"), "alpha.toml")
+    broken = write_rubric(tmp_path, edit(rubric_dict(id="beta"), "checks[0].rtol", "x"), "b.toml")
+    with pytest.raises(RubricError, match=f"^{broken}: key 'checks\\[0\\].rtol'"):
+        load_rubrics(tmp_path)
