@@ -63,12 +63,12 @@ def _as_array(value: Any) -> np.ndarray | None:
     """A list/tuple of numbers or equal-shape arrays read as one array (students may return lists)."""
     if isinstance(value, np.ndarray):
         return value
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-        shapes = {v.shape for v in value}
-        if len(shapes) == 1:
-            return np.stack(value)
-    if isinstance(value, (list, tuple)) and not value:
-        return np.zeros((0,))
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return np.zeros((0,))
+        items = [_as_array(v) for v in value]
+        if all(item is not None for item in items) and len({item.shape for item in items}) == 1:  # type: ignore[union-attr]
+            return np.stack(items)  # type: ignore[arg-type]
     return None
 
 
@@ -90,7 +90,8 @@ def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: floa
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         return Verdict(False, f"{where}got {_fmt(float(got[idx]))}, expected "
                               f"{_fmt(float(expected[idx]))}{_where(idx)}")
-    err = np.where(exp_finite, np.abs(got - expected), 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(exp_finite, np.abs(got - np.where(exp_finite, expected, 0.0)), 0.0)
     allowed = atol + rtol * np.abs(np.where(exp_finite, expected, 0.0))
     over = err > allowed
     if over.any():
@@ -127,7 +128,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
     if isinstance(expected, (tuple, list)):
         items: Any = got
         if isinstance(got, np.ndarray) and got.ndim >= 1 and got.shape[0] == len(expected):
-            items = list(got)
+            items = [np.asarray(got[i]) for i in range(got.shape[0])]
         if not isinstance(items, (tuple, list)):
             return Verdict(False, f"{where}returned {_describe(got)}, expected {_describe(expected)}")
         if len(items) != len(expected):
@@ -198,13 +199,16 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
         if record.status != "ok":
             text = RECORD_MESSAGES.get(record.status, "{error}").format(error=record.error)
             return result("error", f"{name}{_case_label(call)}: {text}")
+        value = record.value
+        if check.kind == "variable" and check.symbol and isinstance(value, dict):
+            value = value.get(check.symbol)   # a single variable is compared as itself
         if check.compare_fn is not None:
             try:
-                verdict = check.compare_fn(record.value, call.expected)
+                verdict = check.compare_fn(value, call.expected)
             except Exception as exc:  # noqa: BLE001 - a comparator must not crash the batch
                 verdict = Verdict(False, f"the value could not be checked ({type(exc).__name__}: {exc})")
         else:
-            verdict = compare_values(call.expected, record.value, check.rtol, check.atol)
+            verdict = compare_values(call.expected, value, check.rtol, check.atol)
         if not verdict.passed:
             return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
     return result("pass", f"{len(calls)} case(s) agree with the reference")

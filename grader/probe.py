@@ -114,11 +114,11 @@ def _spec(value: Any, name: str, files: dict[str, np.ndarray]) -> dict[str, Any]
     """JSON spec of one argument; arrays are collected into `files`."""
     if isinstance(value, np.ndarray):
         fname = f"{name}.npy"
-        files[fname] = np.ascontiguousarray(value, dtype=np.float64)
+        files[fname] = np.array(value, dtype=np.float64, order="C")
         return {"kind": "array", "file": fname}
     if isinstance(value, rt.Tensor):
         fname = f"{name}.npy"
-        files[fname] = np.ascontiguousarray(value.array, dtype=np.float64)
+        files[fname] = np.array(value.array, dtype=np.float64, order="C")
         return {"kind": "tensor", "file": fname, "requires_grad": value.requires_grad}
     if isinstance(value, rt.Fn):
         return {"kind": "fn", "name": value.name,

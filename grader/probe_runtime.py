@@ -218,7 +218,7 @@ def _write_plain(value: Any, out_dir: str, prefix: str, counter: list[int]) -> A
         return {"unsupported": f"array of {value.nbytes} bytes is larger than the grader reads"}
     name = f"{prefix}_{counter[0]}.npy"
     counter[0] += 1
-    np.save(os.path.join(out_dir, name), np.ascontiguousarray(value, dtype=np.float64),
+    np.save(os.path.join(out_dir, name), np.array(value, dtype=np.float64, order="C"),
             allow_pickle=False)
     return {"array": name}
 

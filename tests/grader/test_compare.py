@@ -1,0 +1,83 @@
+"""compare_values: presence, kind, shape, finiteness, then tolerance, with got/expected messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.compare import compare_values
+from grader.probe_runtime import Unsupported, plain
+
+RTOL, ATOL = 1e-6, 1e-9
+E = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+@pytest.mark.parametrize(("expected", "got"), [
+    (E, E.copy()),
+    (E, E * (1 + 5e-7)),
+    (E, [[1.0, 2.0], [3.0, 4.0]]),
+    (np.array(2.5), 2.5),
+    ((E, np.array(1.0)), [E, 1.0]),
+    ((E, np.array(1.0), np.zeros(2)), (E, np.float32(1.0), [0.0, 0.0])),
+    ({"a": E, "b": np.array(0.0)}, {"a": E, "b": 0, "extra": "ignored"}),
+    ([np.ones(2), np.ones((2, 3))], [np.ones(2), np.ones((2, 3))]),
+    (np.array([np.inf, 1.0]), np.array([np.inf, 1.0])),
+    (np.zeros(3), np.full(3, 1e-10)),
+], ids=["same", "within-rtol", "nested-list", "python-float", "tuple-as-list", "mixed-kinds",
+        "dict-extra-key", "ragged-list", "same-inf", "within-atol"])
+def test_passes(expected: Any, got: Any) -> None:
+    verdict = compare_values(plain(expected), plain(got), RTOL, ATOL)
+    assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize(("expected", "got", "fragment"), [
+    (E, E * (1 + 1e-4), "largest error"),
+    (E, E.T, "got 3, expected 2 at index (0, 1)"),
+    (np.array(2.0), [2.0], "shape (1,), expected ()"),
+    (E, E[:1], "shape (1, 2), expected (2, 2)"),
+    (E, np.where(E > 3, np.nan, E), "got nan, expected 4 at index (1, 1)"),
+    (E, np.where(E > 3, np.inf, E), "got inf"),
+    (np.array([np.inf]), np.array([1e308]), "expected inf"),
+    ((E, E), (E,), "returned 1 values, expected 2"),
+    ((E, E), E[0], "[0] shape (), expected (2, 2)"),
+    ({"a": E}, {"b": E}, "no key(s) ['a']"),
+    ({"a": E}, E, "expected a dict"),
+    (E, None, "returned None"),
+    (E, "string", "cannot compare"),
+    ((E, np.array(1.0)), (E, np.array(2.0)), "[1] got 2, expected 1"),
+], ids=["outside-rtol", "transposed", "scalar-vs-1", "wrong-shape", "nan", "inf", "finite-vs-inf",
+        "too-few", "array-vs-tuple", "missing-key", "not-a-dict", "none", "unsupported", "second-item"])
+def test_fails_with_message(expected: Any, got: Any, fragment: str) -> None:
+    verdict = compare_values(plain(expected), plain(got), RTOL, ATOL)
+    assert not verdict.passed
+    assert fragment in verdict.message
+
+
+def test_nan_never_equals_nan() -> None:
+    assert not compare_values(plain(np.array([np.nan])), plain(np.array([0.0])), RTOL, ATOL).passed
+    assert not compare_values(plain(np.array([0.0])), plain(np.array([np.nan])), RTOL, ATOL).passed
+
+
+def test_message_reports_the_worst_index() -> None:
+    got = E.copy()
+    got[0, 0] += 1e-3
+    got[1, 1] += 1.0
+    verdict = compare_values(plain(E), plain(got), RTOL, ATOL)
+    assert "at index (1, 1)" in verdict.message
+    assert "2 of 4 values out of tolerance" in verdict.message
+
+
+def test_unsupported_marker_is_named() -> None:
+    verdict = compare_values(plain(E), Unsupported("generator"), RTOL, ATOL)
+    assert "generator" in verdict.message
+
+
+def test_plain_converts_torch_tensors() -> None:
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([1.0, 2.0], dtype=torch.float32, requires_grad=True) * 2
+    value = plain((t, {"k": torch.tensor(3)}))
+    assert value[0].dtype == np.float64 and value[0].shape == (2,)
+    np.testing.assert_allclose(value[0], [2.0, 4.0], rtol=0, atol=0)
+    assert value[1]["k"].shape == ()

@@ -1,0 +1,220 @@
+"""The probe round trip without a kernel: plan -> inputs on disk -> runtime -> files -> extract.
+
+The runtime is the same module the kernel executes (as source text); here it runs in-process
+against a plain namespace standing in for the student's globals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader import probe_runtime as rt
+from grader.compare import evaluate_check
+from grader.errors import ReferenceFault
+from grader.extract import read_results
+from grader.probe import build_plan, plan_document, probe_cells, upload_seed, write_inputs
+from grader.rubric import CheckSpec, Limits, Rubric
+
+
+def _affine(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Reference for the tests: scale * (a @ b)."""
+    return scale * (a @ b)
+
+
+def _affine_cases(rng: np.random.Generator) -> list[rt.Case]:
+    return [rt.Case((rng.normal(size=(3, 2)), rng.normal(size=2)), {"scale": 2.0}, label=f"case {i}")
+            for i in range(3)]
+
+
+def _pair(x: np.ndarray) -> tuple[np.ndarray, float]:
+    return x * 2, float(x.sum())
+
+
+def _pair_cases(rng: np.random.Generator) -> list[rt.Case]:
+    return [rt.Case((rng.normal(size=(2, 2)),))]
+
+
+def _sgd(theta: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float = 0.1):
+    return theta - lr * grad, m, v
+
+
+def _chain_cases(rng: np.random.Generator) -> list[rt.Case]:
+    a = np.diag([1.0, 2.0])
+    return [rt.Case((np.ones(2), rt.Fn("quadratic_grad", (a, np.zeros(2))), 5), {"lr": 0.1})]
+
+
+def _tensor_cases(rng: np.random.Generator) -> list[rt.Case]:
+    return [rt.Case((rt.Tensor(rng.normal(size=4)),))]
+
+
+def _square(x: Any) -> Any:
+    return x * x
+
+
+def _answer() -> float:
+    return 0.41
+
+
+def make_check(**overrides: Any) -> CheckSpec:
+    fields: dict[str, Any] = dict(
+        id="affine", points=2.0, kind="call", symbol="affine", reference="tests:_affine",
+        inputs="tests:_affine_cases", reference_fn=_affine, inputs_fn=_affine_cases, timeout=5.0)
+    fields.update(overrides)
+    return CheckSpec(**fields)
+
+
+def make_rubric(*checks: CheckSpec) -> Rubric:
+    return Rubric(id="demo", title="Demo", pattern=r"(?P<group>\d\d)\.ipynb", expected="NN.ipynb",
+                  upload="notebook", zero_error=True, limits=Limits(), checks=checks or (make_check(),))
+
+
+def run_round_trip(rubric: Rubric, namespace: dict[str, Any], tmp_path: Path, seed: int = 1):
+    """Plan, write inputs, run the runtime for each check, read the results back."""
+    plan = build_plan(rubric, seed)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    write_inputs(plan, rubric, tmp_path)
+    plan_path = str(tmp_path / plan.dirname / "in" / "plan.json")
+    out_dir = str(tmp_path / plan.dirname / "out")
+    for check in rubric.checks:
+        rt.run_probes(plan_path, out_dir, namespace, check.id)
+    records = read_results(tmp_path, plan.dirname)
+    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, "ok") for c in rubric.checks}
+    return plan, records, results
+
+
+def test_correct_function_passes_every_case(tmp_path: Path) -> None:
+    _, records, results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    assert len(records) == 3
+    assert results["affine"].status == "pass"
+    assert results["affine"].points == 2.0
+
+
+def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
+    _, _, results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: a @ b}, tmp_path)
+    result = results["affine"]
+    assert result.status == "fail" and result.points == 0.0
+    assert "got" in result.message and "expected" in result.message and "case 1" in result.message
+
+
+@pytest.mark.parametrize(("namespace", "status", "fragment"), [
+    ({}, "error", "'affine' is not defined"),
+    ({"affine": 3}, "error", "not a function"),
+    ({"affine": lambda a, b, scale=1.0: 1 / 0}, "error", "ZeroDivisionError"),
+    ({"affine": lambda a, b, scale=1.0: float("nan") * a @ b}, "fail", "got nan"),
+    ({"affine": lambda a, b, scale=1.0: (scale * a @ b)[:1]}, "fail", "shape (1,), expected (3,)"),
+    ({"affine": lambda a, b, scale=1.0: "text"}, "fail", "cannot compare"),
+    ({"affine": lambda a, b, scale=1.0: None}, "fail", "returned None"),
+], ids=["missing", "not-callable", "raises", "nan", "wrong-shape", "string", "none"])
+def test_student_mistakes_are_data(tmp_path: Path, namespace: dict[str, Any], status: str, fragment: str) -> None:
+    _, _, results = run_round_trip(make_rubric(), namespace, tmp_path)
+    assert results["affine"].status == status
+    assert fragment in results["affine"].message
+
+
+def test_inputs_are_fresh_copies(tmp_path: Path) -> None:
+    """A function that mutates its inputs in place still gets correct inputs on the next case."""
+    def mutating(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        out = scale * a @ b
+        a[...] = 0.0
+        return out
+
+    _, _, results = run_round_trip(make_rubric(), {"affine": mutating}, tmp_path)
+    assert results["affine"].status == "pass"
+
+
+def test_tuple_results_accept_lists_and_python_floats(tmp_path: Path) -> None:
+    check = make_check(id="pair", symbol="pair", reference_fn=_pair, inputs_fn=_pair_cases)
+    _, _, results = run_round_trip(make_rubric(check), {"pair": lambda x: [x * 2, x.sum()]}, tmp_path)
+    assert results["pair"].status == "pass"
+
+
+def test_optimizer_chain_driver(tmp_path: Path) -> None:
+    check = make_check(id="chain", symbol="step", driver="optimizer_chain", reference_fn=_sgd,
+                       inputs_fn=_chain_cases)
+    wrong = lambda th, g, m, v, t, lr=0.1: (th + lr * g, m, v)  # noqa: E731 - ascent instead of descent
+    _, _, ok = run_round_trip(make_rubric(check), {"step": _sgd}, tmp_path / "a")
+    _, _, bad = run_round_trip(make_rubric(check), {"step": wrong}, tmp_path / "b")
+    assert ok["chain"].status == "pass"
+    assert bad["chain"].status == "fail"
+
+
+@pytest.mark.torch
+def test_tensor_arguments_and_tensor_results(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    check = make_check(id="sq", symbol="sq", reference_fn=_square, inputs_fn=_tensor_cases)
+
+    def student(x: Any) -> Any:
+        assert isinstance(x, torch.Tensor) and x.dtype == torch.float64
+        return (x * x).requires_grad_(True)
+
+    _, _, results = run_round_trip(make_rubric(check), {"sq": student}, tmp_path)
+    assert results["sq"].status == "pass"
+
+
+def test_variable_check(tmp_path: Path) -> None:
+    check = make_check(id="h", kind="variable", symbol="h_max", reference_fn=_answer, inputs_fn=None,
+                       atol=1e-3, rtol=0.0)
+    _, _, good = run_round_trip(make_rubric(check), {"h_max": 0.4105}, tmp_path / "a")
+    _, _, bad = run_round_trip(make_rubric(check), {"h_max": 0.5}, tmp_path / "b")
+    _, _, missing = run_round_trip(make_rubric(check), {}, tmp_path / "c")
+    assert good["h"].status == "pass"
+    assert bad["h"].status == "fail"
+    assert missing["h"].status == "error"
+
+
+def test_timeout_of_one_call(tmp_path: Path) -> None:
+    import time
+
+    check = make_check(timeout=0.2)
+    _, _, results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)}, tmp_path)
+    assert results["affine"].status == "error"
+    assert "did not return within 0.2 s" in results["affine"].message
+
+
+def test_plan_is_deterministic_per_upload_and_differs_between_uploads() -> None:
+    rubric = make_rubric()
+    a1 = build_plan(rubric, upload_seed("aa", "demo"))
+    a2 = build_plan(rubric, upload_seed("aa", "demo"))
+    b = build_plan(rubric, upload_seed("bb", "demo"))
+    np.testing.assert_array_equal(a1.calls[0].case.args[0], a2.calls[0].case.args[0])  # type: ignore[union-attr]
+    assert not np.array_equal(a1.calls[0].case.args[0], b.calls[0].case.args[0])  # type: ignore[union-attr]
+
+
+def test_reference_failure_is_a_grader_fault() -> None:
+    check = make_check(reference_fn=lambda a, b, scale=1.0: 1 / 0)
+    with pytest.raises(ReferenceFault, match="affine"):
+        build_plan(make_rubric(check), 0)
+
+
+def test_plan_document_is_plain_json() -> None:
+    document, files = plan_document(build_plan(make_rubric(), 3), make_rubric())
+    assert json.loads(json.dumps(document)) == document
+    assert all(arr.dtype == np.float64 for arr in files.values())
+
+
+def test_write_inputs_never_follows_a_planted_link(tmp_path: Path) -> None:
+    """If the student planted the probe directory as a link, the grader refuses to write through it."""
+    rubric = make_rubric()
+    plan = build_plan(rubric, 0)
+    target = tmp_path / "outside"
+    target.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    os.symlink(target, work / plan.dirname)
+    with pytest.raises(OSError):
+        write_inputs(plan, rubric, work)
+    assert list(target.iterdir()) == []
+
+
+def test_probe_cells_one_per_probed_check() -> None:
+    rubric = make_rubric(make_check(), make_check(id="fig", kind="figure", symbol=None, reference_fn=None,
+                                                  inputs_fn=None))
+    cells = probe_cells(build_plan(rubric, 0), rubric, Path("/tmp/x"))
+    assert [c.label for c in cells] == ["probe setup", "check affine"]
+    assert cells[1].timeout >= 3 * 5.0
