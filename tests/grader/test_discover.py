@@ -1,0 +1,90 @@
+"""discover: which files of a submissions folder are uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from grader.discover import discover
+from grader.errors import UsageError
+
+
+def make_tree(root: Path, files: list[str]) -> None:
+    """Create each relative path (a trailing "/" makes a folder) with its own path as content."""
+    for rel in files:
+        path = root / rel
+        if rel.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(rel)
+
+
+# (files in the tree, the rels discover lists)
+CASES = [
+    (["a.ipynb", "b.zip"], ["a.ipynb", "b.zip"]),
+    (["group1/a.ipynb", "group1/deep/er/b.zip", "c.ipynb"],
+     ["c.ipynb", "group1/a.ipynb", "group1/deep/er/b.zip"]),
+    (["notes.txt", "a.pdf", "a.ipynb.bak", "ipynb", "a.ipynb"], ["a.ipynb"]),
+    ([".hidden.ipynb", ".secret/a.ipynb", "sub/.b.zip", "ok.ipynb"], ["ok.ipynb"]),
+    ([".ipynb_checkpoints/a-checkpoint.ipynb", "sub/.ipynb_checkpoints/b-checkpoint.ipynb",
+      "sub/b.ipynb"], ["sub/b.ipynb"]),
+    (["SHEET06_1234567.ZIP", "Adam.IPYNB"], ["Adam.IPYNB", "SHEET06_1234567.ZIP"]),
+    (["folder.ipynb/inside.ipynb"], ["folder.ipynb/inside.ipynb"]),
+    (["empty/"], []),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), CASES, ids=[
+    "top-level", "recurses-and-sorts", "ignores-other-files", "skips-dotfiles",
+    "skips-checkpoints", "suffix-any-case", "folder-named-like-upload", "empty"])
+def test_discover_lists_uploads(tmp_path: Path, files: list[str], expected: list[str]) -> None:
+    make_tree(tmp_path, files)
+    assert [u.rel for u in discover(tmp_path)] == expected
+
+
+def test_upload_records_path_hash_and_size(tmp_path: Path) -> None:
+    make_tree(tmp_path, ["g/a.ipynb"])
+    (upload,) = discover(tmp_path)
+    content = (tmp_path / "g/a.ipynb").read_bytes()
+    assert upload.path == tmp_path / "g" / "a.ipynb" and upload.path.is_absolute()
+    assert upload.sha256 == hashlib.sha256(content).hexdigest()
+    assert (upload.size, upload.kind) == (len(content), "file")
+
+
+@pytest.mark.parametrize("skip", ["graded", "./graded/../graded"], ids=["plain", "unnormalised"])
+def test_discover_skips_the_output_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          skip: str) -> None:
+    make_tree(tmp_path, ["a.ipynb", "graded/reports/a.ipynb", "graded/x.zip", "gradedx/b.zip"])
+    monkeypatch.chdir(tmp_path)
+    assert [u.rel for u in discover(Path("."), skip=(Path(skip),))] == ["a.ipynb", "gradedx/b.zip"]
+
+
+def test_symlinks_are_listed_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    make_tree(outside, ["secret.ipynb", "dir/other.ipynb"])
+    subs = tmp_path / "subs"
+    make_tree(subs, ["real.ipynb"])
+    (subs / "link.ipynb").symlink_to(outside / "secret.ipynb")
+    (subs / "linked_dir").symlink_to(outside / "dir", target_is_directory=True)
+    found = {u.rel: u for u in discover(subs)}
+    assert sorted(found) == ["link.ipynb", "real.ipynb"]
+    link = found["link.ipynb"]
+    assert link.kind == "symlink"
+    assert link.sha256 == hashlib.sha256(os.fsencode(outside / "secret.ipynb")).hexdigest()
+
+
+def test_special_files_are_listed_without_opening(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.ipynb")                 # opening it would block forever
+    (upload,) = discover(tmp_path)
+    assert (upload.rel, upload.kind, upload.sha256) == ("pipe.ipynb", "other", "")
+
+
+def test_discover_needs_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.ipynb").write_text("{}")
+    for bad in (tmp_path / "missing", tmp_path / "a.ipynb"):
+        with pytest.raises(UsageError, match="not a folder"):
+            discover(bad)
