@@ -17,7 +17,7 @@ RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 def torch_adam(params: list[np.ndarray], lr: float, betas: tuple[float, float], eps: float,
                t: int = 1, m: list[np.ndarray] | None = None, v: list[np.ndarray] | None = None
                ) -> tuple[list[torch.Tensor], torch.optim.Adam]:
-    """The oracle: torch.optim.Adam on copies of `params`, optionally resumed at step t with m, v."""
+    """The oracle: torch.optim.Adam on copies of `params`, or resumed at step t with m and v."""
     ps = [torch.tensor(p, requires_grad=True) for p in params]
     opt = torch.optim.Adam(ps, lr=lr, betas=betas, eps=eps, amsgrad=False, weight_decay=0,
                            foreach=False)
