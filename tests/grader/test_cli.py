@@ -1,0 +1,96 @@
+"""The `grade` command's exit codes and messages (in-process, with click's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+import support_demo
+from grader.cli import main
+from support_demo import GOOD
+
+
+def write_notebook(path: Path, *cells: str, team: str = "# Team\nAda Lovelace") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(team)] + [nbformat.v4.new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+@pytest.fixture
+def rubrics(tmp_path: Path) -> Path:
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    (folder / "demo.toml").write_text(support_demo.rubric_text())
+    return folder
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_missing_folder_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, [str(tmp_path / "nope")])
+    assert result.exit_code == 2
+
+
+def test_unknown_option_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, [str(tmp_path), "--bogus"]).exit_code == 2
+
+
+def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    (rubrics / "demo.toml").write_text(support_demo.rubric_text() + "\nsurprise = 1\n")
+    result = runner.invoke(main, [str(tmp_path), "--rubrics", str(rubrics), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "demo.toml" in result.output and "surprise" in result.output
+
+
+def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    path = write_notebook(tmp_path / "demo_1.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+    assert result.exit_code == 1
+    assert "REJECTED" in result.output and "demo_NN.ipynb" in result.output
+
+
+def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path), "--rubrics", str(rubrics)])
+    assert result.exit_code == 2
+    assert "demo" in result.output
+
+
+@pytest.mark.kernel
+def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+    assert result.exit_code == 0, result.output
+    assert "VERDICT: OK" in result.output and "double" in result.output
+    assert not (tmp_path / "graded").exists()
+
+
+@pytest.mark.kernel
+def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD, "raise ValueError('boom')")
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+    assert result.exit_code == 1
+    assert "cell 6: ValueError: boom" in result.output
+
+
+@pytest.mark.kernel
+def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    subs = tmp_path / "subs"
+    write_notebook(subs / "demo_01.ipynb", *GOOD)
+    write_notebook(subs / "demo_02.ipynb", "1/0")
+    (subs / "notes.txt").write_text("ignored")
+    out = tmp_path / "out"
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "grades.json").read_text())
+    assert {s["file"]: s["status"] for s in document["submissions"]} == {
+        "demo_01.ipynb": "graded", "demo_02.ipynb": "run-error"}
+    assert "[2/2]" in result.output
