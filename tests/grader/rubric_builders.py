@@ -178,7 +178,7 @@ def code_cell(source: str | list[str]) -> dict[str, Any]:
 
 
 def notebook_bytes(**kwargs: Any) -> bytes:
-    return json.dumps(notebook_dict(**kwargs)).encode("utf-8")
+    return json.dumps(notebook_dict(**kwargs), ensure_ascii=False).encode("utf-8")
 
 
 def make_upload(folder: Path, name: str, data: bytes) -> Upload:
