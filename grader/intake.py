@@ -287,7 +287,8 @@ def team_problems(notebook: nbformat.NotebookNode, team: TeamRule, group: str) -
     where = "the first cell" if team.cell == 1 else f"cell {team.cell}"
     asks = team.instructions
     if len(notebook.cells) < team.cell:
-        return [f"team information: the notebook has no {where}; {where} must list {asks}."]
+        count = f"only {len(notebook.cells)} cell(s)" if notebook.cells else "no cells"
+        return [f"team information: the notebook has {count}; {where} must list {asks}."]
     source = notebook.cells[team.cell - 1].get("source", "")
     text = "".join(source) if isinstance(source, list) else str(source)
     if not text.strip():
