@@ -53,7 +53,7 @@ def gd_1d(grad_fn: GradFn, theta0: float = 0.0, lr: float = 0.3, steps: int = 50
         The trajectory theta_0 .. theta_steps, (steps + 1,) float64.
     """
     traj = [float(theta0)]
-    for _ in range(steps):
+    for _ in range(int(steps)):
         traj.append(traj[-1] - lr * float(grad_fn(traj[-1])))
     return np.array(traj, dtype=np.float64)
 
@@ -79,7 +79,7 @@ def adam_1d(grad_fn: GradFn, theta0: float = 0.0, lr: float = 0.3, beta1: float 
     """
     theta, m, v = float(theta0), 0.0, 0.0
     traj = [theta]
-    for t in range(1, steps + 1):
+    for t in range(1, int(steps) + 1):
         g = float(grad_fn(theta))
         m = beta1 * m + (1.0 - beta1) * g
         v = beta2 * v + (1.0 - beta2) * g * g

@@ -47,6 +47,7 @@ def _activate(act: str, z: np.floating) -> tuple[np.floating, np.floating]:
 
 
 def _check_skips(skips: Skips) -> None:
+    """Raise ValueError unless every skip (i, j) jumps forward over at least one layer."""
     for i, j in skips:
         if not 0 <= i < j <= N_LAYERS or j == i + 1:
             raise ValueError(f"skip ({i}, {j}) must satisfy 0 <= i, i + 1 < j <= {N_LAYERS}")
@@ -93,6 +94,7 @@ def _backward(params: tuple[np.floating, ...], slopes: dict[int, np.floating], s
 
 def _params(x: float, w1: float, b1: float, w: float, b: float,
             dtype: type[np.floating] = np.float64) -> tuple[np.floating, ...]:
+    """The five scalars as numpy scalars of `dtype`."""
     return tuple(dtype(v) for v in (x, w1, b1, w, b))
 
 

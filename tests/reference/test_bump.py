@@ -37,8 +37,8 @@ def test_gd_is_stuck_for_every_phase_when_h_exceeds_lr(theta0: float) -> None:
     assert abs(traj[-1] - 1.0) <= 0.3
 
 
-def _torch_adam(grad_fn: Callable[[float], float], steps: int, lr: float, betas: tuple[float, float],
-                eps: float, theta0: float = 0.0) -> np.ndarray:
+def _torch_adam(grad_fn: Callable[[float], float], steps: int, lr: float,
+                betas: tuple[float, float], eps: float, theta0: float = 0.0) -> np.ndarray:
     """The trajectory of torch.optim.Adam fed the same gradient function."""
     import torch
 

@@ -10,7 +10,7 @@ from reference.line_search import exact_line_search_step, hvp_complex_step
 
 
 def quadratic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A random SPD H (condition number <= ~30), b and Theta for l = 1/2 Theta^T H Theta - b.Theta."""
+    """Random SPD H (condition number <= 30), b, Theta for l = 1/2 Theta^T H Theta - b.Theta."""
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     H = (q * rng.uniform(0.3, 9.0, n)) @ q.T

@@ -1,4 +1,4 @@
-"""reference.saddle against the closed form, Newton's step and |H| from scipy's polar decomposition."""
+"""reference.saddle against the closed form, Newton's step and |H| from scipy's polar()."""
 
 from __future__ import annotations
 

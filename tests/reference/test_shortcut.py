@@ -1,4 +1,4 @@
-"""reference.shortcut against torch.autograd, central differences and the path-counting closed form."""
+"""reference.shortcut against torch.autograd, central differences and the path-sum closed form."""
 
 from __future__ import annotations
 

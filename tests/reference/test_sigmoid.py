@@ -1,4 +1,4 @@
-"""reference.sigmoid against sympy (exact derivative and series), torch.autograd and finite differences."""
+"""reference.sigmoid against sympy (exact derivative and series), torch.autograd and FD."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
 
 def make_params(hidden: int, seed: int, n: int = 6, shared: bool = True,
                 dtype: Any = np.float64) -> dict[str, np.ndarray]:
-    """Random inputs, targets and parameters of the 2-H-1 network (ba scalar unless shared=False)."""
+    """Random inputs, targets and parameters of the 2-H-1 net (ba a scalar unless not shared)."""
     rng = np.random.default_rng(seed)
     return {
         "X": rng.standard_normal((n, 2)).astype(dtype),
