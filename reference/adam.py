@@ -62,7 +62,7 @@ def gd_step(theta: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
     return theta - lr * grad
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Adam:
     """Adam over several parameter arrays (weights and biases), as a frozen value.
 

@@ -38,7 +38,7 @@ def is_pd(M: np.ndarray, tol: float | None = None) -> bool:
     """
     eigenvalues = np.linalg.eigvalsh((M + M.T) / 2)  # v^T M v sees only the symmetric part
     if tol is None:
-        tol = M.shape[0] * np.finfo(M.dtype).eps * float(np.abs(eigenvalues).max(initial=0.0))
+        tol = len(M) * np.finfo(eigenvalues.dtype).eps * float(np.abs(eigenvalues).max(initial=0.0))
     return bool(eigenvalues.min() > tol)
 
 

@@ -89,14 +89,13 @@ def backprop_weight_grads(
     """
     _, f_prime = _activation(act)
     xs, zs = forward_mlp(Ws, bs, x, act)
-    n_layers = len(Ws)
-    grads: list[np.ndarray] = [np.empty(0)] * n_layers
+    grads = []
     delta = f_prime(zs[-1]) * dE_dxL
-    for l in range(n_layers - 1, -1, -1):  # 0-based layer index: Ws[l] is W_{l+1}
-        grads[l] = np.outer(delta, xs[l])
+    for l in range(len(Ws) - 1, -1, -1):  # 0-based: Ws[l] is W_{l+1}, xs[l] is its input
+        grads.append(np.outer(delta, xs[l]))
         if l > 0:
             delta = f_prime(zs[l - 1]) * (Ws[l].T @ delta)
-    return grads
+    return grads[::-1]
 
 
 def grad_norm_vs_depth(

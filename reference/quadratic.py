@@ -29,7 +29,7 @@ def gd_quadratic(
         half: minimise J = 1/2 w^T H w instead (gradient H w rather than 2 H w).
 
     Returns:
-        (steps + 1, n), row t the iterate w_t (row 0 is w0), the dtype of w0.
+        (steps + 1, n), row t the iterate w_t (row 0 is w0), dtype np.result_type(H, w0).
     """
     c = _gradient_factor(half)
     ws = np.empty((steps + 1, len(w0)), dtype=np.result_type(H, w0))

@@ -13,11 +13,13 @@ R = 1/2 w**2, L_reg = L + lam R. Backwards, each line reuses the one above:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from reference.sigmoid import sigmoid
 
-Scalar = float | np.floating
+Scalar = float | np.floating[Any]
 
 
 def reg_backprop(w: Scalar, b: Scalar, x: Scalar, t: Scalar, lam: Scalar) -> dict[str, Scalar]:
