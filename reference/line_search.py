@@ -17,6 +17,9 @@ import numpy as np
 def exact_line_search_step(g: np.ndarray, Hg: np.ndarray) -> float:
     """lambda* = ||g||**2 / (g . Hg), the minimiser of l(Theta - lambda g) for quadratic l.
 
+    Seed error (P5): the expansion is printed without the 1/2 in front of D^T H D, which would
+    give ||g||**2 / (2 g.Hg); the exact expansion has the 1/2 and gives this value.
+
     Args:
         g: the gradient, (n,) float64/float32.
         Hg: the Hessian-vector product H g, (n,).

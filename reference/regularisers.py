@@ -40,6 +40,9 @@ def l2_equivalent_lambda(theta: np.ndarray, lam: float,
                          convention: Literal["half", "plain"] = "half") -> float:
     """The lambda' that makes a stationary point of l + lambda ||.|| stationary for L2 (P4b).
 
+    Seed note (P4b): the official lambda' = lambda/||Theta|| is right only for the (lambda'/2)
+    convention; with l + lambda' ||Theta||**2 it is lambda / (2 ||Theta||).
+
     Args:
         theta: the stationary point, (n,), not zero.
         lam: the lambda of l + lambda ||Theta||.

@@ -60,7 +60,7 @@ def assert_close(got: np.ndarray, expected: np.ndarray, dtype: str) -> None:
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"], ids=["f64", "f32"])
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
 def test_forward_and_backward_match_torch(shape: tuple[int, ...], dtype: str) -> None:
     pytest.importorskip("torch")

@@ -75,7 +75,7 @@ def torch_grads(p: dict[str, float], act: str, skips: Any, tie_b1: bool,
 
 @pytest.mark.torch
 @pytest.mark.parametrize("shortcut", [False, True], ids=["chain", "shortcut"])
-@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"], ids=["sigmoid", "tanh"])
 @pytest.mark.parametrize("seed", range(4), ids=lambda s: f"draw{s}")
 def test_chain_grads_match_autograd(seed: int, act: str, shortcut: bool) -> None:
     pytest.importorskip("torch")
@@ -87,7 +87,7 @@ def test_chain_grads_match_autograd(seed: int, act: str, shortcut: bool) -> None
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"], ids=["sigmoid", "tanh"])
 @pytest.mark.parametrize("shortcut", [False, True], ids=["chain", "shortcut"])
 def test_float32_matches_float32_autograd(shortcut: bool, act: str) -> None:
     pytest.importorskip("torch")
