@@ -9,7 +9,8 @@ import pytest
 
 import reference
 
-TABLE = reference.__doc__.split("=" * 17)[2] if reference.__doc__ else ""
+_PARTS = re.split(r"^=+ +=+$", reference.__doc__ or "", flags=re.M)
+TABLE = _PARTS[1] if len(_PARTS) == 3 else ""
 ENTRIES = sorted(set(re.findall(r"\b([a-z][a-z_0-9]*)\.([A-Za-z][A-Za-z_0-9]*)\b", TABLE)))
 
 
