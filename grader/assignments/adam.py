@@ -199,6 +199,14 @@ def _close(got: np.ndarray, expected: np.ndarray) -> bool:
     return bool(np.all(np.abs(got - expected) <= TRAIN_ATOL + TRAIN_RTOL * np.abs(expected)))
 
 
+def _as_array(value: Any) -> Any:
+    """A list/tuple of numbers (a student may return losses as a list) read as one array."""
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, np.ndarray) and v.ndim == 0 for v in value):
+        return np.array([float(v) for v in value])
+    return value
+
+
 def _array_problem(name: str, got: Any, expected: np.ndarray) -> str:
     """Why `got` cannot be compared with `expected` ("" when it can)."""
     if not isinstance(got, np.ndarray):
@@ -243,7 +251,7 @@ def train_compare(got: Any, expected: Any) -> Verdict:
         kind = getattr(got, "type_name", type(got).__name__)
         return Verdict(False, f"train should return a pair (theta, losses); got a {kind}"
                        + (f" of length {len(got)}" if isinstance(got, (list, tuple)) else ""))
-    theta, losses = got
+    theta, losses = (_as_array(v) for v in got)
     for name, value, exp in (("theta", theta, exp_theta), ("losses", losses, exp_losses)):
         problem = _array_problem(name, value, exp)
         if problem:

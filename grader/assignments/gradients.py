@@ -13,9 +13,11 @@ point operations, agrees with the reference far inside rtol=1e-6, atol=1e-9:
 * `adam_1d`: the ramp-with-a-bump of seed 002 (as Fn "piecewise_slope") with no iterate within
   BREAK_MARGIN of a break, including the sheet's own setting just below and above
   h_max = 0.4102; and 1-D quadratics (Fn "scalar_quadratic_grad") whose trajectory amplifies a
-  perturbation of theta0 by at most MAX_AMPLIFICATION.
+  perturbation of theta0 by at most MAX_AMPLIFICATION, one with eps = 0 and one with eps in
+  [1e-3, 1e-1] (where eps inside the square root shows).
 * `gd_quadratic`: J(w) = w^T H w with H symmetric positive definite and lr below the stable bound.
-* `max_stable_lr`: symmetric positive-definite H of sizes 1..8, spectra over up to four decades.
+* `max_stable_lr`: symmetric positive-definite H of sizes 1..8, spectra over up to four decades,
+  lambda_max at least SPECTRAL_GAP times the next eigenvalue.
 * `line_search`: g.Hg > 0 always, with g.Hg >= LINE_COS * |g| |Hg| (no cancellation), and |g|
   away from 1 (so a missing square shows).
 """
@@ -36,6 +38,7 @@ CHAIN_MIN = 1e-6
 BREAK_MARGIN = 1e-6
 MAX_AMPLIFICATION = 1e3
 LINE_COS = 0.05
+SPECTRAL_GAP = 1.2
 MAX_TRIES = 1000
 
 
@@ -201,7 +204,7 @@ def adam_1d_cases(rng: np.random.Generator) -> list[Case]:
             0.0 if rng.uniform() < 0.5 else _log_uniform(rng, 1e-8, 1e-1),
             int(rng.integers(30, 81)), "random ramp and bump")),
         _resample(lambda: _quadratic_case(rng, 0.0)),
-        _resample(lambda: _quadratic_case(rng, _log_uniform(rng, 1e-8, 1e-1))),
+        _resample(lambda: _quadratic_case(rng, _log_uniform(rng, 1e-3, 1e-1))),  # eps shows
     ]
     return [c for c in cases if c is not None]
 
@@ -223,11 +226,14 @@ def gd_quadratic_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def max_stable_lr_cases(rng: np.random.Generator) -> list[Case]:
-    """Five SPD matrices, sizes 1..8, eigenvalues log-uniform over up to four decades."""
+    """Five SPD matrices, sizes 1..8, eigenvalues log-uniform over up to four decades, the
+    largest at least SPECTRAL_GAP times the next (so power iteration converges quickly too)."""
     cases = []
     for n in (1, 2, int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.integers(3, 9))):
         low = _log_uniform(rng, 1e-2, 1.0)
-        lam = np.exp(rng.uniform(np.log(low), np.log(low * _log_uniform(rng, 1.0, 1e4)), size=n))
+        lam = np.sort(np.exp(rng.uniform(np.log(low), np.log(low * _log_uniform(rng, 1.0, 1e4)), size=n)))
+        if n > 1:
+            lam[-1] = max(lam[-1], SPECTRAL_GAP * lam[-2])
         cases.append(Case(args=(_spd(rng, lam),),
                           label=f"n={n}, lambda in [{lam.min():.3g}, {lam.max():.3g}]"))
     return cases
