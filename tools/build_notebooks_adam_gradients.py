@@ -272,6 +272,8 @@ the regressions, the least-squares optimum (`np.linalg.lstsq`), which both optim
 ADAM_RUN_CODE = r"""
 learning_rates = {"gd": 0.1, "adam": 0.05}
 epochs = 500
+# Fill results[name, optimizer] = {"theta": ..., "losses": ..., "test_loss": ...} for every problem
+# and both optimisers (the plots below read it) and print the comparison.
 ### BEGIN SOLUTION
 results = {}
 for name, (X_train, y_train, X_test, y_test, task) in problems.items():
@@ -552,6 +554,7 @@ def first_layer_grad_norm(depth, act, gain, width=16, seed=0):
     ### END SOLUTION
 
 
+# grad_norms[act, gain]: the array of ||dE/dW1|| for every depth in `depths` (the plot reads it).
 ### BEGIN SOLUTION
 grad_norms = {(act, gain): np.array([first_layer_grad_norm(L, act, gain) for L in depths])
               for act, gain in settings}
@@ -684,6 +687,8 @@ print(f"largest difference to autograd: {err:.1e}", "OK" if err < 1e-12 else "MI
 """
 
 GRAD_CHAIN_EXPERIMENT = r"""
+# Compare both networks at x=1, w1=1, b1=0, w=1, b=0, and count how often each inequality fails
+# over random draws of the parameters, for sigmoid and tanh.
 ### BEGIN SOLUTION
 plain_net = chain_grads(1.0, 1.0, 0.0, 1.0, 0.0)
 shortcut_net = chain_grads(1.0, 1.0, 0.0, 1.0, 0.0, shortcut=True)
@@ -765,6 +770,8 @@ def ramp_bump_grad(theta, h):
 '''
 
 GRAD_GD_CODE = r"""
+# (1) Gradient descent from theta = 0 with lr 0.3 on a bump of height h = 0.35: keep the iterates
+# in the list gd_trajectory (plotted below).
 ### BEGIN SOLUTION
 theta, gd_trajectory = 0.0, [0.0]
 for _ in range(10):
@@ -793,6 +800,8 @@ def adam_1d(grad_fn, theta0, lr, beta1, beta2, eps, steps):
 '''
 
 GRAD_HMAX_CODE = r"""
+# (2) Simulate adam_1d (lr 0.3, beta1 0.9, beta2 0.999, eps 0) from theta = 0, decide whether it
+# crosses the peak, and bisect over h: store the largest height Adam escapes in h_max.
 ### BEGIN SOLUTION
 def escapes(h, steps=300):
     trajectory = adam_1d(lambda th: ramp_bump_grad(th, h), 0.0, 0.3, 0.9, 0.999, 0.0, steps)
