@@ -40,7 +40,7 @@ CELL_METADATA_KEPT = ("tags", "editable", "deletable", "slideshow")
 MSG_NESTED = "{where}: a {begin!r} marker inside an open solution block (nested markers)"
 MSG_STRAY_END = "{where}: an {end!r} marker without a matching {begin!r}"
 MSG_UNCLOSED = "{where}: a {begin!r} marker is never closed by {end!r}"
-MSG_LEFTOVER = "{where}: solution marker text left after release: {line!r}"
+MSG_LEFTOVER = "{where}: solution marker text left after release: {text!r}"
 
 
 class SolutionMarkerError(GraderError):
@@ -189,7 +189,7 @@ def _assert_no_marker(cell: NotebookNode, index: int) -> None:
     for number, line in enumerate(cell.source.splitlines(), start=1):
         if _ANY_MARKER.search(line):
             raise SolutionMarkerError.build(
-                index, cell.cell_type, number, MSG_LEFTOVER, line=line.strip())
+                index, cell.cell_type, number, MSG_LEFTOVER, text=line.strip())
 
 
 # ----------------------------------------------------------------------------- cells
