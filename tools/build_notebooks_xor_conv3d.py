@@ -380,7 +380,7 @@ XOR_62C_MD = r"""
 $W_i = \begin{pmatrix} 20 & -20 \\ -20 & 20 \end{pmatrix}$, $b_a = -10$, $W_o = (20, 20)$,
 $b_o = -10$), but gradient descent from a random start often gets stuck with $H = 2$, as the sheet
 warns. We use $H = 4$ hidden units, weights drawn from $N(0, 1)$, zero biases, and full-batch
-gradient descent with learning rate 2 for 3000 epochs; the seed makes the run reproducible.
+gradient descent with learning rate 2 for 1500 epochs; the seed makes the run reproducible.
 """
 
 XOR_TRAIN_CODE = r"""
@@ -394,7 +394,7 @@ optimizer = torch.optim.SGD([Wi, ba, Wo, bo], lr=2.0)
 
 losses = []
 start = time.perf_counter()
-for epoch in range(3000):
+for epoch in range(1500):
     optimizer.zero_grad()
     loss = loss_fn(forward(X, Wi, ba, Wo, bo), y)
     loss.backward()
