@@ -34,7 +34,7 @@ GRAD_SCALE_RANGE = (1e-4, 10.0)
 CHAIN_STEPS = 50
 TRAIN_LR_MAX = 0.05
 TRAIN_EPOCHS_MAX = 300
-LOGIT_BOUND = 10.0            # |X @ w + b| along the whole reference run (p in [4.5e-5, 1 - 4.5e-5])
+LOGIT_BOUND = 10.0            # |X @ w + b| along the reference run: p in [4.5e-5, 1 - 4.5e-5]
 TRAIN_RTOL = 1e-6             # the rubric's tolerances for train (the comparator gets no tolerance)
 TRAIN_ATOL = 1e-9
 
@@ -85,8 +85,10 @@ def adam_step_cases(rng: np.random.Generator) -> list[Case]:
                         _log_uniform(rng, *GRAD_SCALE_RANGE), _hyper(rng)),
     ]
     for ndim in (1, 2):
-        cases.append(_adam_step_case(rng, int(rng.integers(20, T_MAX + 1)), _random_shape(rng, ndim),
-                                     _log_uniform(rng, *GRAD_SCALE_RANGE), _hyper(rng)))
+        t = int(rng.integers(20, T_MAX + 1))
+        shape = _random_shape(rng, ndim)
+        cases.append(_adam_step_case(rng, t, shape, _log_uniform(rng, *GRAD_SCALE_RANGE),
+                                     _hyper(rng)))
     return cases
 
 
@@ -108,8 +110,8 @@ def adam_chain_cases(rng: np.random.Generator) -> list[Case]:
         b = rng.standard_normal(n)
         theta0 = rng.standard_normal(n)
         hyper = _hyper(rng)
-        label = (f"50 steps on a quadratic, P={n}, lr={hyper['lr']:.3g}, beta1={hyper['beta1']:.3f}, "
-                 f"beta2={hyper['beta2']:.4f}, eps={hyper['eps']:.1e}")
+        label = (f"50 steps on a quadratic, P={n}, lr={hyper['lr']:.3g}, "
+                 f"beta1={hyper['beta1']:.3f}, beta2={hyper['beta2']:.4f}, eps={hyper['eps']:.1e}")
         cases.append(Case(args=(theta0, Fn("quadratic_grad", (a, b)), CHAIN_STEPS),
                           kwargs=hyper, label=label))
     return cases
@@ -154,7 +156,8 @@ def _max_abs_logit(x: np.ndarray, y: np.ndarray, optimizer: str, lr: float, epoc
 def _regression_data(rng: np.random.Generator, d: int) -> tuple[np.ndarray, np.ndarray]:
     n = int(rng.integers(20, 81))
     x = rng.uniform(0.5, 1.5) * rng.standard_normal((n, d)) + rng.uniform(-1.0, 1.0, size=d)
-    y = x @ rng.standard_normal(d) + rng.standard_normal() + rng.uniform(0.1, 0.5) * rng.standard_normal(n)
+    w, b, noise = rng.standard_normal(d), rng.standard_normal(), rng.uniform(0.1, 0.5)
+    y = x @ w + b + noise * rng.standard_normal(n)
     return x, y
 
 
@@ -232,7 +235,8 @@ def _theta_hint(theta: np.ndarray, expected: np.ndarray) -> str:
 
 def _losses_hint(losses: np.ndarray, expected: np.ndarray) -> str:
     if len(losses) > 1 and _close(losses[:-1], expected[1:]):
-        return " (they match the reference shifted by one: losses[i] is the loss *before* update i+1)"
+        return (" (they match the reference shifted by one: losses[i] is the loss *before*"
+                " update i+1)")
     return ""
 
 
@@ -260,5 +264,6 @@ def train_compare(got: Any, expected: Any) -> Verdict:
         return Verdict(False, f"losses differ {_worst(losses, exp_losses)}"
                        + _losses_hint(losses, exp_losses))
     if not _close(theta, exp_theta):
-        return Verdict(False, f"theta differs {_worst(theta, exp_theta)}" + _theta_hint(theta, exp_theta))
+        return Verdict(False, f"theta differs {_worst(theta, exp_theta)}"
+                       + _theta_hint(theta, exp_theta))
     return Verdict(True, "theta and losses match")

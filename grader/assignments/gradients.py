@@ -1,4 +1,4 @@
-"""Probe inputs for the `gradients` assignment (seed 000 Ex 4.1, seed 002, seed 004 Q5, seed 003 P5).
+"""Probe inputs for the `gradients` assignment (seeds 000 Ex 4.1, 002, 004 Q5 and 003 P5).
 
 Every generator takes a seeded `np.random.Generator` and returns a handful of `Case`s built only
 from float64 arrays, Python scalars, strings and `Fn` markers. Each keeps to inputs where the
@@ -96,7 +96,8 @@ def _weight_grads(ws: list[np.ndarray], bs: list[np.ndarray], x: np.ndarray, act
 def _backprop_case(rng: np.random.Generator, depth: int, act: str) -> Case | None:
     widths = [int(n) for n in rng.integers(1, 7, size=depth + 1)]
     gain = rng.uniform(*GAINS[act])
-    ws = [rng.normal(0.0, gain / np.sqrt(widths[l]), (widths[l + 1], widths[l])) for l in range(depth)]
+    ws = [rng.normal(0.0, gain / np.sqrt(widths[l]), (widths[l + 1], widths[l]))
+          for l in range(depth)]
     bs = [rng.normal(0.0, 0.3, widths[l + 1]) for l in range(depth)]
     x = rng.standard_normal(widths[0])
     dx = rng.standard_normal(widths[-1])
@@ -128,8 +129,9 @@ def _chain_y(x: float, w1: float, b1: float, w: float, b: float, act: str, short
 def _chain_case(x: float, w1: float, b1: float, w: float, b: float, act: str,
                 shortcut: bool) -> Case | None:
     h = 1e-5
-    d_w1 = (_chain_y(x, w1 + h, b1, w, b, act, shortcut) - _chain_y(x, w1 - h, b1, w, b, act, shortcut)) / (2 * h)
-    d_b1 = (_chain_y(x, w1, b1 + h, w, b, act, shortcut) - _chain_y(x, w1, b1 - h, w, b, act, shortcut)) / (2 * h)
+    y = lambda w1_, b1_: _chain_y(x, w1_, b1_, w, b, act, shortcut)  # noqa: E731
+    d_w1 = (y(w1 + h, b1) - y(w1 - h, b1)) / (2 * h)
+    d_b1 = (y(w1, b1 + h) - y(w1, b1 - h)) / (2 * h)
     if min(abs(d_w1), abs(d_b1)) < CHAIN_MIN:
         return None
     label = (f"{act}, shortcut={shortcut}, x={x:.3g}, w1={w1:.3g}, b1={b1:.3g}, "
@@ -187,8 +189,8 @@ def _quadratic_case(rng: np.random.Generator, eps: float) -> Case | None:
     moved = _adam_1d(grad, theta0 + bump, lr, beta1, beta2, eps, steps)
     if np.max(np.abs(moved - base)) > MAX_AMPLIFICATION * bump or abs(theta0 - c) < 0.1:
         return None
-    label = (f"quadratic a/2 (theta - c)^2, a={a:.3g}, c={c:.3g}, theta0={theta0:.3g}, lr={lr:.3g}, "
-             f"beta1={beta1:.3f}, beta2={beta2:.4f}, eps={eps:.1e}, {steps} steps")
+    label = (f"quadratic a/2 (theta - c)^2, a={a:.3g}, c={c:.3g}, theta0={theta0:.3g}, "
+             f"lr={lr:.3g}, beta1={beta1:.3f}, beta2={beta2:.4f}, eps={eps:.1e}, {steps} steps")
     return Case(args=(Fn("scalar_quadratic_grad", (a, c)), theta0, lr, beta1, beta2, eps, steps),
                 label=label)
 
@@ -199,7 +201,8 @@ def adam_1d_cases(rng: np.random.Generator) -> list[Case]:
         _ramp_bump_case(1.0, 0.40, 0.3, 0.9, 0.999, 0.0, 40, "seed 002, escapes"),
         _ramp_bump_case(1.0, 0.42, 0.3, 0.9, 0.999, 0.0, 60, "seed 002, stuck"),
         _resample(lambda: _ramp_bump_case(
-            float(rng.uniform(0.5, 2.0)), float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.1, 0.5)),
+            float(rng.uniform(0.5, 2.0)), float(rng.uniform(0.2, 0.8)),
+            float(rng.uniform(0.1, 0.5)),
             float(rng.uniform(0.8, 0.95)), float(rng.uniform(0.99, 0.9999)),
             0.0 if rng.uniform() < 0.5 else _log_uniform(rng, 1e-8, 1e-1),
             int(rng.integers(30, 81)), "random ramp and bump")),
@@ -231,7 +234,8 @@ def max_stable_lr_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n in (1, 2, int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.integers(3, 9))):
         low = _log_uniform(rng, 1e-2, 1.0)
-        lam = np.sort(np.exp(rng.uniform(np.log(low), np.log(low * _log_uniform(rng, 1.0, 1e4)), size=n)))
+        high = low * _log_uniform(rng, 1.0, 1e4)
+        lam = np.sort(np.exp(rng.uniform(np.log(low), np.log(high), size=n)))
         if n > 1:
             lam[-1] = max(lam[-1], SPECTRAL_GAP * lam[-2])
         cases.append(Case(args=(_spd(rng, lam),),
@@ -256,4 +260,5 @@ def _line_search_case(rng: np.random.Generator, n: int, definite: bool) -> Case 
 def line_search_cases(rng: np.random.Generator) -> list[Case]:
     """Five (g, Hg) pairs with g.Hg > 0: four from SPD H, one from an indefinite H."""
     sizes = [int(n) for n in rng.integers(2, 21, size=5)]
-    return [_resample(lambda n=n, k=k: _line_search_case(rng, n, k < 4)) for k, n in enumerate(sizes)]
+    return [_resample(lambda n=n, k=k: _line_search_case(rng, n, k < 4))
+            for k, n in enumerate(sizes)]
