@@ -1,0 +1,304 @@
+"""The `conv3d` assignment: rubric, probe generators, classic mistakes, notebook, example uploads."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader.assignments import conv3d as gen
+from grader.release import release_notebook
+
+from .conftest import (ROOT, assert_generator_contract, cases, caught, check_spec, probe_function,
+                       rubric, run_notebook_with_probes)
+
+SEEDS = range(4)
+NOTEBOOK = ROOT / "reference" / "notebooks" / "conv3d.ipynb"
+GRADED_NAMES = ("conv3d_forward", "conv3d_backward")
+
+
+@cache
+def builder() -> Any:
+    path = ROOT / "tools" / "build_notebooks_xor_conv3d.py"
+    spec = importlib.util.spec_from_file_location("build_notebooks_xor_conv3d", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# ----------------------------------------------------------------------------- rubric
+def test_rubric_checks_points_and_rules() -> None:
+    r = rubric("conv3d")
+    assert [(c.id, c.symbol, c.points) for c in r.checks] == [
+        ("forward", "conv3d_forward", 10.0), ("backward", "conv3d_backward", 15.0),
+        ("forward_speed", "conv3d_forward", 5.0)]
+    assert r.max_score == 30.0 and r.upload == "notebook" and r.zero_error
+    assert r.team is not None and r.team.cell == 1 and r.team.placeholder == "YOUR ANSWER HERE"
+    assert check_spec("conv3d", "forward_speed").timeout == 10.0
+
+
+@pytest.mark.parametrize(("name", "group"), [
+    ("conv3d_jdoe42.ipynb", "jdoe42"),
+    ("conv3d_abc.ipynb", "abc"),
+    ("conv3d_" + "a" * 20 + ".ipynb", "a" * 20),
+    ("conv3d_1234567.ipynb", "1234567"),
+    ("conv3d_JDoe42.ipynb", None),
+    ("conv3d_ab.ipynb", None),
+    ("conv3d_" + "a" * 21 + ".ipynb", None),
+    ("conv3d_j_doe.ipynb", None),
+    ("conv3d_jdoe42.zip", None),
+    ("Conv3d_jdoe42.ipynb", None),
+], ids=lambda v: str(v))
+def test_file_name_pattern(name: str, group: str | None) -> None:
+    match = re.fullmatch(rubric("conv3d").pattern, name)
+    assert (match.group("group") if match else None) == group
+
+
+# ----------------------------------------------------------------------------- generators
+@pytest.mark.parametrize("check_id", ["forward", "backward"])
+def test_generator_contract(check_id: str) -> None:
+    assert_generator_contract("conv3d", check_id)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("check_id", ["forward", "backward"])
+def test_small_cases_keep_the_promised_bounds(check_id: str, seed: int) -> None:
+    kernels_u1, kernel_is_input = 0, 0
+    for case in cases("conv3d", check_id, seed):
+        L1, F = case.args[:2]
+        B, X, Y, T, Ci = L1.shape
+        U, V, Z, Fi, Co = F.shape
+        assert 1 <= B <= 2 and all(1 <= s <= 6 for s in (X, Y, T))
+        assert Ci == Fi and 1 <= Ci <= 3 and 1 <= Co <= 3
+        assert all(1 <= k <= min(3, s) for k, s in zip((U, V, Z), (X, Y, T)))
+        if check_id == "backward":
+            assert case.args[2].shape == gen.output_shape(L1.shape, F.shape)
+        kernels_u1 += U == 1
+        kernel_is_input += (U, V, Z) == (X, Y, T)
+        assert all(a.dtype == np.float64 for a in case.args)
+    assert kernels_u1 >= 1 and kernel_is_input >= 1
+
+
+def test_speed_case() -> None:
+    (case,) = cases("conv3d", "forward_speed", 0)
+    assert case.args[0].shape == (8, 16, 16, 16, 8) and case.args[1].shape == (3, 3, 3, 8, 16)
+
+
+# ----------------------------------------------------------------------------- classic mistakes
+def _out(L1: np.ndarray, F: np.ndarray) -> tuple[int, ...]:
+    return gen.output_shape(L1.shape, F.shape)
+
+
+def forward_true_convolution(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Flips the kernel: a convolution, not the exam's cross-correlation."""
+    from reference.conv3d import conv3d_forward
+
+    return conv3d_forward(L1, F[::-1, ::-1, ::-1])
+
+
+def forward_swapped_filter_reshape(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Flattens F in (c', u, v, z) order against a (u, v, z, c') window."""
+    B, U, V, Z, C = L1.shape[0], *F.shape[:3], F.shape[4]
+    L2 = np.zeros(_out(L1, F))
+    F_mat = F.transpose(3, 0, 1, 2, 4).reshape(-1, C)
+    for x, y, t in np.ndindex(*L2.shape[1:4]):
+        L2[:, x, y, t, :] = L1[:, x:x + U, y:y + V, t:t + Z, :].reshape(B, -1) @ F_mat
+    return L2
+
+
+def forward_same_size(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """The exam's shapes: L2 as large as L1, the overhanging windows zero-padded at the high end."""
+    from reference.conv3d import conv3d_forward, pad_high
+
+    return conv3d_forward(pad_high(L1, *F.shape[:3]), F)
+
+
+def backward_without_shift(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The exam's L1.grad[b, x, y, t, c']: every window's gradient lands on its corner."""
+    B, U, V, Z, Ci, C = L1.shape[0], *F.shape
+    dL1, dF = np.zeros(L1.shape), np.zeros(F.shape)
+    for x, y, t in np.ndindex(*dL2.shape[1:4]):
+        g = dL2[:, x, y, t, :].reshape(B, 1, 1, 1, 1, C)
+        dF += (g * L1[:, x:x + U, y:y + V, t:t + Z, :].reshape(B, U, V, Z, Ci, 1)).sum(axis=0)
+        dL1[:, x, y, t, :] += (g * F).sum(axis=(1, 2, 3, 5))
+    return dL1, dF
+
+
+def backward_dF_not_summed_over_batch(L1: np.ndarray, F: np.ndarray,
+                                      dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keeps only the last sample's contribution to dF."""
+    from reference.conv3d import conv3d_backward
+
+    dL1, _ = conv3d_backward(L1, F, dL2)
+    _, dF_last = conv3d_backward(L1[-1:], F, dL2[-1:])
+    return dL1, dF_last
+
+
+def backward_swapped_outputs(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (dF, dL1), the order of EXERCISES.md rather than ASSIGNMENTS.md."""
+    from reference.conv3d import conv3d_backward
+
+    dL1, dF = conv3d_backward(L1, F, dL2)
+    return dF, dL1
+
+
+def forward_nine_loops(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Correct, and far too slow for the timed case."""
+    U, V, Z, Ci, C = F.shape
+    L2 = np.zeros(_out(L1, F))
+    for b, x, y, t, c in np.ndindex(*L2.shape):
+        for u, v, z, ci in np.ndindex(U, V, Z, Ci):
+            L2[b, x, y, t, c] += F[u, v, z, ci, c] * L1[b, x + u, y + v, t + z, ci]
+    return L2
+
+
+MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
+    ("forward", forward_true_convolution, "flipped kernel (true convolution)"),
+    ("forward", forward_swapped_filter_reshape, "filter flattened in another order"),
+    ("forward", forward_same_size, "same-size output (the exam's shapes)"),
+    ("forward", lambda L1, F: np.zeros(_out(L1, F)), "zeros"),
+    ("backward", backward_without_shift, "dL1 without the shift"),
+    ("backward", backward_dF_not_summed_over_batch, "dF not summed over the batch"),
+    ("backward", backward_swapped_outputs, "returns (dF, dL1)"),
+    ("backward", lambda L1, F, dL2: (np.zeros(L1.shape), np.zeros(F.shape)), "zeros"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
+def test_probes_catch_classic_mistakes(check_id: str, buggy: Callable[..., Any], what: str) -> None:
+    for seed in SEEDS:
+        assert caught("conv3d", check_id, buggy, seed), f"{what} passes every case of seed {seed}"
+
+
+def test_nine_nested_loops_are_correct_on_small_shapes() -> None:
+    assert not caught("conv3d", "forward", forward_nine_loops, 0)
+
+
+# ----------------------------------------------------------------------------- correct alternatives
+def forward_einsum(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
+    U, V, Z = F.shape[:3]
+    windows = np.lib.stride_tricks.sliding_window_view(L1, (U, V, Z), axis=(1, 2, 3))
+    return np.einsum("bxytcuvz,uvzcd->bxytd", windows, F)
+
+
+def backward_einsum(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    U, V, Z = F.shape[:3]
+    windows = np.lib.stride_tricks.sliding_window_view(L1, (U, V, Z), axis=(1, 2, 3))
+    dF = np.einsum("bxytcuvz,bxytd->uvzcd", windows, dL2)
+    dL1 = np.zeros(L1.shape)
+    X2, Y2, T2 = dL2.shape[1:4]
+    for u, v, z in np.ndindex(U, V, Z):
+        dL1[:, u:u + X2, v:v + Y2, z:z + T2, :] += np.einsum("bxytd,cd->bxytc", dL2, F[u, v, z])
+    return dL1, dF
+
+
+def backward_torch(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> list[Any]:
+    """Autograd through torch's conv3d; returns a list of tensors (accepted like a tuple)."""
+    torch = pytest.importorskip("torch")
+    l1 = torch.tensor(L1, requires_grad=True)
+    f = torch.tensor(F, requires_grad=True)
+    out = torch.nn.functional.conv3d(l1.permute(0, 4, 1, 2, 3), f.permute(4, 3, 0, 1, 2))
+    out.permute(0, 2, 3, 4, 1).backward(torch.tensor(dL2))
+    return [l1.grad, f.grad]
+
+
+ALTERNATIVES: list[tuple[str, Callable[..., Any]]] = [
+    ("forward", forward_einsum),
+    ("forward_speed", forward_einsum),
+    ("backward", backward_einsum),
+    ("backward", backward_torch),
+]
+
+
+@pytest.mark.parametrize(("check_id", "fn"), ALTERNATIVES,
+                         ids=[f"{c}-{getattr(f, '__name__', i)}" for i, (c, f) in enumerate(ALTERNATIVES)])
+def test_correct_alternatives_pass_every_case(check_id: str, fn: Callable[..., Any]) -> None:
+    for seed in SEEDS if check_id != "forward_speed" else range(1):
+        failed = [p for p in probe_function("conv3d", check_id, fn, seed) if not p.verdict.passed]
+        assert not failed, f"seed {seed}: {failed[0].label}: {failed[0].verdict.message}"
+
+
+# ----------------------------------------------------------------------------- notebook and uploads
+def test_reference_notebook_layout_and_student_version() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Team\n")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            assert not re.search(r"^\s*(from|import)\s+(reference|grader)\b", cell.source, re.M)
+    text = "\n".join(c.source for c in nb.cells)
+    assert r"L_1.\mathrm{grad}[b,\, x+u,\, y+v,\, t+z,\, c']" in text   # the shifted index
+    assert "x:x + U" in text and "x:x_U" in text  # the fix, and the note on the exam's typo
+    student = release_notebook(nb)
+    assert student.cells[0].source == "# Team\nYOUR ANSWER HERE"
+    defined = {}
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            defined.update({n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)})
+    for name in GRADED_NAMES:
+        body = defined[name].body
+        assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name
+
+
+def _definitions(path: Path) -> dict[str, Any]:
+    """Run only the import/def cells of one of our own generated notebooks."""
+    namespace: dict[str, Any] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            if all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef)) for n in tree.body):
+                exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+@pytest.mark.parametrize(("name", "failing"), [
+    ("conv3d_jdoe42.ipynb", set()),
+    ("conv3d_rroe7.ipynb", {"backward"}),
+    ("conv3d_mmust3.ipynb", set()),          # its functions are right; the timing cell has a typo
+], ids=["correct", "no-shift", "name-error"])
+def test_example_uploads_fail_exactly_the_intended_checks(name: str, failing: set[str]) -> None:
+    namespace = _definitions(ROOT / "submissions" / "conv3d" / name)
+    failed = {c.id for c in rubric("conv3d").checks
+              if c.id != "forward_speed" and caught("conv3d", c.id, namespace[c.symbol], 0)}
+    assert failed == failing
+
+
+def test_example_uploads_are_built_as_described() -> None:
+    folder = ROOT / "submissions" / "conv3d"
+    assert {p.name for p in folder.glob("*.ipynb")} >= {
+        "conv3d_jdoe42.ipynb", "conv3d_rroe7.ipynb", "conv3d_JDoe42.ipynb", "conv3d_mmust3.ipynb"}
+    typo = nbformat.read(folder / "conv3d_mmust3.ipynb", as_version=4)
+    assert "conv3d_foward(" in typo.cells[10].source     # cell 11, 1-based
+    for path in folder.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        assert all(c.get("outputs", []) == [] for c in nb.cells)
+        assert not any("SOLUTION" in c.source for c in nb.cells)
+        assert "YOUR ANSWER HERE" not in nb.cells[0].source
+
+
+def test_builder_output_is_up_to_date() -> None:
+    stale = [rel for rel, data in builder().outputs().items() if (ROOT / rel).read_bytes() != data]
+    assert not stale, f"run tools/build_notebooks_xor_conv3d.py: {stale}"
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -> None:
+    run = run_notebook_with_probes(NOTEBOOK, "conv3d", seed=3, workdir=tmp_path)
+    assert run.errors == []
+    assert set(run.results) == {"forward", "backward", "forward_speed"}
+    for check_id, probed in run.results.items():
+        failed = [p for p in probed if not p.verdict.passed]
+        assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
