@@ -302,3 +302,34 @@ def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -
     for check_id, probed in run.results.items():
         failed = [p for p in probed if not p.verdict.passed]
         assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
+
+
+UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragment)
+    "conv3d_jdoe42.ipynb": ("graded", 30.0, set(), ""),
+    "conv3d_rroe7.ipynb": ("graded", 15.0, {"backward"}, ""),
+    "conv3d_JDoe42.ipynb": ("rejected", 0.0, set(), "conv3d_<studentid>.ipynb"),
+    "conv3d_mmust3.ipynb": ("run-error", 0.0, set(), "cell 11: NameError: name 'conv3d_foward' is not defined"),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_example_uploads_get_the_documented_grades(tmp_path: Path) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(ROOT / "submissions" / "conv3d", subs / "conv3d")
+    done = subprocess.run([sys.executable, "-m", "grader", str(subs), "--out", str(out), "--workers", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    graded = {Path(s["file"]).name: s for s in json.loads((out / "grades.json").read_text())["submissions"]}
+    assert set(graded) == set(UPLOAD_OUTCOMES)
+    for name, (status, score, failing, fragment) in UPLOAD_OUTCOMES.items():
+        entry = graded[name]
+        assert (entry["status"], entry["score"]) == (status, score), (name, entry["messages"])
+        if status == "graded":
+            assert {c["id"] for c in entry["checks"] if c["status"] != "pass"} == failing, name
+        assert fragment in " ".join(entry["messages"]), (name, entry["messages"])
+    assert graded["conv3d_JDoe42.ipynb"]["assignment"] is None

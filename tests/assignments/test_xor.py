@@ -394,3 +394,37 @@ def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -
         failed = [p for p in probed if not p.verdict.passed]
         assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
     assert "0 1 1 0" in run.results["solves_xor"][0].verdict.message
+
+
+UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragment)
+    "sheet06_1234567_7654321.zip": ("graded", 8.0, set(), ""),
+    "sheet06_2345678.zip": ("graded", 6.0, {"manual_grads"}, ""),
+    "sheet06_3456789.zip": ("graded", 7.0, {"sigmoid_prime"}, ""),
+    "sheet06_4567890.zip": ("rejected", 0.0, set(), "PDF"),
+    "sheet06_5678901_6789012.zip": ("rejected", 0.0, set(), "6789012"),
+    "sheet06_8901234.zip": ("rejected", 0.0, set(), "notebook"),
+    "sheet06_7777777.zip": ("graded", 8.0, set(),
+                            "cell 20: AttributeError: module 'matplotlib.pyplot' has no attribute 'xlable'"),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_example_uploads_get_the_documented_grades(tmp_path: Path) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(ROOT / "submissions" / "xor", subs / "xor")
+    done = subprocess.run([sys.executable, "-m", "grader", str(subs), "--out", str(out), "--workers", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    graded = {Path(s["file"]).name: s for s in json.loads((out / "grades.json").read_text())["submissions"]}
+    assert set(graded) == set(UPLOAD_OUTCOMES)
+    for name, (status, score, failing, fragment) in UPLOAD_OUTCOMES.items():
+        entry = graded[name]
+        assert (entry["status"], entry["score"]) == (status, score), (name, entry["messages"])
+        if status == "graded":
+            assert {c["id"] for c in entry["checks"] if c["status"] != "pass"} == failing, name
+        assert fragment in " ".join(entry["messages"]), (name, entry["messages"])
