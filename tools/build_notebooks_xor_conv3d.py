@@ -830,6 +830,29 @@ def conv3d_name_error(nb: NotebookNode) -> NotebookNode:
                         "L2 = conv3d_foward(L1, F)\nforward_seconds")
 
 
+NINE_LOOPS_FORWARD = r"""
+    for b in range(B):
+        for x in range(X - U + 1):
+            for y in range(Y - V + 1):
+                for t in range(T - Z + 1):
+                    for c in range(C):
+                        for u in range(U):
+                            for v in range(V):
+                                for z in range(Z):
+                                    for ci in range(C_in):
+                                        L2[b, x, y, t, c] += F[u, v, z, ci, c] * L1[b, x + u, y + v, t + z, ci]
+    return L2"""
+
+
+def conv3d_nine_loops(nb: NotebookNode) -> NotebookNode:
+    """A correct forward with nine nested loops (too slow for the timed case), timing cells deleted."""
+    forward = next(c for c in nb.cells if "def conv3d_forward" in c.source)
+    start = forward.source.index("    F_mat = F.reshape(-1, C)")
+    forward.source = forward.source[:start].rstrip("\n") + NINE_LOOPS_FORWARD
+    nb.cells = [c for c in nb.cells if "time.perf_counter()" not in c.source and "### Timing" not in c.source]
+    return nb
+
+
 @dataclass(frozen=True)
 class Upload:
     """One example upload: where it goes, how it is made, and what it should get."""
@@ -885,6 +908,10 @@ UPLOADS = (
            lambda: _nb_bytes(conv3d_upload("Richard Roe, student id `rroe7`", conv3d_no_shift)),
            "graded, 15/30: backward fails (dL1 indexed at [b, x, y, t] without the shift); "
            "forward and forward_speed pass"),
+    Upload("submissions/conv3d/conv3d_slowp1.ipynb",
+           lambda: _nb_bytes(conv3d_upload("Sam Slow, student id `slowp1`", conv3d_nine_loops)),
+           "graded, 25/30: forward_speed errors (the nine-loop forward does not return within 10 s); "
+           "forward and backward pass"),
     Upload("submissions/conv3d/conv3d_JDoe42.ipynb",
            lambda: _nb_bytes(conv3d_upload("Jane Doe, student id `JDoe42`")),
            "rejected, 0: no rubric matches the name (the student id must be lowercase: "

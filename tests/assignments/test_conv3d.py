@@ -266,7 +266,8 @@ def _definitions(path: Path) -> dict[str, Any]:
     ("conv3d_jdoe42.ipynb", set()),
     ("conv3d_rroe7.ipynb", {"backward"}),
     ("conv3d_mmust3.ipynb", set()),          # its functions are right; the timing cell has a typo
-], ids=["correct", "no-shift", "name-error"])
+    ("conv3d_slowp1.ipynb", set()),          # right, but nine nested loops: only forward_speed fails
+], ids=["correct", "no-shift", "name-error", "nine-loops"])
 def test_example_uploads_fail_exactly_the_intended_checks(name: str, failing: set[str]) -> None:
     namespace = _definitions(ROOT / "submissions" / "conv3d" / name)
     failed = {c.id for c in rubric("conv3d").checks
@@ -277,7 +278,8 @@ def test_example_uploads_fail_exactly_the_intended_checks(name: str, failing: se
 def test_example_uploads_are_built_as_described() -> None:
     folder = ROOT / "submissions" / "conv3d"
     assert {p.name for p in folder.glob("*.ipynb")} >= {
-        "conv3d_jdoe42.ipynb", "conv3d_rroe7.ipynb", "conv3d_JDoe42.ipynb", "conv3d_mmust3.ipynb"}
+        "conv3d_jdoe42.ipynb", "conv3d_rroe7.ipynb", "conv3d_JDoe42.ipynb", "conv3d_mmust3.ipynb",
+        "conv3d_slowp1.ipynb"}
     typo = nbformat.read(folder / "conv3d_mmust3.ipynb", as_version=4)
     assert "conv3d_foward(" in typo.cells[10].source     # cell 11, 1-based
     for path in folder.glob("*.ipynb"):
@@ -307,6 +309,7 @@ def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -
 UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragment)
     "conv3d_jdoe42.ipynb": ("graded", 30.0, set(), ""),
     "conv3d_rroe7.ipynb": ("graded", 15.0, {"backward"}, ""),
+    "conv3d_slowp1.ipynb": ("graded", 25.0, {"forward_speed"}, ""),
     "conv3d_JDoe42.ipynb": ("rejected", 0.0, set(), "conv3d_<studentid>.ipynb"),
     "conv3d_mmust3.ipynb": ("run-error", 0.0, set(), "cell 11: NameError: name 'conv3d_foward' is not defined"),
 }
