@@ -34,3 +34,30 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
         assert actual == expected, f"output differs from golden {path} (pytest --update-goldens)"
 
     return check
+
+
+def _processes_touching(path: Path) -> list[str]:
+    """Live processes whose command line mentions `path` or whose cwd lies inside it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = str((entry / "cwd").readlink()) if (entry / "cwd").exists() else ""
+        except OSError:
+            continue
+        if str(path) in cmdline or cwd == str(path) or cwd.startswith(f"{path}/"):
+            found.append(f"{entry.name}: {cmdline[:120]}")
+    return found
+
+
+@pytest.fixture
+def no_leftover_processes(tmp_path: Path) -> Callable[[], None]:
+    """`check()` fails if any process still runs in, or names, this test's tmp_path."""
+
+    def check() -> None:
+        left = _processes_touching(tmp_path)
+        assert not left, f"processes left behind: {left}"
+
+    return check

@@ -1,0 +1,449 @@
+"""The OS sandbox around a student's kernel: bubblewrap where it starts, rlimits always.
+
+The kernel command is `prlimit <limits> -- bwrap <whitelist mounts> -- [setpriv <drop>] -- python
+-m ipykernel_launcher ...`. Only the system (/usr, /etc), the Python installation and the
+upload's work dir (read-write, at its own absolute path) are mounted; the project, the other
+uploads, the rubrics, the output folder, /root and /home are simply absent. If the `reference`
+or `grader` package lies inside a mounted directory (a non-editable install), it is covered by a
+stub whose import raises ImportError.
+
+Who the kernel runs as:
+
+* grader running as root (and `setpriv` present): bwrap mounts as root without a user namespace,
+  then `setpriv` drops to a dedicated unprivileged host uid (`UID_BASE + grader pid`) with no
+  capabilities and no_new_privs. Root-only files in the mounts (/etc/shadow, ssh host keys) stay
+  unreadable and RLIMIT_NPROC holds (fork bombs stop).
+* otherwise: a user namespace (`--unshare-user --uid 1000 --gid 1000 --cap-drop ALL`). Inside it
+  uid 1000 *is* the grader's own uid: when that is root, the kernel owns every root-owned file
+  it can see and RLIMIT_NPROC does not apply (the kernel exempts host root).
+
+Without bubblewrap (`sandbox_status()` unavailable, or forced) the kernel runs directly with the
+same environment, rlimits and cwd, in its own session; `kill_tree` ends it and its descendants.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import zmq
+import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
+NS_UID = 1000                   # uid inside a user namespace
+FILE_SIZE_MB = 1024             # RLIMIT_FSIZE
+OPEN_FILES = 1024               # RLIMIT_NOFILE
+PROCESSES = 256                 # RLIMIT_NPROC (effective only with a dedicated uid)
+TMPFS_MB = 512                  # size of the kernel's private /tmp
+SHM_MB = 256                    # size of the kernel's private /dev/shm
+PROBE_TIMEOUT = 20.0
+SEND_TIMEOUT_MS = 10_000
+BLOCKER = 'raise ImportError("the grader\'s packages are not available to student code")\n'
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    """Whether bubblewrap can start here, and why not."""
+
+    available: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Everything that decides how one kernel is confined.
+
+    Attributes:
+        workdir: the upload's work dir: cwd, the only writable host path, same path inside.
+        memory_mb: RLIMIT_AS of the kernel (and of everything it starts).
+        use_bwrap: False runs the kernel without an OS sandbox (rlimits only).
+        uid: dedicated unprivileged host uid to drop to (root only), None for a user namespace.
+        python_dirs: host directories of the Python installation, mounted read-only.
+        hidden_packages: package dirs (`reference`, `grader`) to cover with an ImportError stub.
+    """
+
+    workdir: Path
+    memory_mb: int
+    use_bwrap: bool = True
+    uid: int | None = None
+    python_dirs: tuple[Path, ...] = ()
+    hidden_packages: tuple[Path, ...] = ()
+    file_size_mb: int = FILE_SIZE_MB
+    open_files: int = OPEN_FILES
+    processes: int = PROCESSES
+
+    @property
+    def kernel_dir(self) -> Path:
+        """Connection file, ipc sockets and the kernel's log."""
+        return self.workdir / ".kernel"
+
+    @property
+    def home(self) -> Path:
+        return self.workdir / ".home"
+
+    @property
+    def blocker(self) -> Path:
+        return self.kernel_dir / "blocker" / "__init__.py"
+
+
+def make_spec(workdir: Path, memory_mb: int, *, use_bwrap: bool) -> SandboxSpec:
+    """The spec for this machine: Python dirs from `sys`, dedicated uid when running as root."""
+    root = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    return SandboxSpec(
+        workdir=Path(os.path.abspath(workdir)), memory_mb=memory_mb, use_bwrap=use_bwrap,
+        uid=UID_BASE + os.getpid() if root and use_bwrap else None,
+        python_dirs=python_dirs(), hidden_packages=grader_packages(),
+    )
+
+
+def python_dirs() -> tuple[Path, ...]:
+    """sys.base_prefix, sys.prefix and site dirs on sys.path outside them (literal and resolved)."""
+    found = [sys.base_prefix, sys.prefix]
+    found += [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    dirs: list[Path] = []
+    for raw in found:
+        for path in (Path(os.path.abspath(raw)), Path(raw).resolve()):
+            if path.is_dir() and path not in dirs:
+                dirs.append(path)
+    return tuple(dirs)
+
+
+def grader_packages() -> tuple[Path, ...]:
+    """The directories of the `reference` and `grader` packages, where importable."""
+    dirs = []
+    for name in ("reference", "grader"):
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            dirs.append(Path(location).resolve())
+    return tuple(dirs)
+
+
+# ----------------------------------------------------------------------------- environment
+def kernel_env(spec: SandboxSpec) -> dict[str, str]:
+    """The kernel's whole environment (nothing is inherited from the grader)."""
+    env = {
+        "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(spec.home),
+        "MPLCONFIGDIR": str(spec.home / ".matplotlib"),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+        "USER": "student",
+    }
+    env.update({name: "1" for name in THREAD_VARS})
+    return env
+
+
+def rlimits(spec: SandboxSpec) -> dict[int, int]:
+    """The resource limits set on the kernel's process tree (soft = hard)."""
+    return {
+        resource.RLIMIT_AS: spec.memory_mb << 20,
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_FSIZE: spec.file_size_mb << 20,
+        resource.RLIMIT_NOFILE: spec.open_files,
+        resource.RLIMIT_NPROC: spec.processes,
+    }
+
+
+_PRLIMIT_NAMES = {resource.RLIMIT_AS: "as", resource.RLIMIT_CORE: "core",
+                  resource.RLIMIT_FSIZE: "fsize", resource.RLIMIT_NOFILE: "nofile",
+                  resource.RLIMIT_NPROC: "nproc"}
+
+
+def rlimit_prefix(spec: SandboxSpec) -> list[str]:
+    """`prlimit --as=N ... --` (util-linux): sets the limits, then execs the rest."""
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        return []
+    return [prlimit, *(f"--{_PRLIMIT_NAMES[r]}={n}" for r, n in rlimits(spec).items()), "--"]
+
+
+def rlimit_preexec(spec: SandboxSpec) -> Callable[[], None] | None:
+    """A preexec_fn setting the limits, only needed where prlimit is missing."""
+    if shutil.which("prlimit") is not None:
+        return None
+    limits = rlimits(spec)
+
+    def apply() -> None:
+        for which, value in limits.items():
+            resource.setrlimit(which, (value, value))
+
+    return apply
+
+
+# ----------------------------------------------------------------------------- bubblewrap
+def bwrap_args(spec: SandboxSpec) -> list[str]:
+    """Every bwrap option: whitelist mounts, namespaces, identity, environment."""
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try"]
+    if spec.uid is None:
+        args += ["--unshare-user", "--uid", str(NS_UID), "--gid", str(NS_UID),
+                 "--disable-userns", "--cap-drop", "ALL"]
+    args += ["--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID"]
+    return args + _Mounts(spec).args() + _env_args(spec) + ["--chdir", str(spec.workdir)]
+
+
+def _env_args(spec: SandboxSpec) -> list[str]:
+    args = ["--clearenv"]
+    for name, value in kernel_env(spec).items():
+        args += ["--setenv", name, value]
+    return args
+
+
+@dataclass
+class _Mounts:
+    """Builds the mount options in order, creating missing parent dirs world-readable."""
+
+    spec: SandboxSpec
+    bound: list[Path] = field(default_factory=list)
+    made: set[Path] = field(default_factory=lambda: {Path("/")})
+    out: list[str] = field(default_factory=list)
+
+    def args(self) -> list[str]:
+        self._bind("--ro-bind", Path("/usr"))
+        for name in ("bin", "lib", "lib64", "sbin"):
+            self._system_dir(Path("/") / name)
+        self._bind("--ro-bind", Path("/etc"))
+        self.out += ["--proc", "/proc", "--dev", "/dev"]
+        self._tmpfs(Path("/dev/shm"), SHM_MB, 0o1777)
+        self._tmpfs(Path("/tmp"), TMPFS_MB, 0o1777)
+        self.made |= {Path("/proc"), Path("/dev")}
+        for path in sorted(self.spec.python_dirs, key=lambda p: len(p.parts)):
+            if not self._covered(path):
+                self._bind("--ro-bind", path)
+        for package in self.spec.hidden_packages:
+            if self._covered(package):
+                self._block(package)
+        self._bind("--bind", self.spec.workdir)
+        return self.out
+
+    def _covered(self, path: Path) -> bool:
+        return any(path == b or b in path.parents for b in self.bound)
+
+    def _parents(self, path: Path) -> None:
+        for parent in reversed(path.parents):
+            if parent not in self.made and not self._covered(parent):
+                self.out += ["--perms", "0755", "--dir", str(parent)]
+                self.made.add(parent)
+
+    def _bind(self, option: str, path: Path) -> None:
+        self._parents(path)
+        self.out += [option, str(path), str(path)]
+        self.bound.append(path)
+
+    def _tmpfs(self, path: Path, size_mb: int, mode: int) -> None:
+        self.out += ["--size", str(size_mb << 20), "--perms", f"{mode:o}", "--tmpfs", str(path)]
+        self.made.add(path)
+
+    def _system_dir(self, path: Path) -> None:
+        if path.is_symlink():
+            self.out += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            self._bind("--ro-bind", path)
+
+    def _block(self, package: Path) -> None:
+        self.out += ["--perms", "0755", "--tmpfs", str(package),
+                     "--ro-bind", str(self.spec.blocker), str(package / "__init__.py"),
+                     "--remount-ro", str(package)]
+
+
+def setpriv_args(uid: int) -> list[str]:
+    """Drop from root to `uid`: no groups, no capabilities (bounding set too), no_new_privs."""
+    setpriv = shutil.which("setpriv") or "setpriv"
+    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def kernel_command(spec: SandboxSpec, inner: list[str]) -> list[str]:
+    """The full command line that starts `inner` (the kernel) confined by `spec`."""
+    cmd = rlimit_prefix(spec)
+    if spec.use_bwrap:
+        cmd += [shutil.which("bwrap") or "bwrap", *bwrap_args(spec), "--"]
+        if spec.uid is not None:
+            cmd += setpriv_args(spec.uid)
+    return cmd + inner
+
+
+# ----------------------------------------------------------------------------- work dir
+def prepare_workdir(spec: SandboxSpec) -> None:
+    """Create the kernel's dirs (and the import blocker), then hand the work dir to the kernel."""
+    spec.kernel_dir.mkdir(mode=0o755, exist_ok=True)
+    (spec.home / ".matplotlib").mkdir(mode=0o755, parents=True, exist_ok=True)
+    spec.blocker.parent.mkdir(mode=0o755, exist_ok=True)
+    spec.blocker.write_text(BLOCKER, encoding="utf-8")
+    hand_over(spec)
+
+
+def hand_over(spec: SandboxSpec) -> None:
+    """chown everything in the work dir to the kernel's uid (no-op without a dedicated uid).
+
+    Runs while student code may be alive, so it never follows a link: `os.fwalk` walks by
+    directory descriptors and every chown is relative to one, without following symlinks.
+    """
+    if spec.uid is None:
+        return
+    uid = spec.uid
+    os.chown(spec.workdir, uid, uid, follow_symlinks=False)
+    keep = {spec.blocker.parent, spec.blocker}          # stays root's: the kernel cannot edit it
+    for root, dirs, files, dir_fd in os.fwalk(spec.workdir, follow_symlinks=False):
+        for name in dirs + files:
+            if Path(root, name) in keep:
+                continue
+            try:
+                os.chown(name, uid, uid, dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                pass
+
+
+# ----------------------------------------------------------------------------- availability
+@functools.lru_cache(maxsize=1)
+def sandbox_status() -> SandboxStatus:
+    """Can bubblewrap start `true` here with the options used for kernels? (probed once)"""
+    if shutil.which("bwrap") is None:
+        return SandboxStatus(False, "bwrap (bubblewrap) not found on PATH")
+    with tempfile.TemporaryDirectory(prefix="dlg-probe-") as tmp:
+        spec = make_spec(Path(tmp), 4096, use_bwrap=True)
+        prepare_workdir(spec)
+        try:
+            proc = subprocess.run(kernel_command(spec, ["true"]), capture_output=True,
+                                  timeout=PROBE_TIMEOUT, check=False, env=_launcher_env())
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return SandboxStatus(False, f"bwrap did not start: {exc}")
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip()[-300:]
+        return SandboxStatus(False, f"bwrap failed (exit {proc.returncode}): {detail}")
+    mode = "dedicated uid" if spec.uid is not None else "user namespace"
+    return SandboxStatus(True, f"bubblewrap works ({mode})")
+
+
+def _launcher_env() -> dict[str, str]:
+    """Environment of prlimit/bwrap themselves (the kernel's is set by --clearenv/--setenv)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
+# ----------------------------------------------------------------------------- processes
+def _parent_of(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(b")") + 2:].split()[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (from /proc), not including `pid` itself."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            parent = _parent_of(entry)
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] != b"Z"
+
+
+def kill_tree(pids: set[int], timeout: float = 5.0) -> set[int]:
+    """SIGKILL `pids`, their process groups and their descendants; return any still alive."""
+    everything = set(pids)
+    for pid in pids:
+        everything |= descendants(pid)
+    for pid in everything:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = {pid for pid in everything if alive(pid)}
+        if not left:
+            return set()
+        time.sleep(0.02)
+    return {pid for pid in everything if alive(pid)}
+
+
+def popen_kwargs(spec: SandboxSpec) -> dict[str, Any]:
+    """Extra Popen arguments for the kernel launch (env, cwd, rlimits where prlimit is missing)."""
+    kwargs: dict[str, Any] = {"cwd": str(spec.workdir)}
+    kwargs["env"] = _launcher_env() if spec.use_bwrap else kernel_env(spec)
+    preexec = rlimit_preexec(spec)
+    if preexec is not None:
+        kwargs["preexec_fn"] = preexec
+    return kwargs
+
+
+# ----------------------------------------------------------------------------- kernel manager
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is always our Python, started by `kernel_command(spec)`.
+
+    The kernelspec of the notebook (and of the machine) is ignored; ZMQ runs over unix sockets
+    in `spec.kernel_dir`, which works across the sandbox's network namespace. Messages larger
+    than `max_message_bytes` are dropped by ZMQ before they reach the grader's memory.
+    """
+
+    def __init__(self, spec: SandboxSpec, max_message_bytes: int, **kwargs: Any) -> None:
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+        context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)     # a send never blocks forever
+        super().__init__(transport="ipc", ip=str(spec.kernel_dir / "k"), context=context,
+                         connection_file=str(spec.kernel_dir / "kernel.json"),
+                         kernel_name="python3", **kwargs)
+        self.sandbox_spec = spec
+        self._fixed_kernel_spec = KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (grader)", language="python", env={}, metadata={})
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return self._fixed_kernel_spec
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        inner = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+                 *(extra_arguments or [])]
+        return kernel_command(self.sandbox_spec, inner)
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.sandbox_spec.uid is not None:
+            os.chown(self.connection_file, self.sandbox_spec.uid, self.sandbox_spec.uid)
+
+    def client(self, **kwargs: Any) -> Any:
+        return super().client(context=self.context, **kwargs)
+
+    @property
+    def launcher_pid(self) -> int | None:
+        """pid of the launched process (prlimit/bwrap or the kernel itself), once started."""
+        pid = getattr(self.provisioner, "pid", None)
+        return pid if isinstance(pid, int) else None
