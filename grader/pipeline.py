@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import re
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -36,7 +35,7 @@ from grader.errors import GraderError
 from grader.execute import run_notebook
 from grader.extract import read_results
 from grader.gradebook import Gradebook
-from grader.intake import Accepted, Rejected, intake
+from grader.intake import Accepted, Rejected, intake, match_rubric
 from grader.probe import build_plan, probe_cells, upload_seed, write_inputs
 from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade, score
@@ -142,11 +141,8 @@ def _worker(upload: Upload, options: Options) -> Grade:
 
 def rubric_key(upload: Upload, rubrics: tuple[Rubric, ...]) -> str:
     """The rubric digest an upload's grade depends on (all rubrics when its name matches none)."""
-    name = Path(upload.rel).name
-    for rubric in rubrics:
-        if re.fullmatch(rubric.pattern, name):
-            return rubric.sha256
-    return "+".join(r.sha256 for r in rubrics)
+    match = match_rubric(Path(upload.rel).name, rubrics)
+    return match[0].sha256 if match else "+".join(r.sha256 for r in rubrics)
 
 
 # ----------------------------------------------------------------------------- the batch
