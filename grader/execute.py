@@ -25,12 +25,13 @@ from typing import Any, Callable, Coroutine, Literal, Sequence, TypeVar
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellControlSignal, DeadKernelError
+from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from grader import sandbox
 from grader.errors import KernelError
 from grader.rubric import Limits
+from grader.sandbox import (SandboxKernelManager, SandboxSpec, hand_over, kill_tree, make_spec,
+                            popen_kwargs, prepare_workdir, sandbox_status)
 
 Outcome = Literal["ok", "timeout", "crashed"]
 CellEnd = Literal["ok", "timeout", "crashed"]
@@ -182,7 +183,7 @@ class Execution:
 class CappedClient(NotebookClient):
     """nbclient with bounded memory: outputs capped, images only counted, comms ignored."""
 
-    def __init__(self, nb: NotebookNode, km: sandbox.SandboxKernelManager) -> None:
+    def __init__(self, nb: NotebookNode, km: SandboxKernelManager) -> None:
         super().__init__(nb, km=km, allow_errors=True, store_widget_state=False,
                          record_timing=False, timeout=None, startup_timeout=STARTUP_TIMEOUT,
                          on_cell_executed=self._on_executed)
@@ -294,7 +295,7 @@ async def _execute(client: CappedClient, index: int, timeout: float) -> tuple[Ce
         return "ok", ""
     if isinstance(error, DeadKernelError):
         return "crashed", ""
-    if type(error).__name__ == "CellTimeoutError":
+    if isinstance(error, CellTimeoutError):
         return "timeout", ""
     return "crashed", type(error).__name__
 
@@ -331,7 +332,7 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
     client.count_images = False
 
 
-async def _extra_cells(client: CappedClient, km: sandbox.SandboxKernelManager, first: int,
+async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: int,
                        extra: Sequence[ExtraCell], found: _Progress) -> None:
     """Run the grader's cells; after a timeout or crash the rest are "not-run"."""
     for offset, cell in enumerate(extra):
@@ -348,12 +349,12 @@ async def _extra_cells(client: CappedClient, km: sandbox.SandboxKernelManager, f
             return
 
 
-async def _start(client: CappedClient, spec: sandbox.SandboxSpec) -> None:
+async def _start(client: CappedClient, spec: SandboxSpec) -> None:
     """Start the kernel and connect; any failure is a grader fault (KernelError)."""
     log_path = spec.kernel_dir / "kernel.log"
     try:
         with open(log_path, "wb") as log:
-            kwargs = sandbox.popen_kwargs(spec)
+            kwargs = popen_kwargs(spec)
             await asyncio.wait_for(client.async_start_new_kernel(
                 stdout=log, stderr=subprocess.STDOUT, **kwargs), STARTUP_TIMEOUT)
         await asyncio.wait_for(client.async_start_new_kernel_client(), STARTUP_TIMEOUT + 5)
@@ -368,14 +369,14 @@ async def _start(client: CappedClient, spec: sandbox.SandboxSpec) -> None:
                           + (f"; kernel output: {tail}" if tail else "")) from exc
 
 
-async def _kill(client: CappedClient, km: sandbox.SandboxKernelManager) -> None:
+async def _kill(client: CappedClient, km: SandboxKernelManager) -> None:
     """Stop the channels, SIGKILL the kernel's whole process tree, release its files."""
     if client.kc is not None:
         client.kc.stop_channels()
         client.kc = None
     pid = km.launcher_pid
     if pid is not None:
-        sandbox.kill_tree({pid})
+        kill_tree({pid})
     if km.has_kernel:
         try:
             await asyncio.wait_for(km.shutdown_kernel(now=True), 10)
@@ -383,13 +384,13 @@ async def _kill(client: CappedClient, km: sandbox.SandboxKernelManager) -> None:
             pass
 
 
-async def _run(nb: NotebookNode, spec: sandbox.SandboxSpec, limits: Limits,
+async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                extra: Sequence[ExtraCell], before_extra: Callable[[], None] | None,
                seed: int) -> _Progress:
     work = _code_cells(nb, extra, seed)
     count = len(work.cells) - 1 - len(extra)
-    sandbox.prepare_workdir(spec)
-    km = sandbox.SandboxKernelManager(spec, MAX_MESSAGE_BYTES)
+    prepare_workdir(spec)
+    km = SandboxKernelManager(spec, MAX_MESSAGE_BYTES)
     client = CappedClient(work, km)
     found = _Progress()
     try:
@@ -401,7 +402,7 @@ async def _run(nb: NotebookNode, spec: sandbox.SandboxSpec, limits: Limits,
         if found.outcome == "ok" and extra:
             if before_extra is not None:
                 before_extra()
-                sandbox.hand_over(spec)
+                hand_over(spec)
             await _extra_cells(client, km, count + 1, extra, found)
         else:
             found.extra_status = ["not-run"] * len(extra)
@@ -452,9 +453,9 @@ def run_notebook(
     Raises:
         KernelError: no usable kernel could be started (a grader fault, not the student's).
     """
-    status = _sandbox_status() if sandbox else None
+    status = sandbox_status() if sandbox else None
     use_bwrap = status is not None and status.available
-    spec = _spec(workdir, limits, use_bwrap)
+    spec = make_spec(workdir, limits.memory_mb, use_bwrap=use_bwrap)
     warnings: tuple[str, ...] = ()
     if not use_bwrap:
         reason = status.reason if status is not None else "disabled by the caller"
@@ -469,14 +470,3 @@ def run_notebook(
         output_chars=found.kept_chars, output_dropped_chars=found.dropped_chars,
     )
 
-
-def _sandbox_status() -> sandbox.SandboxStatus:
-    return sandbox.sandbox_status()
-
-
-def _spec(workdir: Path, limits: Limits, use_bwrap: bool) -> sandbox.SandboxSpec:
-    spec = sandbox.make_spec(workdir, limits.memory_mb, use_bwrap=use_bwrap)
-    longest = len(str(spec.kernel_dir / "k-99"))
-    if longest > 100:
-        raise KernelError(f"work dir path too long for the kernel's unix sockets: {workdir}")
-    return spec

@@ -18,7 +18,8 @@ Who the kernel runs as:
   it can see and RLIMIT_NPROC does not apply (the kernel exempts host root).
 
 Without bubblewrap (`sandbox_status()` unavailable, or forced) the kernel runs directly with the
-same environment, rlimits and cwd, in its own session; `kill_tree` ends it and its descendants.
+same environment, rlimits and cwd, in its own session, as the grader's own user; `kill_tree` ends
+it and its descendants, except one that daemonized (double fork) and so left the tree.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from grader.errors import KernelError
+
 UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
 NS_UID = 1000                   # uid inside a user namespace
 FILE_SIZE_MB = 1024             # RLIMIT_FSIZE
@@ -51,6 +54,7 @@ TMPFS_MB = 512                  # size of the kernel's private /tmp
 SHM_MB = 256                    # size of the kernel's private /dev/shm
 PROBE_TIMEOUT = 20.0
 SEND_TIMEOUT_MS = 10_000
+MAX_SOCKET_PATH = 100           # unix socket paths are limited to 107 bytes
 BLOCKER = 'raise ImportError("the grader\'s packages are not available to student code")\n'
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -144,25 +148,19 @@ def kernel_env(spec: SandboxSpec) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "LANG": "C.UTF-8",
         "USER": "student",
+        "MALLOC_ARENA_MAX": "2",        # fewer malloc arenas: RLIMIT_AS tracks real use
     }
     env.update({name: "1" for name in THREAD_VARS})
     return env
 
 
-def rlimits(spec: SandboxSpec) -> dict[int, int]:
-    """The resource limits set on the kernel's process tree (soft = hard)."""
-    return {
-        resource.RLIMIT_AS: spec.memory_mb << 20,
-        resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_FSIZE: spec.file_size_mb << 20,
-        resource.RLIMIT_NOFILE: spec.open_files,
-        resource.RLIMIT_NPROC: spec.processes,
-    }
-
-
-_PRLIMIT_NAMES = {resource.RLIMIT_AS: "as", resource.RLIMIT_CORE: "core",
-                  resource.RLIMIT_FSIZE: "fsize", resource.RLIMIT_NOFILE: "nofile",
-                  resource.RLIMIT_NPROC: "nproc"}
+def rlimits(spec: SandboxSpec) -> dict[str, tuple[int, int]]:
+    """prlimit name -> (resource, limit) set on the kernel's whole process tree (soft = hard)."""
+    return {"as": (resource.RLIMIT_AS, spec.memory_mb << 20),
+            "core": (resource.RLIMIT_CORE, 0),
+            "fsize": (resource.RLIMIT_FSIZE, spec.file_size_mb << 20),
+            "nofile": (resource.RLIMIT_NOFILE, spec.open_files),
+            "nproc": (resource.RLIMIT_NPROC, spec.processes)}
 
 
 def rlimit_prefix(spec: SandboxSpec) -> list[str]:
@@ -170,17 +168,15 @@ def rlimit_prefix(spec: SandboxSpec) -> list[str]:
     prlimit = shutil.which("prlimit")
     if prlimit is None:
         return []
-    return [prlimit, *(f"--{_PRLIMIT_NAMES[r]}={n}" for r, n in rlimits(spec).items()), "--"]
+    return [prlimit, *(f"--{name}={n}" for name, (_, n) in rlimits(spec).items()), "--"]
 
 
-def rlimit_preexec(spec: SandboxSpec) -> Callable[[], None] | None:
-    """A preexec_fn setting the limits, only needed where prlimit is missing."""
-    if shutil.which("prlimit") is not None:
-        return None
-    limits = rlimits(spec)
+def _preexec(spec: SandboxSpec) -> Callable[[], None]:
+    """Sets the limits between fork and exec: only used where prlimit is missing."""
+    limits = list(rlimits(spec).values())
 
     def apply() -> None:
-        for which, value in limits.items():
+        for which, value in limits:
             resource.setrlimit(which, (value, value))
 
     return apply
@@ -337,23 +333,23 @@ def _launcher_env() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- processes
-def _parent_of(pid: str) -> int | None:
+def _stat(pid: int | str) -> tuple[bytes, int] | None:
+    """(state, parent pid) of a process from /proc, None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
         return None
-    return int(stat[stat.rindex(b")") + 2:].split()[1])
+    return fields[0], int(fields[1])
 
 
 def descendants(pid: int) -> set[int]:
     """Every live process below `pid` (from /proc), not including `pid` itself."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            parent = _parent_of(entry)
-            if parent is not None:
-                children.setdefault(parent, []).append(int(entry))
+        stat = _stat(entry) if entry.isdigit() else None
+        if stat is not None:
+            children.setdefault(stat[1], []).append(int(entry))
     found: set[int] = set()
     todo = [pid]
     while todo:
@@ -366,41 +362,38 @@ def descendants(pid: int) -> set[int]:
 
 def alive(pid: int) -> bool:
     """True while `pid` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] != b"Z"
+    stat = _stat(pid)
+    return stat is not None and stat[0] != b"Z"
 
 
 def kill_tree(pids: set[int], timeout: float = 5.0) -> set[int]:
-    """SIGKILL `pids`, their process groups and their descendants; return any still alive."""
-    everything = set(pids)
-    for pid in pids:
-        everything |= descendants(pid)
-    for pid in everything:
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = {pid for pid in everything if alive(pid)}
-        if not left:
-            return set()
+    """SIGKILL `pids`, their process groups and descendants until none is left; return survivors.
+
+    With bubblewrap, killing its outer process tears down the whole pid namespace. Without it, a
+    process that daemonizes (double fork) between two scans escapes: see the module docstring.
+    """
+    targets, deadline = set(pids), time.monotonic() + timeout
+    while True:
+        for pid in list(targets):
+            targets |= descendants(pid)
+        for pid in targets:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         time.sleep(0.02)
-    return {pid for pid in everything if alive(pid)}
+        targets = {pid for pid in targets if alive(pid)}
+        if not targets or time.monotonic() > deadline:
+            return targets
 
 
 def popen_kwargs(spec: SandboxSpec) -> dict[str, Any]:
     """Extra Popen arguments for the kernel launch (env, cwd, rlimits where prlimit is missing)."""
     kwargs: dict[str, Any] = {"cwd": str(spec.workdir)}
     kwargs["env"] = _launcher_env() if spec.use_bwrap else kernel_env(spec)
-    preexec = rlimit_preexec(spec)
-    if preexec is not None:
-        kwargs["preexec_fn"] = preexec
+    if shutil.which("prlimit") is None:
+        kwargs["preexec_fn"] = _preexec(spec)
     return kwargs
 
 
@@ -414,6 +407,8 @@ class SandboxKernelManager(AsyncKernelManager):
     """
 
     def __init__(self, spec: SandboxSpec, max_message_bytes: int, **kwargs: Any) -> None:
+        if len(str(spec.kernel_dir / "k-99")) > MAX_SOCKET_PATH:
+            raise KernelError(f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
         context = zmq.asyncio.Context()
         context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
         context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)     # a send never blocks forever
