@@ -401,8 +401,9 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
         await _student_cells(client, count, limits, found)
         if found.outcome == "ok" and extra:
             if before_extra is not None:
+                present = set(os.listdir(spec.workdir))
                 before_extra()
-                hand_over(spec)
+                hand_over(spec, set(os.listdir(spec.workdir)) - present)
             await _extra_cells(client, km, count + 1, extra, found)
         else:
             found.extra_status = ["not-run"] * len(extra)

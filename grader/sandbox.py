@@ -30,13 +30,14 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import zmq
 import zmq.asyncio
@@ -226,6 +227,7 @@ class _Mounts:
             if self._covered(package):
                 self._block(package)
         self._bind("--bind", self.spec.workdir)
+        self.out += ["--remount-ro", "/dev", "--remount-ro", "/"]   # no unsized tmpfs to fill
         return self.out
 
     def _covered(self, path: Path) -> bool:
@@ -285,25 +287,40 @@ def prepare_workdir(spec: SandboxSpec) -> None:
     hand_over(spec)
 
 
-def hand_over(spec: SandboxSpec) -> None:
-    """chown everything in the work dir to the kernel's uid (no-op without a dedicated uid).
+def hand_over(spec: SandboxSpec, names: Iterable[str] | None = None) -> None:
+    """chown the work dir (or only its entries `names`, recursively) to the kernel's uid.
 
-    Runs while student code may be alive, so it never follows a link: `os.fwalk` walks by
-    directory descriptors and every chown is relative to one, without following symlinks.
+    A no-op without a dedicated uid. Runs while student code may be alive, so it never follows
+    a link: `os.fwalk` walks by directory descriptors and every chown is relative to one.
     """
     if spec.uid is None:
         return
-    uid = spec.uid
+    uid, keep = spec.uid, {spec.blocker.parent, spec.blocker}   # the blocker stays root's
     os.chown(spec.workdir, uid, uid, follow_symlinks=False)
-    keep = {spec.blocker.parent, spec.blocker}          # stays root's: the kernel cannot edit it
-    for root, dirs, files, dir_fd in os.fwalk(spec.workdir, follow_symlinks=False):
-        for name in dirs + files:
-            if Path(root, name) in keep:
+    top = os.open(spec.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for name in sorted(os.listdir(top) if names is None else names):
+            if spec.workdir / name in keep:
                 continue
             try:
-                os.chown(name, uid, uid, dir_fd=dir_fd, follow_symlinks=False)
+                os.chown(name, uid, uid, dir_fd=top, follow_symlinks=False)
+                mode = os.stat(name, dir_fd=top, follow_symlinks=False).st_mode
             except FileNotFoundError:
-                pass
+                continue
+            if stat.S_ISDIR(mode):
+                _chown_below(spec.workdir / name, top, name, uid, keep)
+    finally:
+        os.close(top)
+
+
+def _chown_below(path: Path, parent_fd: int, name: str, uid: int, keep: set[Path]) -> None:
+    for root, dirs, files, dir_fd in os.fwalk(name, dir_fd=parent_fd, follow_symlinks=False):
+        for entry in dirs + files:
+            if path.parent / root / entry not in keep:
+                try:
+                    os.chown(entry, uid, uid, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    pass
 
 
 # ----------------------------------------------------------------------------- availability
@@ -333,7 +350,7 @@ def _launcher_env() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- processes
-def _stat(pid: int | str) -> tuple[bytes, int] | None:
+def _proc_stat(pid: int | str) -> tuple[bytes, int] | None:
     """(state, parent pid) of a process from /proc, None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
@@ -347,9 +364,9 @@ def descendants(pid: int) -> set[int]:
     """Every live process below `pid` (from /proc), not including `pid` itself."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        stat = _stat(entry) if entry.isdigit() else None
-        if stat is not None:
-            children.setdefault(stat[1], []).append(int(entry))
+        info = _proc_stat(entry) if entry.isdigit() else None
+        if info is not None:
+            children.setdefault(info[1], []).append(int(entry))
     found: set[int] = set()
     todo = [pid]
     while todo:
@@ -362,8 +379,8 @@ def descendants(pid: int) -> set[int]:
 
 def alive(pid: int) -> bool:
     """True while `pid` exists and is not a zombie."""
-    stat = _stat(pid)
-    return stat is not None and stat[0] != b"Z"
+    info = _proc_stat(pid)
+    return info is not None and info[0] != b"Z"
 
 
 def kill_tree(pids: set[int], timeout: float = 5.0) -> set[int]:

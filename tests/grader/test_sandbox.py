@@ -106,9 +106,10 @@ import json, os, socket
 seen = {"uid": os.getuid(), "root": sorted(os.listdir("/")), "parent": os.listdir(".."),
         "interfaces": [name for _, name in socket.if_nameindex()],
         "caps": [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0]}
-for name, path in (("shadow", "/etc/shadow"), ("usr", "/usr/escape")):
+for name, path in (("shadow", "/etc/shadow"), ("usr", "/usr/escape"), ("rootfs", "/escape"),
+                   ("dev", "/dev/escape"), ("work", "escape")):
     try:
-        open(path, "a" if name == "usr" else "r").close()
+        open(path, "r" if name == "shadow" else "a").close()
         seen[name] = "ok"
     except OSError as exc:
         seen[name] = type(exc).__name__
@@ -125,7 +126,8 @@ def test_inside_there_is_no_network_no_capability_and_no_host(tmp_path: Path, id
     seen = json.loads(done.stdout)
     assert seen["interfaces"] == ["lo"] and seen["caps"] == "0000000000000000"
     assert seen["parent"] == ["work"] and "home" not in seen["root"]
-    assert seen["usr"] in ("OSError", "PermissionError")
+    assert {seen[k] for k in ("usr", "rootfs", "dev")} <= {"OSError", "PermissionError"}
+    assert seen["work"] == "ok"
     if spec.uid is not None:
         assert seen["uid"] == spec.uid and seen["shadow"] == "PermissionError"
     else:
@@ -190,6 +192,12 @@ def test_handing_over_the_work_dir_never_follows_a_link(tmp_path: Path) -> None:
     (spec.workdir / "dirlink").symlink_to(tmp_path)
     prepare_workdir(spec)
     hand_over(spec)
+    (spec.workdir / "new").mkdir()
+    (spec.workdir / "new" / "file").write_text("x")
+    (spec.workdir / "untouched").write_text("x")
+    hand_over(spec, {"new"})
+    assert (spec.workdir / "new" / "file").stat().st_uid == spec.uid
+    assert (spec.workdir / "untouched").stat().st_uid == 0, "only the named entries"
     assert outside.stat().st_uid == 0 and tmp_path.stat().st_uid == 0
     assert (spec.workdir / "sub").stat().st_uid == spec.uid
     assert os.lstat(spec.workdir / "sub" / "link").st_uid == spec.uid
