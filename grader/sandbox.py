@@ -279,11 +279,21 @@ def kernel_command(spec: SandboxSpec, inner: list[str]) -> list[str]:
 
 # ----------------------------------------------------------------------------- work dir
 def prepare_workdir(spec: SandboxSpec) -> None:
-    """Create the kernel's dirs (and the import blocker), then hand the work dir to the kernel."""
-    spec.kernel_dir.mkdir(mode=0o755, exist_ok=True)
-    (spec.home / ".matplotlib").mkdir(mode=0o755, parents=True, exist_ok=True)
-    spec.blocker.parent.mkdir(mode=0o755, exist_ok=True)
-    spec.blocker.write_text(BLOCKER, encoding="utf-8")
+    """Create the kernel's dirs and the import blocker afresh, then hand the work dir over.
+
+    Runs before any student process exists; whatever the upload put at these names (a link
+    included) is removed first, so nothing is written through it.
+    """
+    for path in (spec.kernel_dir, spec.home):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+    for path in (spec.kernel_dir, spec.home, spec.home / ".matplotlib", spec.blocker.parent):
+        path.mkdir(mode=0o755)
+    fd = os.open(spec.blocker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(BLOCKER)
     hand_over(spec)
 
 

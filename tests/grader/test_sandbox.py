@@ -182,6 +182,19 @@ def test_a_fork_bomb_stops_at_the_process_limit_with_a_dedicated_uid(tmp_path: P
     assert int(done.stdout) < 30
 
 
+def test_preparing_the_work_dir_never_writes_through_an_uploaded_link(tmp_path: Path) -> None:
+    spec = make(tmp_path)
+    target = tmp_path / "target"
+    target.mkdir()
+    spec.kernel_dir.symlink_to(target)
+    (spec.workdir / ".home").mkdir()
+    (spec.workdir / ".home" / "planted").write_text("x")
+    prepare_workdir(spec)
+    assert list(target.iterdir()) == [] and not spec.kernel_dir.is_symlink()
+    assert sorted(p.name for p in spec.home.iterdir()) == [".matplotlib"]
+    assert "not available to student code" in spec.blocker.read_text()
+
+
 @as_root
 def test_handing_over_the_work_dir_never_follows_a_link(tmp_path: Path) -> None:
     spec = make(tmp_path, uid=3_999_999)
