@@ -61,3 +61,24 @@ def no_leftover_processes(tmp_path: Path) -> Callable[[], None]:
         assert not left, f"processes left behind: {left}"
 
     return check
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def bundled_grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    """Grade the bundled submissions/ once per session with the real `grade` command.
+
+    Returns grades.json's SUBMISSION objects keyed by their `file` (relative to submissions/).
+    """
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("bundled") / "graded"
+    done = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "submissions"), "--out", str(out),
+                           "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    document = json.loads((out / "grades.json").read_text())
+    return {s["file"]: s for s in document["submissions"]}

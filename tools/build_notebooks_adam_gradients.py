@@ -1087,6 +1087,15 @@ def adam_key_error() -> NotebookNode:
     return append_code(nb, 'print("final GD loss:", results["1-variable regression", "sgd"]["losses"][-1])')
 
 
+def adam_memory_blowup() -> NotebookNode:
+    nb = as_student_upload(adam_notebook(TUTOR_NAMES), ["Ada Byron", "Charles Babbage"])
+    return append_code(nb, (
+        "# sanity check: the least-squares fit is the projection of y with the hat matrix\n"
+        "X_big = np.random.default_rng(0).normal(size=(200_000, 3))\n"
+        "hat = X_big @ np.linalg.pinv(X_big)   # 200000 x 200000 floats: 320 GB\n"
+        "print(hat.shape)"))
+
+
 def gradients_half_convention() -> NotebookNode:
     nb = as_student_upload(gradients_notebook(TUTOR_NAMES), ["Claude Shannon", "Sophie Germain"])
     nb = replace_once(nb, "ws.append(ws[-1] - lr * 2 * (H @ ws[-1]))", "ws.append(ws[-1] - lr * (H @ ws[-1]))")
@@ -1112,6 +1121,9 @@ UPLOADS = (
            "rejected, 0: the group number must have two digits (..._group_07.ipynb)"),
     Upload(ADAM_UPLOAD.format("03"), adam_key_error,
            "run-error, 0: cell 19: KeyError: ('1-variable regression', 'sgd')"),
+    Upload(ADAM_UPLOAD.format("04"), adam_memory_blowup,
+           "crashed, 0: the last cell asks for a 200000 x 200000 matrix (320 GB), past the "
+           "4096 MB memory limit"),
     Upload(GRAD_UPLOAD.format("01"),
            lambda: as_student_upload(gradients_notebook(TUTOR_NAMES), ["Leonhard Euler", "Carl Friedrich Gauss"]),
            "graded, 10/10: every check passes"),

@@ -844,11 +844,17 @@ NINE_LOOPS_FORWARD = r"""
     return L2"""
 
 
-def conv3d_nine_loops(nb: NotebookNode) -> NotebookNode:
-    """A correct forward with nine nested loops (too slow for the timed case), timing cells deleted."""
+def conv3d_nine_loops_timed(nb: NotebookNode) -> NotebookNode:
+    """A correct forward with nine nested loops; its own timing cell runs past the cell limit."""
     forward = next(c for c in nb.cells if "def conv3d_forward" in c.source)
     start = forward.source.index("    F_mat = F.reshape(-1, C)")
     forward.source = forward.source[:start].rstrip("\n") + NINE_LOOPS_FORWARD
+    return nb
+
+
+def conv3d_nine_loops(nb: NotebookNode) -> NotebookNode:
+    """A correct forward with nine nested loops (too slow for the timed case), timing cells deleted."""
+    nb = conv3d_nine_loops_timed(nb)
     nb.cells = [c for c in nb.cells if "time.perf_counter()" not in c.source and "### Timing" not in c.source]
     return nb
 
@@ -912,6 +918,10 @@ UPLOADS = (
            lambda: _nb_bytes(conv3d_upload("Sam Slow, student id `slowp1`", conv3d_nine_loops)),
            "graded, 25/30: forward_speed errors (the nine-loop forward does not return within 10 s); "
            "forward and backward pass"),
+    Upload("submissions/conv3d/conv3d_slowq2.ipynb",
+           lambda: _nb_bytes(conv3d_upload("Quinn Slow, student id `slowq2`", conv3d_nine_loops_timed)),
+           "timeout, 0: cell 13 (the timing cell) runs the nine-loop forward on the large case, "
+           "about a minute, past the 30 s cell limit"),
     Upload("submissions/conv3d/conv3d_JDoe42.ipynb",
            lambda: _nb_bytes(conv3d_upload("Jane Doe, student id `JDoe42`")),
            "rejected, 0: no rubric matches the name (the student id must be lowercase: "

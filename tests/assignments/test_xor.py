@@ -410,17 +410,8 @@ UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragme
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_example_uploads_get_the_documented_grades(tmp_path: Path) -> None:
-    import json
-    import shutil
-    import subprocess
-
-    subs, out = tmp_path / "subs", tmp_path / "out"
-    shutil.copytree(ROOT / "submissions" / "xor", subs / "xor")
-    done = subprocess.run([sys.executable, "-m", "grader", str(subs), "--out", str(out), "--workers", "2"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    graded = {Path(s["file"]).name: s for s in json.loads((out / "grades.json").read_text())["submissions"]}
+def test_example_uploads_get_the_documented_grades(bundled_grades: dict[str, Any]) -> None:
+    graded = {Path(f).name: s for f, s in bundled_grades.items() if f.startswith("xor/")}
     assert set(graded) == set(UPLOAD_OUTCOMES)
     for name, (status, score, failing, fragment) in UPLOAD_OUTCOMES.items():
         entry = graded[name]
