@@ -920,7 +920,7 @@ UPLOADS = (
            "forward and backward pass"),
     Upload("submissions/conv3d/conv3d_slowq2.ipynb",
            lambda: _nb_bytes(conv3d_upload("Quinn Slow, student id `slowq2`", conv3d_nine_loops_timed)),
-           "timeout, 0: cell 13 (the timing cell) runs the nine-loop forward on the large case, "
+           "timeout, 0: cell 11 (the timing cell) runs the nine-loop forward on the large case, "
            "about a minute, past the 30 s cell limit"),
     Upload("submissions/conv3d/conv3d_JDoe42.ipynb",
            lambda: _nb_bytes(conv3d_upload("Jane Doe, student id `JDoe42`")),
