@@ -386,7 +386,7 @@ async def _kill(client: CappedClient, km: SandboxKernelManager) -> None:
 
 async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                extra: Sequence[ExtraCell], before_extra: Callable[[], None] | None,
-               seed: int) -> _Progress:
+               seed: int, extra_after_errors: bool) -> _Progress:
     work = _code_cells(nb, extra, seed)
     count = len(work.cells) - 1 - len(extra)
     prepare_workdir(spec)
@@ -399,7 +399,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
         if end != "ok" or client.replies.get(0, {}).get("status") != "ok":
             raise KernelError(f"the kernel could not run the grader's seed cell ({end} {why})")
         await _student_cells(client, count, limits, found)
-        if found.outcome == "ok" and extra:
+        if found.outcome == "ok" and extra and (extra_after_errors or not found.errors):
             if before_extra is not None:
                 present = set(os.listdir(spec.workdir))
                 before_extra()
@@ -437,6 +437,7 @@ def run_notebook(
     seed: int = 0,
     *,
     sandbox: bool = True,
+    extra_after_errors: bool = True,
 ) -> Execution:
     """Execute `nb` in a fresh sandboxed kernel whose cwd is `workdir`.
 
@@ -450,6 +451,8 @@ def run_notebook(
             extra cells (writes the probe inputs into `workdir`).
         seed: seeds random, numpy and torch in the kernel before the first student cell.
         sandbox: False forces the fallback without an OS sandbox (rlimits only).
+        extra_after_errors: False skips the extra cells ("not-run") when a student cell raised
+            (the pipeline passes False under the zero-error rule: nothing would be scored).
 
     Raises:
         KernelError: no usable kernel could be started (a grader fault, not the student's).
@@ -462,7 +465,8 @@ def run_notebook(
         reason = status.reason if status is not None else "disabled by the caller"
         warnings = (NO_SANDBOX.format(reason=reason),)
     began = time.monotonic()
-    found = _run_sync(lambda: _run(nb, spec, limits, extra, before_extra, seed))
+    found = _run_sync(lambda: _run(nb, spec, limits, extra, before_extra, seed,
+                                                  extra_after_errors))
     return Execution(
         outcome=found.outcome, message=found.message, cell_errors=tuple(found.errors),
         image_outputs=found.images, extra_status=tuple(found.extra_status),

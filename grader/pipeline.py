@@ -96,7 +96,8 @@ def grade_accepted(accepted: Accepted, options: Options) -> Grade:
 
         execution = run_notebook(accepted.notebook, workdir, rubric.limits, cells,
                                  before_extra=before_probes, seed=seed % (2**32),
-                                 sandbox=options.sandbox)
+                                 sandbox=options.sandbox,
+                                 extra_after_errors=not rubric.zero_error)
         records = read_results(workdir, plan.dirname)
     statuses = _cell_status((c.label for c in cells), execution.extra_status)
     checks: tuple[CheckResult, ...] = tuple(

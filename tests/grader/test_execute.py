@@ -211,6 +211,15 @@ def test_extra_cells_do_not_run_after_a_student_timeout(run) -> None:  # type: i
     assert (result.outcome, result.extra_status, calls) == ("timeout", ("not-run",), [])
 
 
+@pytest.mark.parametrize(("after_errors", "expected"), [(True, ("ok",)), (False, ("not-run",))],
+                         ids=["probe-anyway", "skip-after-errors"])
+def test_extra_cells_after_a_student_error_only_when_asked(run, after_errors, expected) -> None:  # type: ignore[no-untyped-def]
+    result = run(notebook("1 / 0", "x = 1"), extra=[ExtraCell("a", "pass", 5)],
+                 extra_after_errors=after_errors)
+    assert result.outcome == "ok" and len(result.cell_errors) == 1
+    assert result.extra_status == expected
+
+
 # ----------------------------------------------------------------------------- fallback, faults
 @pytest.mark.parametrize("nb, outcome", [(infinite_loop_notebook(), "timeout"),
                                          (exiting_notebook(), "crashed"),
