@@ -76,8 +76,14 @@ def _where(index: tuple[int, ...]) -> str:
     return f" at index {index}" if index else ""
 
 
+def _prefix(where: str) -> str:
+    """How a message names the part of the result it is about ("output [0]['Wi']: ")."""
+    return f"output {where}: " if where else ""
+
+
 def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> Verdict:
     """Shape, finiteness, then |got - expected| <= atol + rtol * |expected| element-wise."""
+    where = _prefix(where)
     if got.shape != expected.shape:
         return Verdict(False, f"{where}shape {got.shape}, expected {expected.shape}")
     if got.size == 0:
@@ -112,40 +118,41 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         expected: the reference's plain value.
         got: the student's plain value (decoded from the kernel's files).
         rtol, atol: the check's tolerances.
-        where: the path of this value inside the result, for messages ("output[0]: ").
+        where: the path of this value inside the result, for messages ("[0]['Wi']").
     """
+    at = _prefix(where)
     if isinstance(got, Unsupported):
-        return Verdict(False, f"{where}returned {_describe(got)}, which the grader cannot compare")
+        return Verdict(False, f"{at}returned {_describe(got)}, which the grader cannot compare")
     if expected is None:
-        return Verdict(got is None, "" if got is None else f"{where}returned {_describe(got)}, expected None")
+        return Verdict(got is None, "" if got is None else f"{at}returned {_describe(got)}, expected None")
     if got is None:
-        return Verdict(False, f"{where}returned None, expected {_describe(expected)}")
+        return Verdict(False, f"{at}returned None, expected {_describe(expected)}")
     if isinstance(expected, np.ndarray):
         arr = _as_array(got)
         if arr is None:
-            return Verdict(False, f"{where}returned {_describe(got)}, expected {_describe(expected)}")
+            return Verdict(False, f"{at}returned {_describe(got)}, expected {_describe(expected)}")
         return compare_arrays(where, expected, arr, rtol, atol)
     if isinstance(expected, (tuple, list)):
         items: Any = got
         if isinstance(got, np.ndarray) and got.ndim >= 1 and got.shape[0] == len(expected):
             items = [np.asarray(got[i]) for i in range(got.shape[0])]
         if not isinstance(items, (tuple, list)):
-            return Verdict(False, f"{where}returned {_describe(got)}, expected {_describe(expected)}")
+            return Verdict(False, f"{at}returned {_describe(got)}, expected {_describe(expected)}")
         if len(items) != len(expected):
-            return Verdict(False, f"{where}returned {len(items)} values, expected {len(expected)}")
+            return Verdict(False, f"{at}returned {len(items)} values, expected {len(expected)}")
         for i, (e, g) in enumerate(zip(expected, items)):
-            verdict = compare_values(e, g, rtol, atol, f"{where}[{i}] ")
+            verdict = compare_values(e, g, rtol, atol, f"{where}[{i}]")
             if not verdict.passed:
                 return verdict
         return Verdict(True, "")
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return Verdict(False, f"{where}returned {_describe(got)}, expected a dict with keys {sorted(expected)}")
+            return Verdict(False, f"{at}returned {_describe(got)}, expected a dict with keys {sorted(expected)}")
         missing = [k for k in expected if k not in got]
         if missing:
-            return Verdict(False, f"{where}the dict has no key(s) {missing}")
+            return Verdict(False, f"{at}the dict has no key(s) {missing}")
         for key, e in expected.items():
-            verdict = compare_values(e, got[key], rtol, atol, f"{where}[{key!r}] ")
+            verdict = compare_values(e, got[key], rtol, atol, f"{where}[{key!r}]")
             if not verdict.passed:
                 return verdict
         return Verdict(True, "")

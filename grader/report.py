@@ -94,15 +94,15 @@ def report_paths(rels: Sequence[str]) -> dict[str, str]:
     Uploads are taken in sorted order; each gets `report_relpath(rel)` unless an earlier one
     holds it, in which case it keeps its extension (`a.ipynb` -> `reports/a.html`, then
     `a.zip` -> `reports/a.zip.html`), then a counter (`reports/a.zip-2.html`). Paths are compared
-    case-insensitively, so the reports folder also works on macOS and Windows file systems.
+    exactly (as CONTRACT.md names them): `A.ipynb` and `a.ipynb` keep `A.html` and `a.html`.
     """
     taken: set[str] = set()
     out: dict[str, str] = {}
     for rel in sorted(set(rels)):
         for candidate in _candidates(rel):
-            if candidate.casefold() not in taken:
+            if candidate not in taken:
                 break
-        taken.add(candidate.casefold())
+        taken.add(candidate)
         out[rel] = candidate
     return out
 

@@ -41,12 +41,12 @@ def test_passes(expected: Any, got: Any) -> None:
     (E, np.where(E > 3, np.inf, E), "got inf"),
     (np.array([np.inf]), np.array([1e308]), "expected inf"),
     ((E, E), (E,), "returned 1 values, expected 2"),
-    ((E, E), E[0], "[0] shape (), expected (2, 2)"),
+    ((E, E), E[0], "output [0]: shape (), expected (2, 2)"),
     ({"a": E}, {"b": E}, "no key(s) ['a']"),
     ({"a": E}, E, "expected a dict"),
     (E, None, "returned None"),
     (E, "string", "cannot compare"),
-    ((E, np.array(1.0)), (E, np.array(2.0)), "[1] got 2, expected 1"),
+    ((E, np.array(1.0)), (E, np.array(2.0)), "output [1]: got 2, expected 1"),
 ], ids=["outside-rtol", "transposed", "scalar-vs-1", "wrong-shape", "nan", "inf", "finite-vs-inf",
         "too-few", "array-vs-tuple", "missing-key", "not-a-dict", "none", "unsupported", "second-item"])
 def test_fails_with_message(expected: Any, got: Any, fragment: str) -> None:
