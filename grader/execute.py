@@ -34,7 +34,7 @@ from grader.sandbox import (SandboxKernelManager, SandboxSpec, hand_over, kill_t
                             popen_kwargs, prepare_workdir, sandbox_status)
 
 Outcome = Literal["ok", "timeout", "crashed"]
-CellEnd = Literal["ok", "timeout", "crashed"]
+CellEnd = Literal["ok", "timeout", "crashed", "disk"]
 
 CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
 TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
@@ -50,6 +50,9 @@ TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"
 TIMEOUT_TOTAL = "the notebook ran past its {limit:g} s total limit"
 CRASHED = "the kernel died while running cell {cell} (memory limit, segfault or os._exit)"
 OUT_OF_MEMORY = "cell {cell}: memory limit of {mb} MB exceeded (MemoryError)"
+OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote too much into its folder)"
+DISK_POLL = 1.0                # seconds between two looks at the work dir's size
+DISK_MAX_ENTRIES = 200_000     # more files than this counts as over the limit
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
 
 # The hidden setup cell, run before the first student cell. It seeds `random` now, numpy and
@@ -188,6 +191,7 @@ class CappedClient(NotebookClient):
                          record_timing=False, timeout=None, startup_timeout=STARTUP_TIMEOUT,
                          on_cell_executed=self._on_executed)
         self.replies: dict[int, dict[str, Any]] = {}
+        self.workdir: Path = Path(km.sandbox_spec.workdir)
         self.count_images = False
         self.images = 0
         self.kept = 0
@@ -279,17 +283,60 @@ def _code_cells(nb: NotebookNode, extra: Sequence[ExtraCell], seed: int) -> Note
     return nbformat.v4.new_notebook(cells=cells)
 
 
-async def _execute(client: CappedClient, index: int, timeout: float) -> tuple[CellEnd, str]:
-    """Run cell `index` under a hard deadline; ("crashed", reason) if the kernel broke."""
+def disk_usage_over(folder: Path, limit_bytes: int) -> bool:
+    """Whether the files under `folder` (links not followed) take more than `limit_bytes`.
+
+    Stops counting as soon as the answer is known; more than DISK_MAX_ENTRIES entries count as
+    over the limit (a notebook making millions of small files fills a disk just as well).
+    """
+    used, entries, stack = 0, 0, [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    used += info.st_blocks * 512
+                    if used > limit_bytes or entries > DISK_MAX_ENTRIES:
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return False
+
+
+async def _execute(client: CappedClient, index: int, timeout: float,
+                   disk: tuple[Path, int] | None = None) -> tuple[CellEnd, str]:
+    """Run cell `index` under a hard deadline; ("crashed", reason) if the kernel broke.
+
+    With `disk` = (work dir, limit in bytes), the work dir is measured every DISK_POLL seconds
+    while the cell runs, and ("disk", "") ends a cell that writes past the limit.
+    """
     client.timeout = max(1, int(timeout) + 1)      # nbclient's own limit: a second line only
     task = asyncio.ensure_future(client.async_execute_cell(client.nb.cells[index], index))
-    done, _ = await asyncio.wait({task}, timeout=timeout)
-    if not done:
+    deadline = time.monotonic() + timeout
+    end: CellEnd | None = None
+    while True:
+        step = min(DISK_POLL, deadline - time.monotonic()) if disk else deadline - time.monotonic()
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, step))
+        if done:
+            break
+        if disk is not None and disk_usage_over(*disk):
+            end = "disk"
+            break
+        if time.monotonic() >= deadline:
+            end = "timeout"
+            break
+    if end is not None:
         task.cancel()
         await asyncio.wait({task}, timeout=5)
         if task.done() and not task.cancelled():
             task.exception()
-        return "timeout", ""
+        return end, ""
     error = task.exception()
     if error is None:
         return "ok", ""
@@ -311,7 +358,10 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         remaining = limits.total_timeout - (time.monotonic() - start)
         timeout = min(limits.cell_timeout, remaining)
         began = time.monotonic()
-        end, why = await _execute(client, index, timeout) if timeout > 0 else ("timeout", "")
+        disk = (client.workdir, limits.disk_mb * 1_000_000)
+        end, why = await _execute(client, index, timeout, disk) if timeout > 0 else ("timeout", "")
+        if end == "ok" and disk_usage_over(*disk):
+            end = "disk"
         found.notebook_seconds += time.monotonic() - began
         reply = client.replies.get(index, {})
         if end == "ok" and reply.get("status") == "error":
@@ -319,6 +369,8 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
             found.errors.append(error)
             if error.is_memory_error:
                 end, found.message = "crashed", OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
+        if end == "disk":
+            end, found.message = "crashed", OUT_OF_DISK.format(cell=index, mb=limits.disk_mb)
         if end == "timeout":
             total = timeout < limits.cell_timeout
             found.message = (TIMEOUT_TOTAL.format(limit=limits.total_timeout) if total
@@ -333,10 +385,12 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
 
 
 async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: int,
-                       extra: Sequence[ExtraCell], found: _Progress) -> None:
+                       extra: Sequence[ExtraCell], found: _Progress, disk_mb: int) -> None:
     """Run the grader's cells; after a timeout or crash the rest are "not-run"."""
     for offset, cell in enumerate(extra):
-        end, _ = await _execute(client, first + offset, cell.timeout)
+        end, _ = await _execute(client, first + offset, cell.timeout,
+                                (client.workdir, disk_mb * 1_000_000))
+        end = "crashed" if end == "disk" else end
         reply = client.replies.get(first + offset, {})
         if end == "ok" and reply.get("status") == "error":
             error = CellError.from_reply(0, reply)
@@ -404,7 +458,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                 present = set(os.listdir(spec.workdir))
                 before_extra()
                 hand_over(spec, set(os.listdir(spec.workdir)) - present)
-            await _extra_cells(client, km, count + 1, extra, found)
+            await _extra_cells(client, km, count + 1, extra, found, limits.disk_mb)
         else:
             found.extra_status = ["not-run"] * len(extra)
     finally:

@@ -19,6 +19,7 @@ TOML layout (see rubrics/*.toml for real ones)::
     cell_timeout = 120.0              # seconds per cell
     total_timeout = 900.0             # seconds for the whole run, probes included
     memory_mb = 4096                  # address-space limit of the kernel
+    disk_mb = 2048                    # what the kernel may write into its work dir
     max_upload_mb = 20
 
     [team]                            # optional: team information rule
@@ -78,6 +79,7 @@ class Limits:
     cell_timeout: float = 120.0
     total_timeout: float = 900.0
     memory_mb: int = 4096
+    disk_mb: int = 2048
     max_upload_mb: float = 20.0
 
 
@@ -248,6 +250,7 @@ LIMITS_KEYS = _keys(
     ("cell_timeout", NUMBER, "seconds one cell may run", POSITIVE),
     ("total_timeout", NUMBER, "seconds the whole run may take, probes included", POSITIVE),
     ("memory_mb", INTEGER, "address-space limit of the kernel in MB", POSITIVE),
+    ("disk_mb", INTEGER, "most the kernel may write into its work dir, in MB", POSITIVE),
     ("max_upload_mb", NUMBER, "largest accepted upload in MB (10^6 bytes)", POSITIVE),
 )
 TEAM_KEYS = _keys(

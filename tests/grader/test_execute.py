@@ -238,3 +238,20 @@ def test_the_forced_fallback_still_enforces_limits_and_warns(run, nb, outcome) -
 def test_a_kernel_that_cannot_start_is_a_grader_fault(run) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(KernelError, match="could not start a Python kernel"):
         run(clean_notebook(), limits=Limits(memory_mb=16))
+
+
+def test_writing_past_the_disk_limit_is_a_crash(run) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(cell_timeout=20, total_timeout=40, memory_mb=2048, disk_mb=20)
+    nb = notebook("x = 1", "import os\nos.makedirs('junk', exist_ok=True)\n"
+                  "for i in range(10**6):\n    open(f'junk/{i}', 'wb').write(b'0' * 100_000)")
+    started = time.monotonic()
+    result = run(nb, limits=limits)
+    assert result.outcome == "crashed"
+    assert result.message.startswith("cell 2: disk limit of 20 MB exceeded")
+    assert time.monotonic() - started < 20
+
+
+def test_a_quiet_notebook_stays_under_the_disk_limit(run) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(cell_timeout=20, total_timeout=40, memory_mb=2048, disk_mb=20)
+    result = run(notebook("open('small.bin', 'wb').write(b'0' * 1_000_000)"), limits=limits)
+    assert result.outcome == "ok" and result.message == ""
