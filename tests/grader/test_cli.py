@@ -94,3 +94,17 @@ def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_pat
     assert {s["file"]: s["status"] for s in document["submissions"]} == {
         "demo_01.ipynb": "graded", "demo_02.ipynb": "run-error"}
     assert "[2/2]" in result.output
+
+
+def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    try:
+        import distributed  # noqa: F401
+        pytest.skip("dask.distributed is installed; this covers the missing-extra message")
+    except ImportError:
+        pass
+    subs = tmp_path / "subs"
+    write_notebook(subs / "demo_01.ipynb", *GOOD)
+    result = runner.invoke(main, [str(subs), "--out", str(tmp_path / "out"), "--rubrics", str(rubrics),
+                                  "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 1
+    assert "dask" in result.output
