@@ -43,7 +43,8 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A student-readable name for a plain value's kind ("an array of shape (3,)")."""
     if value is None:
         return "None"
     if isinstance(value, Unsupported):
@@ -122,22 +123,22 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
     """
     at = _prefix(where)
     if isinstance(got, Unsupported):
-        return Verdict(False, f"{at}returned {_describe(got)}, which the grader cannot compare")
+        return Verdict(False, f"{at}returned {describe(got)}, which the grader cannot compare")
     if expected is None:
-        return Verdict(got is None, "" if got is None else f"{at}returned {_describe(got)}, expected None")
+        return Verdict(got is None, "" if got is None else f"{at}returned {describe(got)}, expected None")
     if got is None:
-        return Verdict(False, f"{at}returned None, expected {_describe(expected)}")
+        return Verdict(False, f"{at}returned None, expected {describe(expected)}")
     if isinstance(expected, np.ndarray):
         arr = _as_array(got)
         if arr is None:
-            return Verdict(False, f"{at}returned {_describe(got)}, expected {_describe(expected)}")
+            return Verdict(False, f"{at}returned {describe(got)}, expected {describe(expected)}")
         return compare_arrays(where, expected, arr, rtol, atol)
     if isinstance(expected, (tuple, list)):
         items: Any = got
         if isinstance(got, np.ndarray) and got.ndim >= 1 and got.shape[0] == len(expected):
             items = [np.asarray(got[i]) for i in range(got.shape[0])]
         if not isinstance(items, (tuple, list)):
-            return Verdict(False, f"{at}returned {_describe(got)}, expected {_describe(expected)}")
+            return Verdict(False, f"{at}returned {describe(got)}, expected {describe(expected)}")
         if len(items) != len(expected):
             return Verdict(False, f"{at}returned {len(items)} values, expected {len(expected)}")
         for i, (e, g) in enumerate(zip(expected, items)):
@@ -147,7 +148,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         return Verdict(True, "")
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return Verdict(False, f"{at}returned {_describe(got)}, expected a dict with keys {sorted(expected)}")
+            return Verdict(False, f"{at}returned {describe(got)}, expected a dict with keys {sorted(expected)}")
         missing = [k for k in expected if k not in got]
         if missing:
             return Verdict(False, f"{at}the dict has no key(s) {missing}")

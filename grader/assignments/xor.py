@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare import Verdict
+from grader.compare import Verdict, describe
 from grader.probe_runtime import Case, Tensor, Unsupported
 
 SIGMOID_BOUND = 30.0
@@ -124,24 +124,16 @@ def manual_grads_cases(rng: np.random.Generator) -> list[Case]:
 
 
 # ----------------------------------------------------------------------------- solves_xor
-def _describe(value: Any) -> str:
-    if value is None:
-        return "None"
-    if isinstance(value, Unsupported):
-        return f"a {value.type_name}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__}"
 
 
 def _trained_parameters(got: Any) -> dict[str, np.ndarray] | Verdict:
     """The four parameters as float64 arrays of the sheet's layout, or a failing Verdict."""
     if not isinstance(got, dict):
-        return Verdict(False, f"expected the variables {', '.join(PARAMETERS)}, got {_describe(got)}")
+        return Verdict(False, f"expected the variables {', '.join(PARAMETERS)}, got {describe(got)}")
     for name in PARAMETERS:
         value = got.get(name)
         if not isinstance(value, np.ndarray):
-            return Verdict(False, f"{name} is {_describe(value)}; expected a tensor (or array) of numbers")
+            return Verdict(False, f"{name} is {describe(value)}; expected a tensor (or array) of numbers")
         if not np.all(np.isfinite(value)):
             return Verdict(False, f"{name} contains inf or nan")
     Wi, ba, Wo, bo = (got[name] for name in PARAMETERS)
