@@ -181,7 +181,7 @@ def test_idempotent_on_a_notebook_without_markers() -> None:
     (make_markdown(f"{MD_BEGIN} open"), 2, "never closed"),
     (make_markdown(f"close {MD_END}"), 2, "without a matching"),
     (make_markdown(f"{MD_BEGIN} a {MD_BEGIN} b {MD_END} {MD_END}"), 2, "nested"),
-    (make_code(f"## BEGIN SOLUTION\nsecret = 1\n## END SOLUTION"), 2, "left after release"),
+    (make_code("## BEGIN SOLUTION\nsecret = 1\n## END SOLUTION"), 2, "left after release"),
     (make_markdown(f"{CODE_BEGIN}\nsecret\n{CODE_END}"), 2, "left after release"),
     (nbformat.v4.new_raw_cell(f"{MD_BEGIN}secret{MD_END}"), 2, "left after release"),
 ], ids=["code-unclosed", "code-stray-end", "code-nested", "md-unclosed", "md-stray-end", "md-nested",
