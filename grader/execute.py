@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -24,11 +23,12 @@ from pathlib import Path
 from typing import Any, Callable, Coroutine, Literal, Sequence, TypeVar
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from grader.errors import KernelError
+from grader.kernel_client import (MAX_MESSAGE_BYTES, STARTUP_TIMEOUT,
+                                  CappedClient, CellError, prepare_notebook)
 from grader.rubric import Limits
 from grader.sandbox import (SandboxKernelManager, SandboxSpec, hand_over, kill_tree, make_spec,
                             popen_kwargs, prepare_workdir, sandbox_status)
@@ -36,15 +36,6 @@ from grader.sandbox import (SandboxKernelManager, SandboxSpec, hand_over, kill_t
 Outcome = Literal["ok", "timeout", "crashed"]
 CellEnd = Literal["ok", "timeout", "crashed", "disk"]
 
-CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
-TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
-KERNEL_OUTPUT_CHARS = 1 << 20  # what the kernel itself lets one cell print
-MAX_MESSAGE_BYTES = 64 << 20    # larger kernel messages are dropped by ZMQ
-EVALUE_CHARS = 500
-TRACEBACK_LINES = 20
-TRACEBACK_CHARS = 4_000
-STARTUP_TIMEOUT = 60.0
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 NO_SANDBOX = "WARNING: no OS sandbox: {reason}; the kernel ran with rlimits only"
 TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"
 TIMEOUT_TOTAL = "the notebook ran past its {limit:g} s total limit"
@@ -54,92 +45,6 @@ OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote t
 DISK_POLL = 1.0                # seconds between two looks at the work dir's size
 DISK_MAX_ENTRIES = 200_000     # more files than this counts as over the limit
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
-
-# The hidden setup cell, run before the first student cell. It seeds `random` now, numpy and
-# torch as soon as they are imported (importing torch eagerly would cost every notebook
-# seconds), and caps what one cell can print at the source, so a print loop cannot build
-# messages of hundreds of MB (the grader drops messages above MAX_MESSAGE_BYTES, which also
-# cuts the output channel for the rest of the run).
-SETUP_SOURCE = '''\
-def __grader_setup(seed, cap):
-    import importlib.util, random, sys
-    random.seed(seed)
-    seeders = {"numpy": lambda m: m.random.seed(seed), "torch": lambda m: m.manual_seed(seed)}
-    for name in [n for n in seeders if n in sys.modules]:
-        seeders.pop(name)(sys.modules[name])
-    class SeedOnImport:
-        def find_spec(self, name, path=None, target=None):
-            if name not in seeders:
-                return None
-            seeder = seeders.pop(name)
-            if not seeders:
-                sys.meta_path.remove(self)
-            found = importlib.util.find_spec(name)
-            if found is None or found.loader is None:
-                return found
-            exec_module = found.loader.exec_module
-            def exec_and_seed(module):
-                exec_module(module)
-                seeder(module)
-            found.loader.exec_module = exec_and_seed
-            return found
-    if seeders:
-        sys.meta_path.insert(0, SeedOnImport())
-    shell, used = get_ipython(), {}
-    def capped(stream, text):
-        count = shell.execution_count
-        room = cap - used.get(count, 0)
-        if room > 0:
-            used.clear()
-            used[count] = cap - room + min(len(text), room)
-            cut = text if len(text) <= room else text[:room] + "\\n[output truncated]\\n"
-            type(stream).write(stream, cut)
-        return len(text)
-    def cap_streams(*_):
-        for stream in (sys.stdout, sys.stderr):
-            stream.write = capped.__get__(stream)
-    shell.events.register("pre_run_cell", cap_streams)
-__grader_setup({seed}, {cap})
-del __grader_setup
-'''
-
-
-@dataclass(frozen=True)
-class CellError:
-    """A student cell that raised.
-
-    Attributes:
-        cell: 1-based position among *all* cells of the notebook (markdown included).
-        ename: exception class name, e.g. "ZeroDivisionError".
-        evalue: exception message (truncated).
-        traceback: ANSI-free traceback text, truncated to a few lines.
-    """
-
-    cell: int
-    ename: str
-    evalue: str
-    traceback: str
-
-    def summary(self) -> str:
-        """`cell 13: ZeroDivisionError: division by zero` (the contract's wording)."""
-        return f"cell {self.cell}: {self.ename}: {self.evalue}" if self.evalue else f"cell {self.cell}: {self.ename}"
-
-    @classmethod
-    def from_reply(cls, cell: int, content: dict[str, Any]) -> CellError:
-        """Build from an execute_reply's content (status "error")."""
-        trace = content.get("traceback")
-        lines = [ANSI.sub("", str(line)) for line in trace] if isinstance(trace, list) else []
-        text = "\n".join("\n".join(lines).splitlines()[-TRACEBACK_LINES:])
-        return cls(cell=cell, ename=str(content.get("ename", "Error"))[:200],
-                   evalue=ANSI.sub("", str(content.get("evalue", "")))[:EVALUE_CHARS],
-                   traceback=text[-TRACEBACK_CHARS:])
-
-    @property
-    def is_memory_error(self) -> bool:
-        """MemoryError (numpy's _ArrayMemoryError too) or torch's failed CPU allocation."""
-        return self.ename.endswith("MemoryError") or (
-            self.ename == "RuntimeError" and "can't allocate memory" in self.evalue)
-
 
 @dataclass(frozen=True)
 class ExtraCell:
@@ -183,72 +88,6 @@ class Execution:
 
 
 # ----------------------------------------------------------------------------- the client
-class CappedClient(NotebookClient):
-    """nbclient with bounded memory: outputs capped, images only counted, comms ignored."""
-
-    def __init__(self, nb: NotebookNode, km: SandboxKernelManager) -> None:
-        super().__init__(nb, km=km, allow_errors=True, store_widget_state=False,
-                         record_timing=False, timeout=None, startup_timeout=STARTUP_TIMEOUT,
-                         on_cell_executed=self._on_executed)
-        self.replies: dict[int, dict[str, Any]] = {}
-        self.workdir: Path = Path(km.sandbox_spec.workdir)
-        self.count_images = False
-        self.images = 0
-        self.kept = 0
-        self.dropped = 0
-        self._kept_in_cell: dict[int, int] = {}
-
-    def _on_executed(self, cell: NotebookNode, cell_index: int,
-                     execute_reply: dict[str, Any]) -> None:
-        content = execute_reply.get("content") if isinstance(execute_reply, dict) else None
-        self.replies[cell_index] = content if isinstance(content, dict) else {}
-
-    def process_message(self, msg: dict[str, Any], cell: NotebookNode,
-                        cell_index: int) -> NotebookNode | None:
-        try:
-            return super().process_message(msg, cell, cell_index)
-        except CellControlSignal:
-            raise
-        except Exception:  # noqa: BLE001 - a malformed message from the kernel is dropped
-            return None
-
-    def handle_comm_msg(self, outs: list[NotebookNode], msg: dict[str, Any],
-                        cell_index: int) -> None:
-        """No widget frontend is emulated: comm messages are ignored."""
-
-    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
-               cell_index: int) -> NotebookNode | None:
-        msg_type, content = msg["msg_type"], msg["content"]
-        out: NotebookNode | None = None
-        if msg_type == "stream":
-            text = self._take(str(content.get("text", "")), cell_index)
-            out = nbformat.v4.new_output("stream", name=str(content.get("name", "stdout")),
-                                         text=text) if text else None
-        elif msg_type in ("display_data", "execute_result"):
-            data = content.get("data") if isinstance(content.get("data"), dict) else {}
-            images = [str(k) for k in data if str(k).startswith("image/")]
-            self.images += bool(images) and self.count_images
-            text = self._take(", ".join(f"<{k} output>" for k in images)
-                              or str(data.get("text/plain", "")), cell_index)
-            out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
-        elif msg_type == "error":
-            error = CellError.from_reply(0, content)
-            out = nbformat.v4.new_output("error", ename=error.ename, evalue=error.evalue,
-                                         traceback=error.traceback.splitlines())
-        if out is not None:
-            outs.append(out)
-        return out
-
-    def _take(self, text: str, cell_index: int) -> str:
-        used = self._kept_in_cell.get(cell_index, 0)
-        room = max(0, min(CELL_OUTPUT_CHARS - used, TOTAL_OUTPUT_CHARS - self.kept))
-        kept = text[:room]
-        self._kept_in_cell[cell_index] = used + len(kept)
-        self.kept += len(kept)
-        self.dropped += len(text) - len(kept)
-        return kept
-
-
 # ----------------------------------------------------------------------------- one run
 @dataclass
 class _Progress:
@@ -262,25 +101,6 @@ class _Progress:
     images: int = 0
     kept_chars: int = 0
     dropped_chars: int = 0
-
-
-def _code_cells(nb: NotebookNode, extra: Sequence[ExtraCell], seed: int) -> NotebookNode:
-    """A fresh notebook: [seed cell, every student cell (sources only), extra cells].
-
-    Index i of this notebook is the 1-based number of student cell i; outputs, execution
-    counts, metadata (tags too), widget state and the kernelspec of `nb` are not copied.
-    """
-    setup = SETUP_SOURCE.replace("{seed}", str(int(seed))).replace("{cap}", str(KERNEL_OUTPUT_CHARS))
-    cells = [nbformat.v4.new_code_cell(setup)]
-    for cell in nb.get("cells", []):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if cell.get("cell_type") == "code":
-            cells.append(nbformat.v4.new_code_cell(source))
-        else:
-            cells.append(nbformat.v4.new_markdown_cell(""))
-    cells += [nbformat.v4.new_code_cell(e.source) for e in extra]
-    return nbformat.v4.new_notebook(cells=cells)
 
 
 def disk_usage_over(folder: Path, limit_bytes: int) -> bool:
@@ -441,7 +261,7 @@ async def _kill(client: CappedClient, km: SandboxKernelManager) -> None:
 async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                extra: Sequence[ExtraCell], before_extra: Callable[[], None] | None,
                seed: int, extra_after_errors: bool) -> _Progress:
-    work = _code_cells(nb, extra, seed)
+    work = prepare_notebook(nb, [e.source for e in extra], seed)
     count = len(work.cells) - 1 - len(extra)
     prepare_workdir(spec)
     km = SandboxKernelManager(spec, MAX_MESSAGE_BYTES)

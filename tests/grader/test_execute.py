@@ -15,7 +15,8 @@ from builders import (clean_notebook, error_notebook, exiting_notebook, huge_all
                       plot_notebook, print_flood_notebook, probe_notebook)
 
 from grader.errors import KernelError
-from grader.execute import TOTAL_OUTPUT_CHARS, Execution, ExtraCell, run_notebook
+from grader.execute import Execution, ExtraCell, run_notebook
+from grader.kernel_client import TOTAL_OUTPUT_CHARS
 from grader.rubric import Limits
 from grader.sandbox import sandbox_status
 

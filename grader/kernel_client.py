@@ -1,0 +1,202 @@
+"""The nbclient side of a run: a client whose memory stays bounded whatever the kernel sends.
+
+`CappedClient` keeps at most a few KB of each cell's output (images are only counted), ignores
+comms and malformed messages, and records each cell's execute reply. `prepare_notebook` builds
+what actually runs: a hidden setup cell (seeds, print cap), the student's cell sources only, and
+the grader's extra cells. `CellError` is how a failed cell is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellControlSignal
+from nbformat import NotebookNode
+
+from grader.sandbox import SandboxKernelManager
+
+CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
+TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
+KERNEL_OUTPUT_CHARS = 1 << 20  # what the kernel itself lets one cell print
+MAX_MESSAGE_BYTES = 64 << 20    # larger kernel messages are dropped by ZMQ
+EVALUE_CHARS = 500
+TRACEBACK_LINES = 20
+TRACEBACK_CHARS = 4_000
+STARTUP_TIMEOUT = 60.0
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+# The hidden setup cell, run before the first student cell. It seeds `random` now, numpy and
+# torch as soon as they are imported (importing torch eagerly would cost every notebook
+# seconds), and caps what one cell can print at the source, so a print loop cannot build
+# messages of hundreds of MB (the grader drops messages above MAX_MESSAGE_BYTES, which also
+# cuts the output channel for the rest of the run).
+SETUP_SOURCE = '''\
+def __grader_setup(seed, cap):
+    import importlib.util, random, sys
+    random.seed(seed)
+    seeders = {"numpy": lambda m: m.random.seed(seed), "torch": lambda m: m.manual_seed(seed)}
+    for name in [n for n in seeders if n in sys.modules]:
+        seeders.pop(name)(sys.modules[name])
+    class SeedOnImport:
+        def find_spec(self, name, path=None, target=None):
+            if name not in seeders:
+                return None
+            seeder = seeders.pop(name)
+            if not seeders:
+                sys.meta_path.remove(self)
+            found = importlib.util.find_spec(name)
+            if found is None or found.loader is None:
+                return found
+            exec_module = found.loader.exec_module
+            def exec_and_seed(module):
+                exec_module(module)
+                seeder(module)
+            found.loader.exec_module = exec_and_seed
+            return found
+    if seeders:
+        sys.meta_path.insert(0, SeedOnImport())
+    shell, used = get_ipython(), {}
+    def capped(stream, text):
+        count = shell.execution_count
+        room = cap - used.get(count, 0)
+        if room > 0:
+            used.clear()
+            used[count] = cap - room + min(len(text), room)
+            cut = text if len(text) <= room else text[:room] + "\\n[output truncated]\\n"
+            type(stream).write(stream, cut)
+        return len(text)
+    def cap_streams(*_):
+        for stream in (sys.stdout, sys.stderr):
+            stream.write = capped.__get__(stream)
+    shell.events.register("pre_run_cell", cap_streams)
+__grader_setup({seed}, {cap})
+del __grader_setup
+'''
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A student cell that raised.
+
+    Attributes:
+        cell: 1-based position among *all* cells of the notebook (markdown included).
+        ename: exception class name, e.g. "ZeroDivisionError".
+        evalue: exception message (truncated).
+        traceback: ANSI-free traceback text, truncated to a few lines.
+    """
+
+    cell: int
+    ename: str
+    evalue: str
+    traceback: str
+
+    def summary(self) -> str:
+        """`cell 13: ZeroDivisionError: division by zero` (the contract's wording)."""
+        return f"cell {self.cell}: {self.ename}: {self.evalue}" if self.evalue else f"cell {self.cell}: {self.ename}"
+
+    @classmethod
+    def from_reply(cls, cell: int, content: dict[str, Any]) -> CellError:
+        """Build from an execute_reply's content (status "error")."""
+        trace = content.get("traceback")
+        lines = [ANSI.sub("", str(line)) for line in trace] if isinstance(trace, list) else []
+        text = "\n".join("\n".join(lines).splitlines()[-TRACEBACK_LINES:])
+        return cls(cell=cell, ename=str(content.get("ename", "Error"))[:200],
+                   evalue=ANSI.sub("", str(content.get("evalue", "")))[:EVALUE_CHARS],
+                   traceback=text[-TRACEBACK_CHARS:])
+
+    @property
+    def is_memory_error(self) -> bool:
+        """MemoryError (numpy's _ArrayMemoryError too) or torch's failed CPU allocation."""
+        return self.ename.endswith("MemoryError") or (
+            self.ename == "RuntimeError" and "can't allocate memory" in self.evalue)
+
+
+class CappedClient(NotebookClient):
+    """nbclient with bounded memory: outputs capped, images only counted, comms ignored."""
+
+    def __init__(self, nb: NotebookNode, km: SandboxKernelManager) -> None:
+        super().__init__(nb, km=km, allow_errors=True, store_widget_state=False,
+                         record_timing=False, timeout=None, startup_timeout=STARTUP_TIMEOUT,
+                         on_cell_executed=self._on_executed)
+        self.replies: dict[int, dict[str, Any]] = {}
+        self.workdir: Path = Path(km.sandbox_spec.workdir)
+        self.count_images = False
+        self.images = 0
+        self.kept = 0
+        self.dropped = 0
+        self._kept_in_cell: dict[int, int] = {}
+
+    def _on_executed(self, cell: NotebookNode, cell_index: int,
+                     execute_reply: dict[str, Any]) -> None:
+        content = execute_reply.get("content") if isinstance(execute_reply, dict) else None
+        self.replies[cell_index] = content if isinstance(content, dict) else {}
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode,
+                        cell_index: int) -> NotebookNode | None:
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except CellControlSignal:
+            raise
+        except Exception:  # noqa: BLE001 - a malformed message from the kernel is dropped
+            return None
+
+    def handle_comm_msg(self, outs: list[NotebookNode], msg: dict[str, Any],
+                        cell_index: int) -> None:
+        """No widget frontend is emulated: comm messages are ignored."""
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        msg_type, content = msg["msg_type"], msg["content"]
+        out: NotebookNode | None = None
+        if msg_type == "stream":
+            text = self._take(str(content.get("text", "")), cell_index)
+            out = nbformat.v4.new_output("stream", name=str(content.get("name", "stdout")),
+                                         text=text) if text else None
+        elif msg_type in ("display_data", "execute_result"):
+            data = content.get("data") if isinstance(content.get("data"), dict) else {}
+            images = [str(k) for k in data if str(k).startswith("image/")]
+            self.images += bool(images) and self.count_images
+            text = self._take(", ".join(f"<{k} output>" for k in images)
+                              or str(data.get("text/plain", "")), cell_index)
+            out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
+        elif msg_type == "error":
+            error = CellError.from_reply(0, content)
+            out = nbformat.v4.new_output("error", ename=error.ename, evalue=error.evalue,
+                                         traceback=error.traceback.splitlines())
+        if out is not None:
+            outs.append(out)
+        return out
+
+    def _take(self, text: str, cell_index: int) -> str:
+        used = self._kept_in_cell.get(cell_index, 0)
+        room = max(0, min(CELL_OUTPUT_CHARS - used, TOTAL_OUTPUT_CHARS - self.kept))
+        kept = text[:room]
+        self._kept_in_cell[cell_index] = used + len(kept)
+        self.kept += len(kept)
+        self.dropped += len(text) - len(kept)
+        return kept
+
+
+
+def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) -> NotebookNode:
+    """A fresh notebook: [setup cell, every student cell (sources only), extra cells].
+
+    Index i of this notebook is the 1-based number of student cell i; outputs, execution
+    counts, metadata (tags too), widget state and the kernelspec of `nb` are not copied.
+    """
+    setup = SETUP_SOURCE.replace("{seed}", str(int(seed))).replace("{cap}", str(KERNEL_OUTPUT_CHARS))
+    cells = [nbformat.v4.new_code_cell(setup)]
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "code":
+            cells.append(nbformat.v4.new_code_cell(source))
+        else:
+            cells.append(nbformat.v4.new_markdown_cell(""))
+    cells += [nbformat.v4.new_code_cell(source) for source in extra_sources]
+    return nbformat.v4.new_notebook(cells=cells)
