@@ -115,8 +115,8 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _optimizer_chain(fn: Callable[..., Any], theta0: Any, grad_fn: Callable[[Any], Any],
-                     steps: int, **hyper: Any) -> np.ndarray:
-    """Chain `steps` optimiser steps `fn(theta, grad, m, v, t, **hyper) -> (theta, m, v)`.
+                     steps: int, *hyper_args: Any, **hyper: Any) -> np.ndarray:
+    """Chain `steps` optimiser steps `fn(theta, grad, m, v, t, *hyper_args, **hyper) -> (theta, m, v)`.
 
     m and v start at zero, t runs 1..steps, the gradient is `grad_fn(theta)` at each step.
     Returns the trajectory of theta, shape (steps + 1, *theta0.shape).
@@ -126,7 +126,8 @@ def _optimizer_chain(fn: Callable[..., Any], theta0: Any, grad_fn: Callable[[Any
     v = np.zeros_like(theta)
     trajectory = [theta.copy()]
     for t in range(1, int(steps) + 1):
-        out = fn(theta.copy(), np.asarray(grad_fn(theta), dtype=np.float64), m, v, t, **hyper)
+        out = fn(theta.copy(), np.asarray(grad_fn(theta), dtype=np.float64), m, v, t,
+                 *hyper_args, **hyper)
         theta, m, v = (to_float_array(x) for x in out)
         trajectory.append(theta.copy())
     return np.stack(trajectory)

@@ -136,7 +136,7 @@ def _chain_case(x: float, w1: float, b1: float, w: float, b: float, act: str,
         return None
     label = (f"{act}, shortcut={shortcut}, x={x:.3g}, w1={w1:.3g}, b1={b1:.3g}, "
              f"w={w:.3g}, b={b:.3g}")
-    return Case(args=(x, w1, b1, w, b), kwargs={"act": act, "shortcut": shortcut}, label=label)
+    return Case(args=(x, w1, b1, w, b, act, shortcut), label=label)
 
 
 def chain_cases(rng: np.random.Generator) -> list[Case]:

@@ -60,10 +60,10 @@ def test_adam_step_cases_cover_the_promised_ranges(seed: int) -> None:
     assert {1, 2} <= set(ts) and all(1 <= t <= 1000 for t in ts) and max(ts) >= 20
     assert {1, 2} <= {c.args[0].ndim for c in found}
     for case in found:
-        theta, grad, m, v, t = case.args
-        assert theta.shape == grad.shape == m.shape == v.shape
-        assert 1e-8 <= case.kwargs["eps"] <= 1e-1 and 0 < case.kwargs["lr"] <= 0.1
-        assert 0 < case.kwargs["beta1"] < 1 and 0 < case.kwargs["beta2"] < 1
+        theta, grad, m, v, t, lr, beta1, beta2, eps = case.args   # hyper-parameters positional
+        assert theta.shape == grad.shape == m.shape == v.shape and not case.kwargs
+        assert 1e-8 <= eps <= 1e-1 and 0 < lr <= 0.1
+        assert 0 < beta1 < 1 and 0 < beta2 < 1
         assert 1e-6 <= np.max(np.abs(grad)) <= 60  # scale in [1e-4, 10] times N(0, 1) entries
         assert np.all(v >= 0)
         if t == 1:
@@ -73,13 +73,13 @@ def test_adam_step_cases_cover_the_promised_ranges(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adam_chain_cases_are_spd_quadratics(seed: int) -> None:
     for case in cases("adam", "adam_chain", seed):
-        theta0, fn, steps = case.args
+        theta0, fn, steps, _lr, _beta1, _beta2, eps = case.args
         a, b = fn.args
         lam = np.linalg.eigvalsh(a)
         assert fn.name == "quadratic_grad" and steps == 50 and np.array_equal(a, a.T)
         assert 0.5 - 1e-9 <= lam.min() and lam.max() <= 5 + 1e-9
         assert theta0.shape == b.shape == (len(a),)
-        assert 1e-8 <= case.kwargs["eps"] <= 1e-1
+        assert 1e-8 <= eps <= 1e-1
 
 
 def _reference_run(x: np.ndarray, y: np.ndarray, optimizer: str, lr: float,
@@ -244,6 +244,13 @@ def adam_in_place_lists(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, e
     return theta.tolist(), m.tolist(), v.tolist()
 
 
+def adam_renamed(theta, grad, m, v, t, alpha=1e-3, b1=0.9, b2=0.999, epsilon=1e-8):  # type: ignore[no-untyped-def]
+    """The sheet's formula with the hyper-parameters named as in the Adam paper."""
+    m = b1 * m + (1 - b1) * grad
+    v = b2 * v + (1 - b2) * grad**2
+    return theta - alpha * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + epsilon), m, v
+
+
 def train_torch(X, y, task, optimizer, lr, epochs):  # type: ignore[no-untyped-def]
     """Autograd gradients, BCE with logits, and the student's own Adam written out."""
     import torch
@@ -272,8 +279,8 @@ def train_torch(X, y, task, optimizer, lr, epochs):  # type: ignore[no-untyped-d
 
 
 ALTERNATIVES = [
-    ("adam_step", adam_torch), ("adam_step", adam_in_place_lists),
-    ("adam_chain", adam_torch), ("adam_chain", adam_in_place_lists),
+    ("adam_step", adam_torch), ("adam_step", adam_in_place_lists), ("adam_step", adam_renamed),
+    ("adam_chain", adam_torch), ("adam_chain", adam_in_place_lists), ("adam_chain", adam_renamed),
     ("gd_step", lambda theta, grad, lr: theta - grad * lr),
     ("train_linreg", train_torch), ("train_logreg", train_torch),
 ]

@@ -65,7 +65,7 @@ def test_backprop_cases_are_well_conditioned(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_chain_cases_use_sigmoid_or_tanh_and_both_settings(seed: int) -> None:
     found = cases("gradients", "chain", seed)
-    assert {(c.kwargs["act"], c.kwargs["shortcut"]) for c in found} == {
+    assert {(c.args[5], c.args[6]) for c in found} == {
         (a, s) for a in ("sigmoid", "tanh") for s in (False, True)}
     for case in found:
         assert min(map(abs, ref_chain_grads(*case.args, **case.kwargs))) >= gen.CHAIN_MIN
