@@ -286,8 +286,9 @@ def _run_entry(entry: Mapping[str, Any], namespace: Mapping[str, Any],
     try:
         args, kwargs = decode_case(entry, load)
         value = DRIVERS[entry["driver"]](fn, *args, **kwargs)
+        converted = plain(value)          # still timed: a returned object's __array__ may hang
         signal.setitimer(signal.ITIMER_REAL, 0)
-        record["result"] = _write_plain(plain(value), out_dir, prefix, [0])
+        record["result"] = _write_plain(converted, out_dir, prefix, [0])
     except ProbeTimeout:
         record.update(status="timeout", error=f"did not return within {entry['timeout']} s")
     except BaseException as exc:  # noqa: BLE001 - the student's error is data

@@ -6,6 +6,7 @@ per module (it is the slow part) and each test reads its own upload's grade.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -71,6 +72,18 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
         "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
         "def double(x):\n    return 3 * numpy.asarray(x)"
     )
+    vandal = (
+        "import os, subprocess\n"
+        f"targets = [{str(submissions / 'demo_01.ipynb')!r}, {str(submissions.parent / 'graded' / 'grades.json')!r},\n"
+        f"           {str(submissions / 'planted.ipynb')!r}, '/tmp/planted.txt']\n"
+        "for path in targets:\n"
+        "    try:\n"
+        "        open(path, 'w').write('{}')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "subprocess.Popen(['python3', '-c', 'import time\\nwhile True: time.sleep(1)'])\n"
+        "answer = 0.4102"
+    )
     return {
         "demo_01.ipynb": (notebook_bytes(*GOOD), "graded", 4.0, ""),
         "demo_02.ipynb": (notebook_bytes(*replace_cell(1, WRONG_DOUBLE)), "graded", 2.0, ""),
@@ -93,6 +106,7 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
         "demo_13.ipynb": (b'{"cells": [', "rejected", 0.0, "demo_13.ipynb"),
         "demo_14.ipynb": (notebook_bytes(*GOOD, team="# Team\nYOUR ANSWER HERE"), "rejected", 0.0, "YOUR ANSWER HERE"),
         "nested/demo_15.ipynb": (notebook_bytes(*GOOD), "graded", 4.0, ""),
+        "demo_16.ipynb": (notebook_bytes(*replace_cell(2, vandal)), "graded", 4.0, ""),
     }
 
 
@@ -170,6 +184,16 @@ def test_contract_files_are_written(batch: Any) -> None:
     assert (out / "reports" / "nested" / "demo_15.html").is_file()
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         assert db.execute("select count(*) from grades").fetchone()[0] == len(grades)
+
+
+def test_no_upload_can_touch_another_or_the_outputs(batch: Any) -> None:
+    out, _, document, _ = batch
+    submissions = out.parent / "submissions"
+    hashed = next(e["sha256"] for e in document["submissions"] if e["file"] == "demo_01.ipynb")
+    assert hashlib.sha256((submissions / "demo_01.ipynb").read_bytes()).hexdigest() == hashed
+    assert not (submissions / "planted.ipynb").exists()
+    assert document["submissions"]          # grades.json is the grader's, not '{}'
+    assert not Path("/tmp/planted.txt").exists()
 
 
 def test_group_kept_as_written(batch: Any) -> None:

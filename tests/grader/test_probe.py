@@ -218,3 +218,18 @@ def test_probe_cells_one_per_probed_check() -> None:
     cells = probe_cells(build_plan(rubric, 0), rubric, Path("/tmp/x"))
     assert [c.label for c in cells] == ["probe setup", "check affine"]
     assert cells[1].timeout >= 3 * 5.0
+
+
+def test_a_returned_object_that_hangs_on_conversion_is_timed(tmp_path: Path) -> None:
+    import time
+
+    class Sticky:
+        def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+            time.sleep(5)
+            return np.zeros(3)
+
+    check = make_check(timeout=0.3)
+    started = time.monotonic()
+    _, _, results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: Sticky()}, tmp_path)
+    assert results["affine"].status == "error" and "did not return within" in results["affine"].message
+    assert time.monotonic() - started < 4
