@@ -42,7 +42,9 @@ def check_file(path: Path, rubrics_dir: Path, echo: Callable[[str], None] = clic
     grade = grade_accepted(verdict, Options(rubrics_dir=rubrics_dir, visible_only=True))
     _print_grade(grade, echo)
     ok = grade.status == "graded" and not grade.first_error
-    echo("VERDICT: OK - accepted and runs with no errors." if ok else
+    passed = sum(c.status == "pass" for c in grade.checks)
+    tally = f" Public checks: {passed} of {len(grade.checks)} pass." if grade.checks else ""
+    echo(f"VERDICT: OK - accepted and runs with no errors.{tally}" if ok else
          "VERDICT: NOT OK - fix the problem above before you submit.")
     return ok
 
