@@ -142,7 +142,7 @@ def plan_document(plan: ProbePlan, rubric: Rubric) -> tuple[dict[str, Any], dict
         check = checks[call.check_id]
         stem = f"{call.check_id}_{call.index}"
         if call.case is None:
-            names = list(check.symbols) or [check.symbol]
+            names = list(check.symbols) or [check.symbol or ""]
             entries.append({"check": call.check_id, "case": call.index, "variables": names})
             continue
         entries.append({

@@ -434,7 +434,7 @@ def _read_check(path: Path, raw: dict[str, Any], prefix: str, first_index: dict[
             _fail(path, prefix + name, f"not used by kind {kind!r}; remove it")
     if "symbol" in values and "symbols" in values:
         _fail(path, prefix + "symbols", "give either 'symbol' or 'symbols', not both")
-    resolved = {f"{name}_fn": _resolve(path, prefix + name, values[name])
+    resolved: dict[str, Any] = {f"{name}_fn": _resolve(path, prefix + name, values[name])
                 for name in ("reference", "inputs", "compare") if name in values}
     return CheckSpec(**values, **resolved)
 
@@ -476,4 +476,4 @@ def _resolve(path: Path, key: str, dotted: str) -> Callable[..., Any]:
         obj = getattr(obj, part)
     if not callable(obj):
         _fail(path, key, f"{dotted!r} is a {type(obj).__name__}, not a callable")
-    return obj  # type: ignore[no-any-return]
+    return obj

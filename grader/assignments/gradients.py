@@ -24,6 +24,8 @@ point operations, agrees with the reference far inside rtol=1e-6, atol=1e-9:
 
 from __future__ import annotations
 
+from functools import partial
+
 from typing import Callable
 
 import numpy as np
@@ -113,7 +115,7 @@ def backprop_cases(rng: np.random.Generator) -> list[Case]:
     """Six networks: every activation, depth 2 and depth 12 included, the rest random in 2..12."""
     plan = [("sigmoid", 2), ("tanh", 12), ("relu", int(rng.integers(2, 13)))]
     plan += [(ACTIVATIONS[int(rng.integers(3))], int(rng.integers(2, 13))) for _ in range(3)]
-    return [_resample(lambda a=act, d=depth: _backprop_case(rng, d, a)) for act, depth in plan]
+    return [_resample(partial(_backprop_case, rng, depth, act)) for act, depth in plan]
 
 
 # ----------------------------------------------------------------------------- chain
@@ -129,7 +131,9 @@ def _chain_y(x: float, w1: float, b1: float, w: float, b: float, act: str, short
 def _chain_case(x: float, w1: float, b1: float, w: float, b: float, act: str,
                 shortcut: bool) -> Case | None:
     h = 1e-5
-    y = lambda w1_, b1_: _chain_y(x, w1_, b1_, w, b, act, shortcut)  # noqa: E731
+    def y(w1_: float, b1_: float) -> float:
+        return _chain_y(x, w1_, b1_, w, b, act, shortcut)
+
     d_w1 = (y(w1 + h, b1) - y(w1 - h, b1)) / (2 * h)
     d_b1 = (y(w1, b1 + h) - y(w1, b1 - h)) / (2 * h)
     if min(abs(d_w1), abs(d_b1)) < CHAIN_MIN:
@@ -146,9 +150,7 @@ def chain_cases(rng: np.random.Generator) -> list[Case]:
              if c is not None]
     for act in ("sigmoid", "tanh"):
         for shortcut in (False, True):
-            cases.append(_resample(lambda a=act, s=shortcut: _chain_case(
-                float(rng.uniform(-2, 2)), float(rng.normal(0, 1.5)), float(rng.normal(0, 1)),
-                float(rng.normal(0, 1.5)), float(rng.normal(0, 1)), a, s)))
+            cases.append(_resample(partial(_random_chain_case, rng, act, shortcut)))
     return cases
 
 
@@ -257,8 +259,12 @@ def _line_search_case(rng: np.random.Generator, n: int, definite: bool) -> Case 
     return Case(args=(g, hg), label=f"n={n}, |g|={norm:.3g}, {kind}, g.Hg={float(g @ hg):.3g}")
 
 
+def _random_chain_case(rng: np.random.Generator, act: str, shortcut: bool) -> Case | None:
+    return _chain_case(float(rng.uniform(-2, 2)), float(rng.normal(0, 1.5)), float(rng.normal(0, 1)),
+                       float(rng.normal(0, 1.5)), float(rng.normal(0, 1)), act, shortcut)
+
+
 def line_search_cases(rng: np.random.Generator) -> list[Case]:
     """Five (g, Hg) pairs with g.Hg > 0: four from SPD H, one from an indefinite H."""
     sizes = [int(n) for n in rng.integers(2, 21, size=5)]
-    return [_resample(lambda n=n, k=k: _line_search_case(rng, n, k < 4))
-            for k, n in enumerate(sizes)]
+    return [_resample(partial(_line_search_case, rng, n, k < 4)) for k, n in enumerate(sizes)]
