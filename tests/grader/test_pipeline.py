@@ -70,6 +70,9 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
         "numpy.allclose = lambda *a, **k: True\n"
         "numpy.testing.assert_allclose = lambda *a, **k: None\n"
         "numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), bool)\n"
+        "import torch\n"
+        "torch.allclose = lambda *a, **k: True\n"
+        "torch.testing.assert_close = lambda *a, **k: None\n"
         "def double(x):\n    return 3 * numpy.asarray(x)"
     )
     vandal = (
