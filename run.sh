@@ -25,8 +25,8 @@ setup() {
         echo "run.sh: setting up $venv ..." >&2
         [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
         # Install the CPU build of torch first, pinned, so nothing pulls the CUDA build.
-        "$venv/bin/python" -m pip install -q "torch==2.13.0" >&2
-        "$venv/bin/python" -m pip install -q -e "$here[test]" >&2
+        "$venv/bin/python" -m pip install -qq "torch==2.13.0" >&2
+        "$venv/bin/python" -m pip install -qq -e "$here[test]" >&2
         touch "$stamp"
     fi
 }
