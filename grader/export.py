@@ -99,6 +99,19 @@ def csv_number(value: float) -> str:
     return repr(float(value))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A student-controlled text cell, made inert for spreadsheets.
+
+    A file name such as `=HYPERLINK(...).ipynb` would run as a formula when a tutor opens
+    grades.csv in a spreadsheet; such a cell gets a leading apostrophe (OWASP's advice). Every
+    ordinary name (they start with a letter or digit) is written unchanged.
+    """
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def grades_csv_text(grades: Sequence[Grade]) -> str:
     """The text of grades.csv: the contract's six columns, then points per check id.
 
@@ -111,7 +124,7 @@ def grades_csv_text(grades: Sequence[Grade]) -> str:
     for grade in grades:
         points = {c.id: csv_number(c.points) for c in grade.checks}
         writer.writerow([
-            grade.file, grade.assignment or "", grade.group or "", grade.status,
+            csv_text(grade.file), grade.assignment or "", csv_text(grade.group or ""), grade.status,
             csv_number(grade.score), csv_number(grade.max_score),
             *(points.get(check_id, "") for check_id in checks),
         ])

@@ -113,10 +113,18 @@ def test_grades_csv_golden(tmp_path: Path, golden: Callable[[Path, str], None]) 
 
 
 def test_awkward_file_names_round_trip_through_the_csv_module() -> None:
-    names = ['we, "the group", said.ipynb', "line\nbreak.ipynb", "ünï ; tab\t.zip", "=1+1.ipynb"]
+    names = ['we, "the group", said.ipynb', "line\nbreak.ipynb", "ünï ; tab\t.zip", "sub/1+1.ipynb"]
     text = grades_csv_text([make_grade(file=name) for name in names])
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [row["file"] for row in rows] == names
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\").ipynb", "+1.zip", "-2.ipynb", "@SUM(A1).zip"],
+                         ids=["equals", "plus", "minus", "at"])
+def test_formula_like_names_are_inert_in_spreadsheets(name: str) -> None:
+    text = grades_csv_text([make_grade(file=name, group=name)])
+    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert row["file"] == "'" + name and row["group"] == "'" + name
 
 
 def test_empty_batch_writes_just_the_header() -> None:
