@@ -41,7 +41,6 @@ from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade, score
 from grader.version import grader_version, reference_version
 
-WORKER_RETRIES = 1
 
 
 @dataclass(frozen=True)
@@ -164,31 +163,56 @@ class BatchResult:
     out: Path
 
 
+WORKER_DIED = ("the notebook's process killed the grader's worker while it was graded "
+               "(possible only without the OS sandbox)")
+
+
+def _worker_death_grade(upload: Upload, options: Options) -> Grade | None:
+    """The record for an upload that kills its worker even when graded alone: crashed."""
+    verdict = intake(upload, _rubrics_in_worker(options.rubrics_dir))
+    if not isinstance(verdict, Accepted):
+        return None
+    return score(file=upload.rel, sha256=upload.sha256, rubric=verdict.rubric, group=verdict.group,
+                 status_hint="crashed", messages=(WORKER_DIED,), cell_errors=(), checks=(),
+                 rubric_sha256=verdict.rubric.sha256, reference_version=reference_version(),
+                 graded_at=now_iso())
+
+
+def _settle(upload: Upload, future: Future[Grade],
+            on_done: Callable[[Upload, Grade | None, str], None]) -> bool:
+    """Report a finished future; False when its worker died (the pool is broken)."""
+    try:
+        on_done(upload, future.result(), "")
+    except BrokenProcessPool:
+        return False
+    except GraderError as exc:
+        on_done(upload, None, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
+        on_done(upload, None, f"internal error: {type(exc).__name__}: {exc}")
+    return True
+
+
 def _run_pool(uploads: list[Upload], options: Options, workers: int,
               on_done: Callable[[Upload, Grade | None, str], None]) -> None:
-    """Grade uploads on a process pool; a worker that dies is replaced and its upload retried once."""
-    attempts: dict[str, int] = {}
-    pending = list(uploads)
+    """Grade uploads on a process pool.
+
+    A worker that dies breaks the pool and takes every upload in flight with it, so those are
+    then graded one at a time, each in a pool of its own: an upload that kills its worker even
+    alone is recorded as crashed, and the others get their grades.
+    """
     context = multiprocessing.get_context("spawn")
-    while pending:
-        retry: list[Upload] = []
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=context) as pool:
-            futures: dict[Future[Grade], Upload] = {pool.submit(_worker, u, options): u for u in pending}
-            for future in as_completed(futures):
-                upload = futures[future]
-                try:
-                    on_done(upload, future.result(), "")
-                except BrokenProcessPool:
-                    attempts[upload.rel] = attempts.get(upload.rel, 0) + 1
-                    if attempts[upload.rel] > WORKER_RETRIES:
-                        on_done(upload, None, "the grader's worker process died while grading it")
-                    else:
-                        retry.append(upload)
-                except GraderError as exc:
-                    on_done(upload, None, str(exc))
-                except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
-                    on_done(upload, None, f"internal error: {type(exc).__name__}: {exc}")
-        pending = retry
+    suspects: list[Upload] = []
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(uploads))), mp_context=context) as pool:
+        futures: dict[Future[Grade], Upload] = {pool.submit(_worker, u, options): u for u in uploads}
+        for future in as_completed(futures):
+            if not _settle(futures[future], future, on_done):
+                suspects.append(futures[future])
+    for upload in suspects:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            future = alone.submit(_worker, upload, options)
+            if not _settle(upload, future, on_done):
+                grade = _worker_death_grade(upload, options)
+                on_done(upload, grade, "" if grade else WORKER_DIED)
 
 
 def _run_dask(uploads: list[Upload], options: Options, address: str,

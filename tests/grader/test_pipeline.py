@@ -256,3 +256,22 @@ def test_killed_grader_resumes_with_one_record_per_upload(tmp_path: Path) -> Non
     assert sorted(rows) == [(f"demo_{i:02d}.ipynb", 1) for i in range(1, 7)]
     document = json.loads((out / "grades.json").read_text())
     assert [s["status"] for s in document["submissions"]] == ["graded"] * 6
+
+
+def test_an_upload_that_kills_its_worker_is_crashed_and_the_others_are_graded(tmp_path: Path) -> None:
+    """Without the OS sandbox a notebook can kill the grader's worker (its parent process)."""
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    (submissions / "demo_01.ipynb").write_bytes(notebook_bytes(*insert_cell(1, killer)))
+    for i in (2, 3):
+        (submissions / f"demo_{i:02d}.ipynb").write_bytes(notebook_bytes(*GOOD))
+    result = grade_all(submissions, tmp_path / "out",
+                       Options(rubrics_dir=write_rubrics(tmp_path / "rubrics"), sandbox=False),
+                       workers=2, force=False, progress=PlainProgress())
+    assert result.failures == ()
+    grades = {g.file: g for g in result.grades}
+    assert grades["demo_01.ipynb"].status == "crashed"
+    assert "killed the grader's worker" in grades["demo_01.ipynb"].messages[0]
+    assert [(grades[f"demo_{i:02d}.ipynb"].status, grades[f"demo_{i:02d}.ipynb"].score) for i in (2, 3)] == [
+        ("graded", 4.0), ("graded", 4.0)]
