@@ -7,34 +7,25 @@ command and holds every file to that line, and the batch to showing every status
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from tools_loader import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILDERS = ("build_notebooks_adam_gradients", "build_notebooks_xor_conv3d")
 STATUSES = {"graded", "rejected", "run-error", "timeout", "crashed"}
 
 
-def _builder(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module   # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 def documented() -> dict[str, tuple[str, float]]:
     """submissions-relative path -> (status, score) parsed from the builders' `expected` lines."""
     table = {}
     for name in BUILDERS:
-        for upload in _builder(name).UPLOADS:
+        for upload in tool(name).UPLOADS:
             found = re.match(r"(graded|rejected|run-error|timeout|crashed), (\d+(?:\.\d+)?)", upload.expected)
             assert found, upload.expected
             table[upload.path.removeprefix("submissions/")] = (found.group(1), float(found.group(2)))

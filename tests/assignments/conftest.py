@@ -10,7 +10,6 @@ tolerances).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Callable
 import nbformat
 import numpy as np
 import pytest
+from tools_loader import tool
 
 from grader import probe_runtime as rt
 from grader.compare import Verdict, compare_values
@@ -213,18 +213,9 @@ def run_notebook_with_probes(path: Path, rubric_id: str, seed: int, workdir: Pat
 
 
 # ----------------------------------------------------------------------------- builder
-@cache
 def builder() -> Any:
-    """The notebook builder script, imported from tools/ by path."""
-    import importlib.util
-
-    path = ROOT / "tools" / "build_notebooks_adam_gradients.py"
-    spec = importlib.util.spec_from_file_location("build_notebooks_adam_gradients", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The adam/gradients notebook builder script."""
+    return tool("build_notebooks_adam_gradients")
 
 
 @pytest.fixture(scope="session")
@@ -284,3 +275,17 @@ def assert_release_conventions(path: Path, graded: tuple[str, ...]) -> None:
         raises = [n for n in ast.walk(defined[name]) if isinstance(n, ast.Raise)
                   and "NotImplementedError" in ast.unparse(n)]
         assert raises, f"{name} has no solution block inside its body"
+
+
+def assert_stubs_end_in_raise(student: nbformat.NotebookNode, graded: tuple[str, ...]) -> None:
+    """In a released notebook every graded function is still a def whose body ends in the stub."""
+    import ast
+
+    defined: dict[str, ast.FunctionDef] = {}
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            defined.update({n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)})
+    for name in graded:
+        body = defined[name].body
+        assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name

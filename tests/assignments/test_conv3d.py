@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
-import sys
-from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
 import nbformat
 import numpy as np
 import pytest
+from tools_loader import tool
 
 from grader.assignments import conv3d as gen
 from grader.release import release_notebook
 
-from .conftest import (ROOT, assert_generator_contract, cases, caught, check_spec, probe_function,
-                       rubric, run_notebook_with_probes)
+from .conftest import (
+    ROOT,
+    assert_generator_contract,
+    assert_stubs_end_in_raise,
+    cases,
+    caught,
+    check_spec,
+    probe_function,
+    rubric,
+    run_notebook_with_probes,
+)
 
 SEEDS = range(4)
 NOTEBOOK = ROOT / "reference" / "notebooks" / "conv3d.ipynb"
 GRADED_NAMES = ("conv3d_forward", "conv3d_backward")
 
 
-@cache
 def builder() -> Any:
-    path = ROOT / "tools" / "build_notebooks_xor_conv3d.py"
-    spec = importlib.util.spec_from_file_location("build_notebooks_xor_conv3d", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return tool("build_notebooks_xor_conv3d")
 
 
 # ----------------------------------------------------------------------------- rubric
@@ -241,14 +241,7 @@ def test_reference_notebook_layout_and_student_version() -> None:
     assert "x:x + U" in text and "x:x_U" in text  # the fix, and the note on the exam's typo
     student = release_notebook(nb)
     assert student.cells[0].source == "# Team\nYOUR ANSWER HERE"
-    defined = {}
-    for cell in student.cells:
-        if cell.cell_type == "code":
-            tree = ast.parse(cell.source)
-            defined.update({n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)})
-    for name in GRADED_NAMES:
-        body = defined[name].body
-        assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name
+    assert_stubs_end_in_raise(student, GRADED_NAMES)
 
 
 def _definitions(path: Path) -> dict[str, Any]:

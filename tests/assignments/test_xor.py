@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import io
 import re
-import sys
 import zipfile
-from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,13 +15,23 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from tools_loader import tool  # noqa: E402
+
 from grader.assignments import xor as gen  # noqa: E402
 from grader.compare import Verdict  # noqa: E402
 from grader.probe_runtime import Tensor, Unsupported  # noqa: E402
 from grader.release import release_notebook  # noqa: E402
 
-from .conftest import (ROOT, cases, caught, probe_function, rubric,  # noqa: E402
-                       run_notebook_with_probes, valid_argument)
+from .conftest import (  # noqa: E402
+    ROOT,
+    assert_stubs_end_in_raise,
+    cases,
+    caught,
+    probe_function,
+    rubric,
+    run_notebook_with_probes,
+    valid_argument,
+)
 
 pytestmark = pytest.mark.torch
 
@@ -36,15 +43,8 @@ SOLVING = {"Wi": np.array([[20.0, -20.0], [-20.0, 20.0]]), "ba": np.array(-10.0)
            "Wo": np.array([20.0, 20.0]), "bo": np.array(-10.0)}
 
 
-@cache
 def builder() -> Any:
-    path = ROOT / "tools" / "build_notebooks_xor_conv3d.py"
-    spec = importlib.util.spec_from_file_location("build_notebooks_xor_conv3d", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return tool("build_notebooks_xor_conv3d")
 
 
 def tensors(case: Any) -> list[np.ndarray]:
@@ -320,14 +320,7 @@ def test_reference_notebook_layout_and_student_version() -> None:
             assert not re.search(r"^\s*(from|import)\s+(reference|grader)\b", cell.source, re.M)
     student = release_notebook(nb)
     assert student.cells[0].source == "# Team\nYOUR ANSWER HERE"
-    defined = {}
-    for cell in student.cells:
-        if cell.cell_type == "code":
-            tree = ast.parse(cell.source)
-            defined.update({n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)})
-    for name in GRADED_NAMES:
-        body = defined[name].body
-        assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name
+    assert_stubs_end_in_raise(student, GRADED_NAMES)
 
 
 def _zip_members(rel: str) -> dict[str, bytes]:
