@@ -303,7 +303,7 @@ UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragme
     "conv3d_jdoe42.ipynb": ("graded", 30.0, set(), ""),
     "conv3d_rroe7.ipynb": ("graded", 15.0, {"backward"}, ""),
     "conv3d_slowp1.ipynb": ("graded", 25.0, {"forward_speed"}, ""),
-    "conv3d_slowq2.ipynb": ("timeout", 0.0, set(), "cell 11 ran past the 30 s limit"),
+    "conv3d_slowq2.ipynb": ("timeout", 0.0, set(), "cell 11 ran past the 120 s limit"),
     "conv3d_JDoe42.ipynb": ("rejected", 0.0, set(), "conv3d_<studentid>.ipynb"),
     "conv3d_mmust3.ipynb": ("run-error", 0.0, set(), "cell 11: NameError: name 'conv3d_foward' is not defined"),
 }
