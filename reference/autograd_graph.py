@@ -70,8 +70,8 @@ def _expression(node: Any, parts: list[str], leaf_name: str | None) -> str:
     return f"{forward_op(name)}({', '.join(parts)})"
 
 
-def label_autograd_graph(root: "torch.Tensor",
-                         leaves: Mapping[str, "torch.Tensor"]) -> list[dict[str, Any]]:
+def label_autograd_graph(root: torch.Tensor,
+                         leaves: Mapping[str, torch.Tensor]) -> list[dict[str, Any]]:
     """Every node of root's backward graph, in depth-first pre-order from root.grad_fn.
 
     Args:

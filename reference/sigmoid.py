@@ -16,17 +16,18 @@ from __future__ import annotations
 import math
 import sys
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeGuard, overload
 
 import numpy as np
 
 if TYPE_CHECKING:
     import torch
 
-ArrayOrTensor = TypeVar("ArrayOrTensor", np.ndarray, "torch.Tensor")
+#: What the array functions accept: numpy arrays and scalars, or torch tensors.
+NumpyLike = np.ndarray | np.floating | float
 
 
-def is_torch_tensor(x: object) -> bool:
+def is_torch_tensor(x: object) -> TypeGuard[torch.Tensor]:
     """True when `x` is a torch tensor (without importing torch when it is not loaded yet)."""
     torch_mod = sys.modules.get("torch")
     return torch_mod is not None and isinstance(x, torch_mod.Tensor)
@@ -38,7 +39,11 @@ def _as_float_array(x: Any) -> np.ndarray:
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
-def sigmoid(x: ArrayOrTensor) -> ArrayOrTensor:
+@overload
+def sigmoid(x: torch.Tensor) -> torch.Tensor: ...
+@overload
+def sigmoid(x: NumpyLike) -> np.ndarray: ...
+def sigmoid(x: Any) -> Any:
     """The logistic function 1 / (1 + exp(-x)), evaluated without overflow.
 
     Both branches use e = exp(-|x|) <= 1: sigma = 1/(1+e) for x >= 0 and e/(1+e) for x < 0, so
@@ -56,11 +61,15 @@ def sigmoid(x: ArrayOrTensor) -> ArrayOrTensor:
         e = t.where(t < 0, -t).exp()  # exp(-|t|), differentiable at 0 (abs' would be 0 there)
         return t.new_ones(()).where(t >= 0, e) / (1.0 + e)
     arr = _as_float_array(x)
-    e = np.exp(np.where(arr < 0, arr, -arr))  # exp(-|x|) <= 1
-    return np.where(arr >= 0, np.ones_like(e), e) / (1.0 + e)
+    ex = np.exp(np.where(arr < 0, arr, -arr))  # exp(-|x|) <= 1
+    return np.where(arr >= 0, np.ones_like(ex), ex) / (1.0 + ex)
 
 
-def sigmoid_prime(x: ArrayOrTensor) -> ArrayOrTensor:
+@overload
+def sigmoid_prime(x: torch.Tensor) -> torch.Tensor: ...
+@overload
+def sigmoid_prime(x: NumpyLike) -> np.ndarray: ...
+def sigmoid_prime(x: Any) -> Any:
     """The derivative of the sigmoid in the form proved in Ex 6.1a: sigma(x) - sigma(x)**2.
 
     Seed error: 6.1a prints "sigma(x) sigma^2(x)" (the minus is lost); the right form is
@@ -121,7 +130,11 @@ def sigmoid_taylor_coeffs(n_nonzero: int = 3) -> list[tuple[int, Fraction]]:
     return terms
 
 
-def sigmoid_taylor(x: ArrayOrTensor, n_nonzero: int = 3) -> ArrayOrTensor:
+@overload
+def sigmoid_taylor(x: torch.Tensor, n_nonzero: int = 3) -> torch.Tensor: ...
+@overload
+def sigmoid_taylor(x: NumpyLike, n_nonzero: int = 3) -> np.ndarray: ...
+def sigmoid_taylor(x: Any, n_nonzero: int = 3) -> Any:
     """The Taylor polynomial of sigma at 0 with `n_nonzero` non-zero terms (Horner's rule).
 
     With the default 3 terms: 1/2 + x/4 - x**3/48; |error| is about x**5/480 (6.4e-5 at 0.5).

@@ -34,8 +34,8 @@ def _coerce(*args: Any) -> list[Any]:
         dtype = tensors[0].dtype if tensors[0].is_floating_point() else torch.float64
         return [torch.as_tensor(a, dtype=dtype) for a in args]
     arrays = [np.asarray(a) for a in args]
-    dtype = np.result_type(*[a.dtype for a in arrays], np.float32)
-    return [a.astype(dtype, copy=False) for a in arrays]
+    common = np.result_type(*[a.dtype for a in arrays], np.float32)
+    return [a.astype(common, copy=False) for a in arrays]
 
 
 def _check_bias(ba: Any, hidden: int, shared_hidden_bias: bool) -> None:

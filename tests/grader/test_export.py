@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +23,7 @@ from grader.export import (
 )
 
 GOLDENS = Path(__file__).parent / "goldens"
-GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 SUBMISSION_KEYS = {"file", "sha256", "assignment", "group", "status", "score", "max_score",
                    "messages", "checks"}
 CHECK_KEYS = {"id", "status", "points", "max_points", "message"}

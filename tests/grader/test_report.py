@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
@@ -22,7 +22,7 @@ from grader.report import (
 )
 
 GOLDENS = Path(__file__).parent / "goldens"
-GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 MAX_REPORT_BYTES = 200_000
 
 SCENARIOS = {

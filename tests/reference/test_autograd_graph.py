@@ -16,13 +16,13 @@ pytestmark = pytest.mark.torch
 LEAF_VALUES = {"a": 1.1, "b": 0.7, "c": 0.3, "d": -0.4, "e": 0.5, "f": 0.9, "g": 1.3}
 
 
-def make_leaves() -> dict[str, "torch.Tensor"]:
+def make_leaves() -> dict[str, torch.Tensor]:
     """Seven leaf tensors of shape (1,), the "(1)" boxes of torchviz."""
     return {k: torch.tensor([v], dtype=torch.float64, requires_grad=True)
             for k, v in LEAF_VALUES.items()}
 
 
-def seed_like_expression(t: dict[str, "torch.Tensor"]) -> "torch.Tensor":
+def seed_like_expression(t: dict[str, torch.Tensor]) -> torch.Tensor:
     """An illustration with exactly the seed picture's node counts (not the real comp_tree.py)."""
     a, b, c, d, e, f, g = (t[k] for k in "abcdefg")
     return (a * b + c) * (d - e) * (torch.sin(f * g) + a**b) + b * c + d * e

@@ -72,7 +72,7 @@ def test_adam_1d_matches_torch_adam(h: float, eps: float, lr: float,
 def test_torch_adam_escapes_below_h_max_and_not_above() -> None:
     pytest.importorskip("torch")
     for h, escapes in ((0.41, True), (0.4102, False)):
-        traj = _torch_adam(lambda th: ramp_bump_grad(th, h=h), 300, 0.3, (0.9, 0.999), 0.0)
+        traj = _torch_adam(lambda th, h=h: ramp_bump_grad(th, h=h), 300, 0.3, (0.9, 0.999), 0.0)
         assert (traj[-1] > 1.0 + h) == escapes
 
 

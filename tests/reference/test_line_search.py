@@ -68,7 +68,7 @@ def test_complex_step_hvp_matches_torch_hvp_on_a_logcosh_net() -> None:
     torch = pytest.importorskip("torch")
     X, y, theta, v = _logcosh_problem(6)
 
-    def loss(t: "torch.Tensor") -> "torch.Tensor":
+    def loss(t: torch.Tensor) -> torch.Tensor:
         return torch.log(torch.cosh(torch.tensor(X) @ t - torch.tensor(y))).sum()
 
     _, expected = torch.autograd.functional.hvp(loss, torch.tensor(theta), torch.tensor(v))
