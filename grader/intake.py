@@ -234,6 +234,12 @@ def _to_v4(raw: dict[str, Any]) -> nbformat.NotebookNode:
         _validate(raw)
         upgraded = nbformat.convert(nbformat.v3.to_notebook_json(raw), 4)
         raw = json.loads(nbformat.writes(upgraded, version=4))
+    cells = raw.get("cells")
+    if _minor(raw) < 5 and isinstance(cells, list) and any(
+            isinstance(c, dict) and "id" in c for c in cells):
+        # VS Code, jupytext and otter write 4.2-4.4 notebooks whose cells carry ids (Jupyter
+        # opens them with a warning): read them as the 4.5 notebooks they are.
+        raw["nbformat_minor"] = 5
     _repair_cell_ids(raw)
     _validate(raw)
     return nbformat.v4.to_notebook_json(raw)
@@ -319,6 +325,12 @@ def read_zip(data: bytes, name: str, rule: ZipRule) -> tuple[ZipContents | None,
     if len(infos) > rule.max_members:
         return None, [f"zip: {name} has {len(infos)} entries; at most {rule.max_members} are "
                       f"allowed. Zip only the notebook and the PDF."]
+    for info in infos:
+        if info.create_system == 0:
+            # Windows' own zippers (PowerShell 5.1 Compress-Archive) write "folder\\file":
+            # read the backslash as the separator it means; the safety checks see the result.
+            # (zipfile opens a member by its header offset; orig_filename stays as stored.)
+            info.filename = info.filename.replace("\\", "/")
     problems = _entry_problems(infos, rule)
     if problems:
         return None, problems

@@ -113,7 +113,20 @@ def duplicate_ids() -> bytes:
     return json.dumps(data).encode()
 
 
+def older_minor_with_ids(minor: int, duplicate: bool = False) -> bytes:
+    """What VS Code and jupytext save: an older nbformat_minor, yet cells with ids."""
+    data = notebook_dict(cells=[code_cell("x = 1"), code_cell("y = 2")])
+    data["nbformat_minor"] = minor
+    if duplicate:
+        for cell in data["cells"]:
+            cell["id"] = "same"
+    assert all("id" in cell for cell in data["cells"])
+    return json.dumps(data).encode()
+
+
 ACCEPTED_NOTEBOOKS: list[tuple[str, Callable[[], bytes]]] = [
+    ("v4.2-with-ids-vscode", lambda: older_minor_with_ids(2)),
+    ("v4.4-with-duplicate-ids", lambda: older_minor_with_ids(4, duplicate=True)),
     ("plain-v4.5", nb_json),
     ("utf8-bom", lambda: b"\xef\xbb\xbf" + nb_json()),
     ("v4.4-without-ids", lambda: nb_json(minor=4)),
@@ -291,7 +304,27 @@ def symlink_member() -> list[tuple[Any, bytes]]:
     return good_xor_members() + [(member("data.csv", mode=stat.S_IFLNK | 0o777), b"/etc/passwd")]
 
 
+def windows_member(name: str) -> zipfile.ZipInfo:
+    """A member as Windows PowerShell 5.1's Compress-Archive writes it: MS-DOS host, '\\'."""
+    info = zipfile.ZipInfo(name)
+    info.create_system = 0
+    return info
+
+
+def test_a_windows_zip_with_backslash_folders_is_read_with_its_folder(tmp_path: Path) -> None:
+    members = [(windows_member("sheet06\\sheet06.ipynb"), notebook_bytes(first=TEAM_CELL)),
+               (windows_member("sheet06\\theory.pdf"), PDF)]
+    verdict = intake(xor_upload(tmp_path, members), RUBRICS)
+    assert isinstance(verdict, Accepted), verdict
+    assert verdict.notebook_name == "sheet06.ipynb"
+    assert [n for n, _ in verdict.members] == ["sheet06.ipynb", "theory.pdf"]
+
+
 BAD_ZIPS: list[tuple[str, Callable[[], list[tuple[Any, bytes]]], str]] = [
+    ("windows-dot-dot", lambda: good_xor_members() + [(windows_member("a\\..\\..\\evil.py"), b"x")],
+     "member 'a/../../evil.py' contains '..'"),
+    ("windows-drive", lambda: good_xor_members() + [(windows_member("C:\\evil.py"), b"x")],
+     "drive letter"),
     ("dot-dot", lambda: good_xor_members() + [("../evil.py", b"x")],
      "member '../evil.py' contains '..'"),
     ("dot-dot-inside", lambda: good_xor_members("a/") + [("a/../../evil.py", b"x")],
