@@ -196,6 +196,7 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
             return result("pass", f"{image_outputs} figure(s) found")
         return result("fail", "no figure found: show a plot (plt.show() or a figure as a cell's value)")
     name = check.symbol or ", ".join(check.symbols)
+    passed = Verdict(True, "")
     for call in calls:
         record = records.get((check.id, call.index))
         if record is None:
@@ -219,4 +220,9 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
             verdict = compare_values(call.expected, value, check.rtol, check.atol)
         if not verdict.passed:
             return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
+        passed = verdict
+    if len(calls) == 1 and check.compare_fn is not None and passed.message:
+        return result("pass", passed.message)     # e.g. solves_xor: what the outputs were
+    if check.kind == "variable":
+        return result("pass", f"{name} agrees with the reference")
     return result("pass", f"{len(calls)} case(s) agree with the reference")

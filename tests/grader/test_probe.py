@@ -93,6 +93,7 @@ def test_correct_function_passes_every_case(tmp_path: Path) -> None:
     assert len(records) == 3
     assert results["affine"].status == "pass"
     assert results["affine"].points == 2.0
+    assert results["affine"].message == "3 case(s) agree with the reference"
 
 
 def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
@@ -163,9 +164,24 @@ def test_variable_check(tmp_path: Path) -> None:
     _, _, good = run_round_trip(make_rubric(check), {"h_max": 0.4105}, tmp_path / "a")
     _, _, bad = run_round_trip(make_rubric(check), {"h_max": 0.5}, tmp_path / "b")
     _, _, missing = run_round_trip(make_rubric(check), {}, tmp_path / "c")
-    assert good["h"].status == "pass"
+    assert (good["h"].status, good["h"].message) == ("pass", "h_max agrees with the reference")
     assert bad["h"].status == "fail"
     assert missing["h"].status == "error"
+
+
+def _says_what_it_saw(value: Any, expected: Any) -> Any:
+    from grader.compare import Verdict
+    return Verdict(bool(np.allclose(value, expected)), f"saw {float(np.sum(value)):.1f}")
+
+
+def test_a_comparator_pass_message_is_kept_for_a_single_case(tmp_path: Path) -> None:
+    one = make_check(inputs_fn=lambda rng: _affine_cases(rng)[:1], compare_fn=_says_what_it_saw)
+    many = make_check(compare_fn=_says_what_it_saw)
+    student = {"affine": lambda a, b, scale=1.0: scale * a @ b}
+    _, _, single = run_round_trip(make_rubric(one), student, tmp_path / "one")
+    _, _, several = run_round_trip(make_rubric(many), student, tmp_path / "many")
+    assert single["affine"].status == "pass" and single["affine"].message.startswith("saw ")
+    assert several["affine"].message == "3 case(s) agree with the reference"
 
 
 def test_timeout_of_one_call(tmp_path: Path) -> None:
