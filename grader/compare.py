@@ -82,8 +82,13 @@ def _prefix(where: str) -> str:
     return f"output {where}: " if where else ""
 
 
-def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> Verdict:
-    """Shape, finiteness, then |got - expected| <= atol + rtol * |expected| element-wise."""
+def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float,
+                   reveal: bool = True) -> Verdict:
+    """Shape, finiteness, then |got - expected| <= atol + rtol * |expected| element-wise.
+
+    With `reveal=False` the message gives the student's value but never the expected one (for
+    fixed answers, the same for every upload, which a message must not hand out).
+    """
     where = _prefix(where)
     if got.shape != expected.shape:
         return Verdict(False, f"{where}shape {got.shape}, expected {expected.shape}")
@@ -95,6 +100,9 @@ def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: floa
     bad |= ~exp_finite & (got != expected) & ~(np.isnan(got) & np.isnan(expected))
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        if not reveal:
+            return Verdict(False, f"{where}got {_fmt(float(got[idx]))}{_where(idx)}, which is not "
+                                  "the answer")
         return Verdict(False, f"{where}got {_fmt(float(got[idx]))}, expected "
                               f"{_fmt(float(expected[idx]))}{_where(idx)}")
     with np.errstate(invalid="ignore", over="ignore"):
@@ -104,6 +112,10 @@ def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: floa
     if over.any():
         worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(over, err, -1.0))), err.shape))
         count = int(over.sum())
+        if not reveal:
+            return Verdict(False, f"{where}got {_fmt(float(got[worst]))}{_where(worst)}, which is "
+                                  f"not within the tolerance of the answer (rtol={rtol:g}, "
+                                  f"atol={atol:g})")
         return Verdict(False, (
             f"{where}got {_fmt(float(got[worst]))}, expected {_fmt(float(expected[worst]))}"
             f"{_where(worst)}: largest error {_fmt(float(err[worst]))} > allowed "
@@ -112,7 +124,8 @@ def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: floa
     return Verdict(True, "")
 
 
-def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str = "") -> Verdict:
+def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str = "",
+                   reveal: bool = True) -> Verdict:
     """Compare two plain structures in a fixed order: presence, kind, shape, finiteness, tolerance.
 
     Args:
@@ -120,6 +133,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         got: the student's plain value (decoded from the kernel's files).
         rtol, atol: the check's tolerances.
         where: the path of this value inside the result, for messages ("[0]['Wi']").
+        reveal: False keeps expected numbers out of the messages (see `compare_arrays`).
     """
     at = _prefix(where)
     if isinstance(got, Unsupported):
@@ -132,7 +146,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         arr = _as_array(got)
         if arr is None:
             return Verdict(False, f"{at}returned {describe(got)}, expected {describe(expected)}")
-        return compare_arrays(where, expected, arr, rtol, atol)
+        return compare_arrays(where, expected, arr, rtol, atol, reveal)
     if isinstance(expected, (tuple, list)):
         items: Any = got
         if isinstance(got, np.ndarray) and got.ndim >= 1 and got.shape[0] == len(expected):
@@ -142,7 +156,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         if len(items) != len(expected):
             return Verdict(False, f"{at}returned {len(items)} values, expected {len(expected)}")
         for i, (e, g) in enumerate(zip(expected, items)):
-            verdict = compare_values(e, g, rtol, atol, f"{where}[{i}]")
+            verdict = compare_values(e, g, rtol, atol, f"{where}[{i}]", reveal)
             if not verdict.passed:
                 return verdict
         return Verdict(True, "")
@@ -153,7 +167,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         if missing:
             return Verdict(False, f"{at}the dict has no key(s) {missing}")
         for key, e in expected.items():
-            verdict = compare_values(e, got[key], rtol, atol, f"{where}[{key!r}]")
+            verdict = compare_values(e, got[key], rtol, atol, f"{where}[{key!r}]", reveal)
             if not verdict.passed:
                 return verdict
         return Verdict(True, "")
@@ -217,7 +231,9 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
             except Exception as exc:  # noqa: BLE001 - a comparator must not crash the batch
                 verdict = Verdict(False, f"the value could not be checked ({type(exc).__name__}: {exc})")
         else:
-            verdict = compare_values(call.expected, value, check.rtol, check.atol)
+            # A variable check has one fixed answer for everyone: never print it.
+            verdict = compare_values(call.expected, value, check.rtol, check.atol,
+                                     reveal=check.kind != "variable")
         if not verdict.passed:
             return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
         passed = verdict

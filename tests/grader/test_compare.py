@@ -81,3 +81,17 @@ def test_plain_converts_torch_tensors() -> None:
     assert value[0].dtype == np.float64 and value[0].shape == (2,)
     np.testing.assert_allclose(value[0], [2.0, 4.0], rtol=0, atol=0)
     assert value[1]["k"].shape == ()
+
+
+@pytest.mark.parametrize(("expected", "got"), [
+    (np.array(0.410184), np.array(0.420184)),                     # outside tolerance
+    (np.array([0.410184, 1.5]), np.array([0.410184, np.inf])),    # not finite
+    ((np.array(0.410184),), (np.array(0.3),)),                    # inside a tuple
+])
+def test_reveal_false_never_prints_the_expected_value(expected: Any, got: Any) -> None:
+    shown = compare_values(expected, got, rtol=0.0, atol=1e-3)
+    hidden = compare_values(expected, got, rtol=0.0, atol=1e-3, reveal=False)
+    assert not shown.passed and not hidden.passed
+    assert "0.410184" in shown.message or "1.5" in shown.message
+    assert "0.410184" not in hidden.message and "1.5" not in hidden.message
+    assert "got " in hidden.message

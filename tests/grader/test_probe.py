@@ -166,6 +166,7 @@ def test_variable_check(tmp_path: Path) -> None:
     _, _, missing = run_round_trip(make_rubric(check), {}, tmp_path / "c")
     assert (good["h"].status, good["h"].message) == ("pass", "h_max agrees with the reference")
     assert bad["h"].status == "fail"
+    assert "got 0.5" in bad["h"].message and "0.41" not in bad["h"].message   # one answer for all
     assert missing["h"].status == "error"
 
 
