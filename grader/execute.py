@@ -45,6 +45,13 @@ OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote t
 DISK_POLL = 1.0                # seconds between two looks at the work dir's size
 DISK_MAX_ENTRIES = 200_000     # more files than this counts as over the limit
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
+PROBE_CRASHED = ("the kernel died while the grader ran {what} (memory limit, segfault or "
+                 "os._exit in your code)")
+PROBE_DISK = ("the kernel wrote past the disk limit of {mb} MB while the grader ran {what}")
+PROBE_TOTAL = ("the notebook and the grader's calls into it ran past the {limit:g} s total limit "
+               "(while the grader ran {what})")
+PROBE_STUCK = ("the grader had to stop the kernel: {what} ran past its {limit:g} s limit and "
+               "could not be interrupted; the checks after it were not run")
 
 @dataclass(frozen=True)
 class ExtraCell:
@@ -95,6 +102,7 @@ class _Progress:
 
     outcome: Outcome = "ok"
     message: str = ""
+    started: float = field(default_factory=time.monotonic)   # the student's first cell
     errors: list[CellError] = field(default_factory=list)
     extra_status: list[str] = field(default_factory=list)
     notebook_seconds: float = 0.0
@@ -170,7 +178,7 @@ async def _execute(client: CappedClient, index: int, timeout: float,
 async def _student_cells(client: CappedClient, count: int, limits: Limits,
                          found: _Progress) -> None:
     """Run student cells 1..count; stop at the first timeout, crash or MemoryError."""
-    start = time.monotonic()
+    start = found.started = time.monotonic()
     client.count_images = True
     for index in range(1, count + 1):
         if client.nb.cells[index].cell_type != "code":
@@ -205,22 +213,41 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
 
 
 async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: int,
-                       extra: Sequence[ExtraCell], found: _Progress, disk_mb: int) -> None:
-    """Run the grader's cells; after a timeout or crash the rest are "not-run"."""
+                       extra: Sequence[ExtraCell], found: _Progress, limits: Limits) -> None:
+    """Run the grader's cells within what is left of the total limit.
+
+    A kernel that dies (or fills its disk) during a grader cell ends the run as "crashed", and
+    running out of the total limit as "timeout" (CONTRACT.md: whatever the zero-error rule). A
+    cell that outlives its own limit (the student's code defeated the per-call alarm) is that
+    cell's "timeout": the kernel is stopped, the rest are "not-run", the finished checks count.
+    """
     for offset, cell in enumerate(extra):
-        end, _ = await _execute(client, first + offset, cell.timeout,
-                                (client.workdir, disk_mb * 1_000_000))
-        end = "crashed" if end == "disk" else end
+        remaining = limits.total_timeout - (time.monotonic() - found.started)
+        timeout = min(cell.timeout, remaining)
+        what = cell.label if cell.label.startswith("check ") else f"its {cell.label}"
+        disk = (client.workdir, limits.disk_mb * 1_000_000)
+        end, _ = await _execute(client, first + offset, timeout, disk) if timeout > 0 \
+            else ("timeout", "")
         reply = client.replies.get(first + offset, {})
         if end == "ok" and reply.get("status") == "error":
             error = CellError.from_reply(0, reply)
             found.extra_status.append(f"error: {error.ename}: {error.evalue}")
         else:
-            found.extra_status.append(end)
-        if end != "ok":
-            found.extra_status += ["not-run"] * (len(extra) - offset - 1)
-            await _kill(client, km)
-            return
+            found.extra_status.append("crashed" if end == "disk" else end)
+        if end == "ok":
+            continue
+        found.extra_status += ["not-run"] * (len(extra) - offset - 1)
+        if end == "crashed":
+            found.outcome, found.message = "crashed", PROBE_CRASHED.format(what=what)
+        elif end == "disk":
+            found.outcome, found.message = "crashed", PROBE_DISK.format(mb=limits.disk_mb, what=what)
+        elif timeout < cell.timeout:
+            found.outcome = "timeout"
+            found.message = PROBE_TOTAL.format(limit=limits.total_timeout, what=what)
+        else:
+            found.message = PROBE_STUCK.format(what=what, limit=cell.timeout)
+        await _kill(client, km)
+        return
 
 
 async def _start(client: CappedClient, spec: SandboxSpec) -> None:
@@ -245,6 +272,16 @@ async def _start(client: CappedClient, spec: SandboxSpec) -> None:
 
 async def _kill(client: CappedClient, km: SandboxKernelManager) -> None:
     """Stop the channels, SIGKILL the kernel's whole process tree, release its files."""
+    # nbclient's helper tasks of a cell we abandoned (its kernel-alive poll) would otherwise
+    # wake up after the client is gone and log "Task exception was never retrieved".
+    stray = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in stray:
+        task.cancel()
+    if stray:
+        await asyncio.wait(stray, timeout=5)
+        for task in stray:
+            if task.done() and not task.cancelled():
+                task.exception()
     if client.kc is not None:
         client.kc.stop_channels()
         client.kc = None
@@ -278,7 +315,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                 present = set(os.listdir(spec.workdir))
                 before_extra()
                 hand_over(spec, set(os.listdir(spec.workdir)) - present)
-            await _extra_cells(client, km, count + 1, extra, found, limits.disk_mb)
+            await _extra_cells(client, km, count + 1, extra, found, limits)
         else:
             found.extra_status = ["not-run"] * len(extra)
     finally:

@@ -205,7 +205,31 @@ def test_a_hanging_extra_cell_times_out_and_later_ones_do_not_run(run) -> None: 
     result = run(notebook("x = 1"), extra=extra)
     assert time.monotonic() - began < 2 + MARGIN
     assert result.extra_status == ("ok", "timeout", "not-run")
-    assert result.outcome == "ok"
+    assert result.outcome == "ok"      # the finished checks still count
+    assert result.message == ("the grader had to stop the kernel: its hangs ran past its 2 s limit "
+                              "and could not be interrupted; the checks after it were not run")
+
+
+def test_a_kernel_dying_in_a_grader_cell_is_a_crash(run) -> None:  # type: ignore[no-untyped-def]
+    extra = [ExtraCell("check first", "pass", 5), ExtraCell("check dies", "import os; os._exit(3)", 5),
+             ExtraCell("check later", "pass", 5)]
+    result = run(notebook("x = 1"), extra=extra)
+    assert result.extra_status == ("ok", "crashed", "not-run")
+    assert (result.outcome, result.message) == (
+        "crashed", "the kernel died while the grader ran check dies (memory limit, segfault or "
+                   "os._exit in your code)")
+
+
+def test_grader_cells_share_the_notebooks_total_limit(run) -> None:  # type: ignore[no-untyped-def]
+    extra = [ExtraCell("check slow", "import time; time.sleep(30)", 20)]
+    began = time.monotonic()
+    result = run(notebook("import time; time.sleep(1)"), extra=extra,
+                 limits=Limits(cell_timeout=5, total_timeout=4))
+    assert time.monotonic() - began < 4 + MARGIN
+    assert result.extra_status == ("timeout",)
+    assert (result.outcome, result.message) == (
+        "timeout", "the notebook and the grader's calls into it ran past the 4 s total limit "
+                   "(while the grader ran check slow)")
 
 
 def test_extra_cells_do_not_run_after_a_student_timeout(run) -> None:  # type: ignore[no-untyped-def]
