@@ -8,7 +8,6 @@ the grader's extra cells. `CellError` is how a failed cell is reported.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,16 +18,17 @@ from nbclient.exceptions import CellControlSignal
 from nbformat import NotebookNode
 
 from grader.sandbox import SandboxKernelManager
+from grader.text import printable
 
 CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
 TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
 KERNEL_OUTPUT_CHARS = 1 << 20  # what the kernel itself lets one cell print
 MAX_MESSAGE_BYTES = 64 << 20    # larger kernel messages are dropped by ZMQ
+ENAME_CHARS = 200
 EVALUE_CHARS = 500
 TRACEBACK_LINES = 20
 TRACEBACK_CHARS = 4_000
 STARTUP_TIMEOUT = 60.0
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 # The hidden setup cell, run before the first student cell. It seeds `random` now, numpy and
 # torch as soon as they are imported (importing torch eagerly would cost every notebook
@@ -87,7 +87,7 @@ class CellError:
         cell: 1-based position among *all* cells of the notebook (markdown included).
         ename: exception class name, e.g. "ZeroDivisionError".
         evalue: exception message (truncated).
-        traceback: ANSI-free traceback text, truncated to a few lines.
+        traceback: printable traceback text (no ANSI colours), truncated to a few lines.
     """
 
     cell: int
@@ -101,13 +101,19 @@ class CellError:
 
     @classmethod
     def from_reply(cls, cell: int, content: dict[str, Any]) -> CellError:
-        """Build from an execute_reply's content (status "error")."""
+        """Build from an execute_reply's content (status "error").
+
+        All three texts come from student code: they go through `printable` (escape
+        sequences and control characters gone, the name on one line), after a generous
+        first cut so a huge message costs little.
+        """
         trace = content.get("traceback")
-        lines = [ANSI.sub("", str(line)) for line in trace] if isinstance(trace, list) else []
-        text = "\n".join("\n".join(lines).splitlines()[-TRACEBACK_LINES:])
-        return cls(cell=cell, ename=str(content.get("ename", "Error"))[:200],
-                   evalue=ANSI.sub("", str(content.get("evalue", "")))[:EVALUE_CHARS],
-                   traceback=text[-TRACEBACK_CHARS:])
+        entries = [str(line) for line in trace[-TRACEBACK_LINES:]] if isinstance(trace, list) else []
+        text = printable("\n".join(entries)[-4 * TRACEBACK_CHARS:])
+        text = "\n".join(text.splitlines()[-TRACEBACK_LINES:])
+        ename = printable(str(content.get("ename", "Error"))[:800], multiline=False)[:ENAME_CHARS]
+        evalue = printable(str(content.get("evalue", ""))[:4 * EVALUE_CHARS])[:EVALUE_CHARS]
+        return cls(cell=cell, ename=ename or "Error", evalue=evalue, traceback=text[-TRACEBACK_CHARS:])
 
     @property
     def is_memory_error(self) -> bool:

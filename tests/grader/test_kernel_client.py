@@ -12,6 +12,7 @@ from builders import md, notebook
 from grader.kernel_client import (CELL_OUTPUT_CHARS, TOTAL_OUTPUT_CHARS, TRACEBACK_LINES, CappedClient,
                                   CellError, prepare_notebook)
 from grader.sandbox import SandboxKernelManager, make_spec
+from grader.text import REPLACEMENT
 
 
 def test_prepared_notebook_keeps_cell_numbers_and_drops_everything_else() -> None:
@@ -75,3 +76,35 @@ def test_images_are_counted_only_for_student_cells_and_never_stored(client: Capp
     client.output(outs, png, None, 1)
     assert client.images == 1
     assert all("image/png" not in o.get("data", {}) for o in outs)
+
+
+HOSTILE_ERROR = {
+    "ename": "Oops\x1b]0;T\x07\x9b2J", "evalue": "boom\x1bc\x1b]0;x\x1b\\ \x9d0;t\x9c\x07\rreset",
+    "traceback": ["\x1b[0;31m---------\x1b[0m", "\x1b[0;31mOops\x1b[0m: boom\x1bc\x9b2J\x07\r",
+                  "\udc9b tail \x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\"],
+}
+
+
+def test_cell_error_from_reply_sanitises_every_field() -> None:
+    error = CellError.from_reply(3, HOSTILE_ERROR)
+    for text in (error.ename, error.evalue, error.traceback, error.summary()):
+        assert not any(bad in text for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\r", "\udc9b"))
+        text.encode("utf-8")
+    assert error.ename.startswith("Oops") and "\n" not in error.ename
+    assert error.evalue == f"boom {REPLACEMENT}\nreset"  # the stray BEL is shown, not rung
+    assert error.traceback.splitlines()[1] == f"Oops: boom{REPLACEMENT}"
+    assert "link" in error.traceback
+
+
+def test_error_outputs_are_sanitised_too(client: CappedClient) -> None:
+    outs: list[Any] = []
+    client.output(outs, {"msg_type": "error", "content": HOSTILE_ERROR}, None, 1)
+    text = repr(outs[0].ename) + outs[0].ename + outs[0].evalue + "\n".join(outs[0].traceback)
+    assert not any(bad in text for bad in ("\x1b", "\x07", "\x9b"))
+
+
+def test_an_empty_or_huge_error_is_bounded() -> None:
+    assert CellError.from_reply(1, {"ename": "\x1b[0m"}).ename == "\ufffd"
+    assert CellError.from_reply(1, {"ename": ""}).ename == "Error"
+    huge = CellError.from_reply(1, {"ename": "E" * 10**6, "evalue": "v" * 10**6, "traceback": ["t" * 10**6] * 50})
+    assert len(huge.ename) == 200 and len(huge.evalue) == 500 and len(huge.traceback) <= 4000
