@@ -8,6 +8,8 @@ the grader's extra cells. `CellError` is how a failed cell is reported.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,6 +31,12 @@ EVALUE_CHARS = 500
 TRACEBACK_LINES = 20
 TRACEBACK_CHARS = 4_000
 STARTUP_TIMEOUT = 60.0
+MIN_IMAGE_BYTES = 64          # a smaller "image" is no figure (a 1x1 PNG is 67 bytes)
+IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
 
 # The hidden setup cell, run before the first student cell. It seeds `random` now, numpy and
 # torch as soon as they are imported (importing torch eagerly would cost every notebook
@@ -166,7 +174,8 @@ class CappedClient(NotebookClient):
         elif msg_type in ("display_data", "execute_result"):
             data = content.get("data") if isinstance(content.get("data"), dict) else {}
             images = [str(k) for k in data if str(k).startswith("image/")]
-            self.images += bool(images) and self.count_images
+            if self.count_images and any(is_real_image(str(k), v) for k, v in data.items()):
+                self.images += 1
             text = self._take(", ".join(f"<{k} output>" for k in images)
                               or str(data.get("text/plain", "")), cell_index)
             out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
@@ -187,6 +196,29 @@ class CappedClient(NotebookClient):
         self.dropped += len(text) - len(kept)
         return kept
 
+
+def is_real_image(mime: str, data: Any) -> bool:
+    """Whether a display's `mime` entry holds an actual image (what the figure check counts).
+
+    PNG, JPEG and GIF data must be valid base64 (line breaks allowed) that decodes to at
+    least MIN_IMAGE_BYTES starting with the format's magic bytes; SVG must be text with an
+    `<svg` element. Any other image type, or a fake such as
+    `display({'image/png': 'AAAA'}, raw=True)`, does not count.
+    """
+    if isinstance(data, list):  # nbformat allows a string as a list of lines
+        data = "".join(part for part in data if isinstance(part, str))
+    if not isinstance(data, str):
+        return False
+    if mime == "image/svg+xml":
+        return "<svg" in data.lower()
+    magic = IMAGE_MAGIC.get(mime)
+    if magic is None:
+        return False
+    try:
+        raw = base64.b64decode("".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) >= MIN_IMAGE_BYTES and raw.startswith(magic)
 
 
 def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) -> NotebookNode:

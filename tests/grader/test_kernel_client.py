@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -10,7 +12,7 @@ import pytest
 
 from builders import md, notebook
 from grader.kernel_client import (CELL_OUTPUT_CHARS, TOTAL_OUTPUT_CHARS, TRACEBACK_LINES, CappedClient,
-                                  CellError, prepare_notebook)
+                                  CellError, is_real_image, prepare_notebook)
 from grader.sandbox import SandboxKernelManager, make_spec
 from grader.text import REPLACEMENT
 
@@ -68,14 +70,66 @@ def test_output_is_capped_per_cell_and_in_total(client: CappedClient) -> None:
     assert client.kept + client.dropped == 5 * 20 * 1000
 
 
+def figure_data(fmt: str) -> str:
+    """What matplotlib's inline backend sends: a figure rendered by the Agg canvas, base64'd."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1, 2], [1, 0, 1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt)
+    data = buffer.getvalue()
+    return data.decode() if fmt == "svg" else base64.b64encode(data).decode()
+
+
+def display(data: dict[str, Any]) -> dict[str, Any]:
+    return {"msg_type": "display_data", "content": {"data": data, "metadata": {}}}
+
+
 def test_images_are_counted_only_for_student_cells_and_never_stored(client: CappedClient) -> None:
-    png = {"msg_type": "display_data", "content": {"data": {"image/png": "A" * 100_000}, "metadata": {}}}
+    png = display({"image/png": figure_data("png"), "text/plain": "<Figure size 200x200>"})
     outs: list[Any] = []
     client.output(outs, png, None, 0)
     client.count_images = True
     client.output(outs, png, None, 1)
     assert client.images == 1
     assert all("image/png" not in o.get("data", {}) for o in outs)
+
+
+@pytest.mark.parametrize("data", [
+    {"image/png": "AAAA"}, {"image/png": "A" * 100_000}, {"image/png": "not base64 at all!"},
+    {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()},              # magic, but tiny
+    {"image/png": base64.b64encode(b"GIF89a" + bytes(200)).decode()},           # wrong magic for png
+    {"image/jpeg": base64.b64encode(bytes(200)).decode()}, {"image/gif": "R0lGODlh"},
+    {"image/svg+xml": "<html>not an svg</html>"}, {"image/svg+xml": {"svg": 1}},
+    {"image/x-fake": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200)).decode()},
+    {"text/plain": "<Figure size 640x480 with 1 Axes>"},
+], ids=["AAAA", "long-A", "not-base64", "tiny-png", "gif-as-png", "zero-jpeg", "gif-header-only",
+        "html-as-svg", "svg-not-text", "unknown-type", "text-only"])
+def test_fake_images_do_not_count_as_a_figure(client: CappedClient, data: dict[str, Any]) -> None:
+    client.count_images = True
+    client.output([], display(data), None, 1)
+    assert client.images == 0
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "jpeg", "gif"])
+def test_real_figures_count(client: CappedClient, fmt: str) -> None:
+    if fmt == "gif":
+        pytest.importorskip("PIL")
+    mime = {"png": "image/png", "svg": "image/svg+xml", "jpeg": "image/jpeg", "gif": "image/gif"}[fmt]
+    client.count_images = True
+    client.output([], display({mime: figure_data(fmt), "text/plain": "<Figure>"}), None, 1)
+    assert client.images == 1
+
+
+def test_wrapped_base64_and_line_lists_are_accepted() -> None:
+    data = figure_data("png")
+    wrapped = "\n".join(data[i:i + 76] for i in range(0, len(data), 76))
+    assert is_real_image("image/png", wrapped)
+    assert is_real_image("image/png", wrapped.splitlines(keepends=True))
+    assert is_real_image("image/svg+xml", figure_data("svg").splitlines(keepends=True))
 
 
 HOSTILE_ERROR = {
@@ -108,3 +162,22 @@ def test_an_empty_or_huge_error_is_bounded() -> None:
     assert CellError.from_reply(1, {"ename": ""}).ename == "Error"
     huge = CellError.from_reply(1, {"ename": "E" * 10**6, "evalue": "v" * 10**6, "traceback": ["t" * 10**6] * 50})
     assert len(huge.ename) == 200 and len(huge.evalue) == 500 and len(huge.traceback) <= 4000
+
+
+@pytest.mark.kernel
+def test_in_a_real_kernel_fakes_do_not_count_and_hostile_errors_come_back_clean(tmp_path: Path) -> None:
+    from grader.execute import run_notebook
+    from grader.rubric import Limits
+
+    fake = "from IPython.display import display\ndisplay({'image/png': 'AAAA'}, raw=True)"
+    svg = ("import matplotlib.pyplot as plt\n%config InlineBackend.figure_formats = ['svg']\n"
+           "plt.plot([1, 2, 3])\nplt.show()")
+    hostile = "E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\nraise E('boom \\x1bc \\x9b2J')"
+    (tmp_path / "work").mkdir()
+    result = run_notebook(notebook(fake, svg, hostile), tmp_path / "work",
+                          limits=Limits(cell_timeout=30, total_timeout=60))
+    assert result.image_outputs == 1
+    [error] = result.cell_errors
+    text = error.summary() + error.traceback
+    assert not any(bad in text for bad in ("\x1b", "\x07", "\x9b"))
+    assert error.summary() == f"cell 3: Oops{REPLACEMENT}: boom  "
