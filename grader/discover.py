@@ -13,10 +13,18 @@ files are ignored. Decisions where the contract is silent:
   silently. Symlinked folders are not entered.
 * A folder or file that cannot be read is a `GraderError` (a broken batch, not a student's
   mistake).
+* A name that is not valid UTF-8 (Linux allows any bytes) cannot go into JSON, CSV, SQLite or a
+  terminal as it is: its `rel` shows each undecodable byte as `%XX` (`bad%FF%FEname.ipynb`), and
+  `path` keeps the real name for reading. Such an upload is marked `undecodable` when its own
+  file name is affected (intake rejects it: "rename it"); an undecodable folder name alone is
+  only shown escaped. (`%XX`, not `\\xff`: report paths turn backslashes into folders.) If an
+  escaped `rel` equals another upload's, it gets `~2`, `~3`, ... before its suffix, so every
+  `rel` stays distinct.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import stat
@@ -43,6 +51,7 @@ class Upload:
         sha256: hex digest of its bytes (of the link text for a symlink; "" for kind "other").
         size: size in bytes.
         kind: "file" for a regular file; "symlink" and "other" are listed only to be rejected.
+        undecodable: its file name is not valid UTF-8 (`rel` shows it escaped); intake rejects it.
     """
 
     path: Path
@@ -50,6 +59,7 @@ class Upload:
     sha256: str
     size: int
     kind: UploadFileKind = "file"
+    undecodable: bool = False
 
 
 def discover(folder: Path, skip: tuple[Path, ...] = ()) -> tuple[Upload, ...]:
@@ -73,7 +83,7 @@ def discover(folder: Path, skip: tuple[Path, ...] = ()) -> tuple[Upload, ...]:
             path = os.path.join(dirpath, name)
             if name.lower().endswith(UPLOAD_SUFFIXES) and not _skipped(path, name, skipped):
                 uploads.append(_upload(Path(path), root))
-    return tuple(sorted(uploads, key=lambda u: u.rel))
+    return tuple(sorted(_distinct(uploads), key=lambda u: u.rel))
 
 
 def _skipped(path: str, name: str, skipped: set[str]) -> bool:
@@ -86,15 +96,55 @@ def _raise(error: OSError) -> None:
 
 
 def _upload(path: Path, root: Path) -> Upload:
-    rel = PurePath(os.path.relpath(path, root)).as_posix()
+    rel = safe_name(PurePath(os.path.relpath(path, root)).as_posix())
+    bad = not is_utf8(path.name)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         digest = hashlib.sha256(os.fsencode(os.readlink(path))).hexdigest()
-        return Upload(path, rel, digest, info.st_size, "symlink")
+        return Upload(path, rel, digest, info.st_size, "symlink", bad)
     if not stat.S_ISREG(info.st_mode):
-        return Upload(path, rel, "", 0, "other")
+        return Upload(path, rel, "", 0, "other", bad)
     digest, size = sha256_file(path)
-    return Upload(path, rel, digest, size)
+    return Upload(path, rel, digest, size, undecodable=bad)
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name from the file system (surrogate-escaped str) is valid UTF-8 text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def safe_name(name: str) -> str:
+    """`name` with every byte that is not valid UTF-8 shown as `%XX` (valid names unchanged)."""
+    if is_utf8(name):
+        return name
+    text = os.fsencode(name).decode("utf-8", "surrogateescape")
+    return "".join(f"%{ord(c) - 0xDC00:02X}" if "\udc80" <= c <= "\udcff" else c for c in text)
+
+
+def _distinct(uploads: list[Upload]) -> list[Upload]:
+    """Escaped names renamed `stem~N.suffix` where they would equal another upload's `rel`."""
+    plain = [u for u in uploads if _raw_rel(u) == u.rel]
+    escaped = sorted((u for u in uploads if _raw_rel(u) != u.rel), key=lambda u: os.fsencode(u.path))
+    taken = {u.rel for u in plain}
+    for upload in escaped:
+        rel, counter = upload.rel, 2
+        while rel in taken:
+            stem, dot, suffix = upload.rel.rpartition(".")
+            rel = f"{stem}~{counter}{dot}{suffix}" if dot else f"{upload.rel}~{counter}"
+            counter += 1
+        taken.add(rel)
+        plain.append(dataclasses.replace(upload, rel=rel))
+    return plain
+
+
+def _raw_rel(upload: Upload) -> str:
+    """The tail of `upload.path` that `rel` names, as the file system spells it."""
+    depth = upload.rel.count("/") + 1
+    return "/".join(upload.path.parts[-depth:])
 
 
 def sha256_file(path: Path) -> tuple[str, int]:

@@ -88,3 +88,39 @@ def test_discover_needs_a_folder(tmp_path: Path) -> None:
     for bad in (tmp_path / "missing", tmp_path / "a.ipynb"):
         with pytest.raises(UsageError, match="not a folder"):
             discover(bad)
+
+
+def write_raw(folder: Path, name: bytes, data: bytes = b"{}") -> None:
+    """Create `folder/name` for a name given as bytes (which may not be valid UTF-8)."""
+    path = os.path.join(os.fsencode(folder), name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def test_a_name_that_is_not_utf8_is_listed_escaped_and_read_by_its_real_path(tmp_path: Path) -> None:
+    write_raw(tmp_path, b"bad\xff\xfename.ipynb", b"content")
+    make_tree(tmp_path, ["good.ipynb"])
+    bad, good = discover(tmp_path)
+    assert (bad.rel, bad.undecodable, good.rel, good.undecodable) == (
+        "bad%FF%FEname.ipynb", True, "good.ipynb", False)
+    bad.rel.encode("utf-8")                       # safe for JSON, CSV, SQLite and terminals
+    assert os.fsencode(bad.path).endswith(b"/bad\xff\xfename.ipynb")
+    assert bad.sha256 == hashlib.sha256(b"content").hexdigest() and bad.size == 7
+
+
+def test_a_folder_name_that_is_not_utf8_is_only_escaped(tmp_path: Path) -> None:
+    write_raw(tmp_path, b"gr\xe9gory/a.ipynb")
+    (upload,) = discover(tmp_path)
+    assert (upload.rel, upload.undecodable) == ("gr%E9gory/a.ipynb", False)
+
+
+def test_escaped_names_stay_distinct_from_real_ones(tmp_path: Path) -> None:
+    write_raw(tmp_path, b"a\xff.ipynb")
+    write_raw(tmp_path, b"a%FF.ipynb")            # a valid name that looks like the escaped one
+    write_raw(tmp_path, b"a%FF\xff.ipynb")
+    write_raw(tmp_path, b"a\xff%FF.ipynb")        # both escape to a%FF%FF.ipynb
+    found = {u.rel: u for u in discover(tmp_path)}
+    assert sorted(found) == ["a%FF%FF.ipynb", "a%FF%FF~2.ipynb", "a%FF.ipynb", "a%FF~2.ipynb"]
+    assert not found["a%FF.ipynb"].undecodable and found["a%FF~2.ipynb"].undecodable
+    assert os.fsencode(found["a%FF~2.ipynb"].path).endswith(b"/a\xff.ipynb")
