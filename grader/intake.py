@@ -37,7 +37,7 @@ from typing import Any
 import nbformat
 from nbformat.validator import iter_validate
 
-from grader.discover import OPEN_FLAGS, Upload
+from grader.discover import OPEN_FLAGS, Upload, is_utf8, safe_name
 from grader.rubric import Rubric, TeamRule, ZipRule
 
 MB = 1_000_000
@@ -45,6 +45,8 @@ RATIO_FLOOR = 1 << 20          # members up to 1 MiB are exempt from the compres
 MAX_LISTED = 10                # unsafe zip members named before "and N more"
 DETAIL_CHARS = 200             # of a validation or parser message
 MAX_JSON_DEPTH = 100           # nesting of a notebook's JSON (real ones stay under 20)
+MAX_PART_BYTES = 255           # of one file or folder name in a zip member (UTF-8): NAME_MAX
+MAX_MEMBER_BYTES = 1000        # of a whole zip member path (UTF-8)
 REUPLOAD = "Rename the file and upload it again."
 RESAVE = ("open it in Jupyter, save it (File > Save Notebook) and upload the saved .ipynb file "
           "again")
@@ -99,6 +101,8 @@ class ZipContents:
 def intake(upload: Upload, rubrics: tuple[Rubric, ...]) -> Accepted | Rejected:
     """Match `upload` to a rubric by file name and apply that rubric's intake rules."""
     name = PurePosixPath(upload.rel).name
+    if upload.undecodable or not is_utf8(name):
+        return Rejected(upload, None, None, (undecodable_message(name, rubrics),))
     matched = match_rubric(name, rubrics)
     if matched is None:
         return Rejected(upload, None, None, (name_message(name, rubrics),))
@@ -140,6 +144,18 @@ def name_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
     if re.fullmatch(rubric.pattern, name, flags=re.IGNORECASE):
         hint = " File names are case-sensitive: use the exact lower/upper case shown."
     return f"file name: expected {rubric.expected}; got {display(name)}.{hint} {REUPLOAD}"
+
+
+def undecodable_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
+    """The "file name" rejection of a name that is not valid UTF-8 text."""
+    shown = display(safe_name(name))
+    problem = (f"the file name {shown} is not valid UTF-8 text (each byte shown as %XX is not "
+               "part of a valid character)")
+    if not rubrics:
+        return f"file name: {problem}; no assignment accepts uploads at the moment."
+    rubric = max(rubrics, key=lambda r: _similarity(name, r))
+    return (f"file name: {problem}; expected {rubric.expected}. Rename the file to the "
+            "expected name and upload it again.")
 
 
 def _similarity(name: str, rubric: Rubric) -> float:
@@ -367,6 +383,38 @@ def _unsafe(filename: str) -> str | None:
     return None
 
 
+def _too_long(filename: str) -> str | None:
+    """Why a member name cannot be written on a file system, or None when its length is fine."""
+    size = len(filename.encode("utf-8", "surrogatepass"))
+    if size > MAX_MEMBER_BYTES:
+        return f"has a path of {size} bytes (at most {MAX_MEMBER_BYTES} are allowed)"
+    longest = max(filename.removesuffix("/").split("/"), key=lambda p: len(p.encode("utf-8", "surrogatepass")))
+    part_size = len(longest.encode("utf-8", "surrogatepass"))
+    if part_size > MAX_PART_BYTES:
+        return (f"has a file or folder name of {part_size} bytes (at most {MAX_PART_BYTES} are "
+                "allowed)")
+    return None
+
+
+def _file_folder_clashes(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Members that are files while another member uses the same name as a folder (any case)."""
+    folders: dict[str, str] = {}       # casefolded folder path -> the first member that needs it
+    for info in infos:
+        parts = info.filename.removesuffix("/").split("/")
+        depth = len(parts) if info.is_dir() else len(parts) - 1
+        for i in range(1, depth + 1):
+            folders.setdefault("/".join(parts[:i]).casefold(), info.filename)
+    problems = []
+    for info in infos:
+        other = folders.get(info.filename.casefold()) if not info.is_dir() else None
+        if other is not None:
+            problems.append(f"zip: member {display(info.filename)!r} is a file, but "
+                            f"{display(other)!r} uses the same name as a folder (names are "
+                            "compared ignoring case); a name cannot be both a file and a "
+                            "folder, rename one of them")
+    return problems
+
+
 def _entry_problems(infos: list[zipfile.ZipInfo], rule: ZipRule) -> list[str]:
     """Unsafe names, links, encryption, duplicates, bombs: every entry, ignored ones too."""
     problems = []
@@ -378,6 +426,8 @@ def _entry_problems(infos: list[zipfile.ZipInfo], rule: ZipRule) -> list[str]:
         ratio = info.file_size / info.compress_size if info.compress_size else float("inf")
         if (reason := _unsafe(info.filename)) is not None:
             problems.append(f"zip: member {shown!r} {reason}; unsafe names are not accepted")
+        elif (reason := _too_long(info.filename)) is not None:
+            problems.append(f"zip: member {shown!r} {reason}; use shorter file and folder names")
         elif stat.S_ISLNK(mode):
             problems.append(f"zip: member {shown!r} is a symbolic link; put the file itself "
                             "in the zip")
@@ -393,6 +443,7 @@ def _entry_problems(infos: list[zipfile.ZipInfo], rule: ZipRule) -> list[str]:
                             f"{rule.max_ratio:g}); compressed this much, it looks like a zip "
                             "bomb")
         seen.add(info.filename.casefold())
+    problems += _file_folder_clashes(infos)
     total = sum(i.file_size for i in infos)
     if total > rule.max_bytes:
         problems.append(f"zip: the members add up to {total / MB:.1f} MB unpacked; the limit is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import struct
 import zipfile
@@ -18,7 +19,7 @@ from rubric_builders import (
     zip_bytes,
 )
 
-from grader.discover import Upload
+from grader.discover import Upload, discover
 from grader.intake import Accepted, Rejected, intake
 from grader.rubric import Limits, TeamRule, ZipRule
 
@@ -83,6 +84,39 @@ def test_overlapping_patterns_pick_the_first_rubric_by_id(tmp_path: Path) -> Non
 
 def test_no_rubrics_rejects_every_upload(tmp_path: Path) -> None:
     assert "no assignment" in rejected(intake(make_upload(tmp_path, "a.ipynb", b"{}"), ()))
+
+
+def bad_name_upload(folder: Path, name: bytes, data: bytes) -> Upload:
+    """A file whose name is not valid UTF-8, as `discover` lists it."""
+    with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+        fh.write(data)
+    (upload,) = discover(folder)
+    return upload
+
+
+def test_a_name_that_is_not_utf8_is_rejected_naming_the_expected_name(tmp_path: Path) -> None:
+    upload = bad_name_upload(tmp_path, b"adam_regression_classification_solved_group_07\xff.ipynb",
+                             notebook_bytes())
+    assert upload.undecodable and upload.rel.endswith("_07%FF.ipynb")
+    verdict = intake(upload, RUBRICS)
+    text = rejected(verdict)
+    assert isinstance(verdict, Rejected) and (verdict.rubric, verdict.group) == (None, None)
+    assert ("file name: the file name adam_regression_classification_solved_group_07%FF.ipynb "
+            "is not valid UTF-8 text") in text
+    assert f"expected {ADAM_EXPECTED}" in text and "Rename the file" in text
+
+
+def test_a_raw_surrogate_name_is_rejected_too(tmp_path: Path) -> None:
+    """`grade check` builds its Upload from the path itself (a surrogate-escaped name)."""
+    path = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"bad\xff\xfename.ipynb")))
+    path.write_bytes(notebook_bytes())
+    verdict = intake(Upload(path, path.name, "0" * 64, path.stat().st_size), RUBRICS)
+    assert "the file name bad%FF%FEname.ipynb is not valid UTF-8" in rejected(verdict)
+
+
+def test_a_name_that_is_not_utf8_with_no_rubrics(tmp_path: Path) -> None:
+    upload = bad_name_upload(tmp_path, b"bad\xff.ipynb", b"{}")
+    assert "no assignment accepts uploads" in rejected(intake(upload, ()))
 
 
 # ----------------------------------------------------------------------------- notebook format
@@ -362,6 +396,25 @@ BAD_ZIPS: list[tuple[str, Callable[[], list[tuple[Any, bytes]]], str]] = [
      "team information: the first cell does not mention 7654321 from the file name"),
     ("team-id-only-as-substring", lambda: good_xor_members(team="Ada 1234567, Bob 76543210"),
      "does not mention 7654321"),
+    ("file-and-folder", lambda: good_xor_members() + [("data", b"x"), ("data/y.txt", b"y")],
+     "member 'data' is a file, but 'data/y.txt' uses the same name as a folder"),
+    ("folder-then-file", lambda: good_xor_members() + [("data/y.txt", b"y"), ("data", b"x")],
+     "member 'data' is a file, but 'data/y.txt' uses the same name as a folder"),
+    ("file-and-folder-case", lambda: good_xor_members() + [("Data", b"x"), ("data/y/z.txt", b"y")],
+     "member 'Data' is a file, but 'data/y/z.txt' uses the same name"),
+    ("file-and-folder-entry", lambda: good_xor_members() + [("data", b"x"), ("data/", b"")],
+     "member 'data' is a file, but 'data/' uses the same name as a folder"),
+    ("windows-file-and-folder", lambda: good_xor_members() + [
+        (windows_member("data"), b"x"), (windows_member("data\\y.txt"), b"y")],
+     "member 'data' is a file, but 'data/y.txt' uses the same name as a folder"),
+    ("long-name-part", lambda: good_xor_members() + [("d/" + "x" * 252 + ".txt", b"x")],
+     "has a file or folder name of 256 bytes (at most 255 are allowed)"),
+    ("long-name-part-utf8", lambda: good_xor_members() + [("é" * 128, b"x")],
+     "has a file or folder name of 256 bytes"),
+    ("long-folder-part", lambda: good_xor_members() + [("f" * 300 + "/a.txt", b"x")],
+     "has a file or folder name of 300 bytes"),
+    ("long-path", lambda: good_xor_members() + [("/".join(["d" * 200] * 5) + "/a.txt", b"x")],
+     "has a path of 1010 bytes (at most 1000 are allowed)"),
 ]
 
 
@@ -374,6 +427,19 @@ def test_bad_zips_are_rejected_naming_the_rule(tmp_path: Path, make: Callable[[]
     assert isinstance(verdict, Rejected) and verdict.rubric is RUBRICS[1]
     assert verdict.group == "1234567_7654321"
     assert fragment in text
+
+
+def test_name_limits_allow_names_at_the_limit(tmp_path: Path) -> None:
+    members = good_xor_members() + [("x" * 251 + ".txt", b"x"), ("data/y.txt", b"y"),
+                                    ("data/", b""), ("datas", b"z")]
+    assert isinstance(intake(xor_upload(tmp_path, members), RUBRICS), Accepted)
+
+
+def test_a_clash_message_says_how_to_fix_it(tmp_path: Path) -> None:
+    members = good_xor_members() + [("data", b"x"), ("data/y.txt", b"y")]
+    (message,) = rejected(intake(xor_upload(tmp_path, members), RUBRICS)).splitlines()
+    assert message.startswith("zip: member 'data'") and "rename one of them" in message
+    assert "create the zip again" in message
 
 
 def test_several_unsafe_members_are_listed_together(tmp_path: Path) -> None:
