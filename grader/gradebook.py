@@ -32,6 +32,9 @@ TOO_NEW = "{path}: gradebook schema version {found} is newer than this grader's 
 MISSING = "{path}: no gradebook there"
 BAD_RECORD = "{path}: grade record {row} is unreadable ({detail})"
 UNKNOWN_RUN = "{path}: unknown run id {run_id!r}; call start_run first"
+# The first message of a record made because the grader itself failed on an upload (status
+# "crashed"): such a record is kept for the tutors but never reused by `lookup`.
+INTERNAL_ERROR = "the grader failed on this upload"
 
 _SCHEMA = """
 CREATE TABLE runs (
@@ -89,6 +92,12 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
     return Grade(**kwargs)
+
+
+def is_internal_error(grade: Grade) -> bool:
+    """Whether `grade` records a failure of the grader rather than a verdict on the upload."""
+    return grade.status == "crashed" and bool(grade.messages) \
+        and grade.messages[0].startswith(INTERNAL_ERROR)
 
 
 def _utc_now() -> str:
@@ -175,13 +184,17 @@ class Gradebook:
 
     def lookup(self, file: str, sha256: str, rubric_sha256: str,
                reference_version: str) -> Grade | None:
-        """The latest grade of this exact upload content under this rubric and reference."""
+        """The latest grade of this exact upload content under this rubric and reference.
+
+        None when there is none, or when the latest is an internal-error record (the grader
+        failed on the upload, so a rerun must try again).
+        """
         rows = self._select(
             "WHERE file = ? AND sha256 = ? AND rubric_sha256 = ? AND reference_version = ?"
             " ORDER BY id DESC LIMIT 1",
             (file, sha256, rubric_sha256, reference_version),
         )
-        return rows[0] if rows else None
+        return rows[0] if rows and not is_internal_error(rows[0]) else None
 
     def latest(self, file: str) -> Grade | None:
         """The most recently recorded grade of `file`, whatever its content."""

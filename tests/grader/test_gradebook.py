@@ -14,7 +14,9 @@ import pytest
 from grade_builders import make_check, make_grade
 
 from grader.errors import GraderError
-from grader.gradebook import SCHEMA_VERSION, Gradebook, grade_from_dict, grade_to_dict
+from grader.gradebook import (
+    INTERNAL_ERROR, SCHEMA_VERSION, Gradebook, grade_from_dict, grade_to_dict, is_internal_error,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -155,6 +157,24 @@ def test_lookup_returns_the_latest_match(book: Gradebook) -> None:
     book.record(run, first)
     book.record(run, second)  # recorded later wins, whatever its graded_at says
     assert book.lookup(first.file, first.sha256, first.rubric_sha256, first.reference_version) == second
+
+
+def test_lookup_never_reuses_an_internal_error_record(book: Gradebook) -> None:
+    good = make_grade()
+    failed = make_grade(status="crashed", score=0.0,
+                        messages=(f"{INTERNAL_ERROR} (internal error: KeyError: 'x'); a tutor must "
+                                  "look at it",))
+    kernel_died = make_grade(status="crashed", score=0.0, messages=("cell 3: the kernel died",))
+    key = (good.file, good.sha256, good.rubric_sha256, good.reference_version)
+    assert is_internal_error(failed) and not is_internal_error(kernel_died)
+    assert not is_internal_error(good)
+    run = book.start_run("0.1.0", "0.1.0", [])
+    book.record(run, good)
+    book.record(run, failed)
+    assert book.lookup(*key) is None                # a rerun must try again
+    assert book.latest(good.file) == failed         # but the record is kept
+    book.record(run, kernel_died)
+    assert book.lookup(*key) == kernel_died         # a student's crash is a verdict: reused
 
 
 def test_history_across_two_runs(tmp_path: Path) -> None:
