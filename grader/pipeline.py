@@ -17,6 +17,7 @@ batch files of CONTRACT.md.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
 import os
 import tempfile
@@ -25,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, UTC
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Protocol
 
 from grader import export, report
@@ -34,7 +35,7 @@ from grader.discover import Upload, discover
 from grader.errors import GraderError
 from grader.execute import run_notebook
 from grader.extract import read_results
-from grader.gradebook import Gradebook
+from grader.gradebook import INTERNAL_ERROR, Gradebook
 from grader.intake import Accepted, Rejected, intake, match_rubric
 from grader.probe import build_plan, probe_cells, upload_seed, write_inputs
 from grader.rubric import Rubric, load_rubrics
@@ -141,8 +142,35 @@ def _worker(upload: Upload, options: Options) -> Grade:
 
 def rubric_key(upload: Upload, rubrics: tuple[Rubric, ...]) -> str:
     """The rubric digest an upload's grade depends on (all rubrics when its name matches none)."""
-    match = match_rubric(Path(upload.rel).name, rubrics)
+    match = _matched(upload, rubrics)
     return match[0].sha256 if match else "+".join(r.sha256 for r in rubrics)
+
+
+def _matched(upload: Upload, rubrics: tuple[Rubric, ...]) -> tuple[Rubric, str] | None:
+    """The rubric and group intake matches the upload's name to (None for a name not UTF-8)."""
+    return None if upload.undecodable else match_rubric(PurePosixPath(upload.rel).name, rubrics)
+
+
+def internal_error_grade(upload: Upload, rubrics: tuple[Rubric, ...], note: str) -> Grade:
+    """The record of an upload the grader itself failed on: `crashed`, never reused on a rerun.
+
+    Args:
+        note: what failed ("internal error: KeyError: 'x'", or a GraderError's message).
+    """
+    try:
+        match = _matched(upload, rubrics)
+    except Exception:  # noqa: BLE001 - the record must be made whatever failed
+        match = None
+    rubric, group = match if match else (None, None)
+    key = rubric.sha256 if rubric else "+".join(r.sha256 for r in rubrics)
+    grade = score(file=upload.rel, sha256=upload.sha256, rubric=rubric, group=group,
+                  status_hint="crashed", messages=(f"{INTERNAL_ERROR} ({note}); a tutor must "
+                                                   "look at it",),
+                  cell_errors=(), checks=(), rubric_sha256=key,
+                  reference_version=reference_version(), graded_at=now_iso())
+    checks = tuple(dataclasses.replace(c, message=f"not scored: {INTERNAL_ERROR}")
+                   for c in grade.checks)
+    return dataclasses.replace(grade, checks=checks)
 
 
 # ----------------------------------------------------------------------------- the batch
@@ -180,16 +208,26 @@ def _worker_death_grade(upload: Upload, options: Options) -> Grade | None:
 
 def _settle(upload: Upload, future: Future[Grade],
             on_done: Callable[[Upload, Grade | None, str], None]) -> bool:
-    """Report a finished future; False when its worker died (the pool is broken)."""
+    """Report a finished future; False when its worker died (the pool is broken).
+
+    A grade reaches `on_done` as (grade, ""); a failure of the grader as (None, what failed).
+    """
     try:
-        on_done(upload, future.result(), "")
+        grade = future.result()
     except BrokenProcessPool:
         return False
-    except GraderError as exc:
-        on_done(upload, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
-        on_done(upload, None, f"internal error: {type(exc).__name__}: {exc}")
+        on_done(upload, None, failure_note(exc))
+        return True
+    on_done(upload, grade, "")
     return True
+
+
+def failure_note(exc: BaseException) -> str:
+    """What failed, for an internal-error record: a GraderError's message, else the exception."""
+    if isinstance(exc, GraderError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def _run_pool(uploads: list[Upload], options: Options, workers: int,
@@ -211,7 +249,11 @@ def _run_pool(uploads: list[Upload], options: Options, workers: int,
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
             future = alone.submit(_worker, upload, options)
             if not _settle(upload, future, on_done):
-                grade = _worker_death_grade(upload, options)
+                try:
+                    grade = _worker_death_grade(upload, options)
+                except Exception as exc:  # noqa: BLE001 - the record is made below
+                    on_done(upload, None, f"{WORKER_DIED}; then {failure_note(exc)}")
+                    continue
                 on_done(upload, grade, "" if grade else WORKER_DIED)
 
 
@@ -228,54 +270,91 @@ def _run_dask(uploads: list[Upload], options: Options, address: str,
         for future in dask_completed(list(futures)):
             upload = futures[future]
             try:
-                on_done(upload, future.result(), "")
-            except GraderError as exc:
-                on_done(upload, None, str(exc))
+                grade = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker must not lose the batch
-                on_done(upload, None, f"{type(exc).__name__}: {exc}")
+                on_done(upload, None, failure_note(exc))
+                continue
+            on_done(upload, grade, "")
+
+
+def _require_dask() -> None:
+    """Fail before anything is graded when `--scheduler` cannot work."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise GraderError("--scheduler needs dask.distributed: pip install 'dlgrade[dask]'") from exc
 
 
 def grade_all(submissions: Path, out: Path, options: Options, workers: int, force: bool,
               progress: Progress, argv: str = "", scheduler: str | None = None) -> BatchResult:
-    """Grade every upload under `submissions` into `out` (see CONTRACT.md for the files)."""
+    """Grade every upload under `submissions` into `out` (see CONTRACT.md for the files).
+
+    Every upload gets a record in every output. When the grader itself fails on one (an
+    unexpected exception, a worker lost), that upload is recorded as `crashed` with a message
+    saying so (never reused on a rerun), the others go on, and the failure is listed in
+    `BatchResult.failures` (the command then exits 1).
+    """
+    if scheduler:
+        _require_dask()
     rubrics = load_rubrics(options.rubrics_dir)
     uploads = discover(submissions, skip=(out.resolve(),))
     out.mkdir(parents=True, exist_ok=True)
-    paths = report.report_paths([u.rel for u in uploads])
+    paths = fit_report_paths(report.report_paths([u.rel for u in uploads]))
     titles = {r.id: r.title for r in rubrics}
     grades: dict[str, Grade] = {}
     failures: list[str] = []
     graded = skipped = 0
+
+    def write_report(upload: Upload, grade: Grade) -> None:
+        try:
+            report.write_report(out, grade, paths[upload.rel],
+                                title=titles.get(grade.assignment or ""))
+        except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
+            failures.append(f"{upload.rel}: its report could not be written ({failure_note(exc)})")
+
     with Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
 
         def done(upload: Upload, grade: Grade | None, note: str) -> None:
             nonlocal graded
+            if upload.rel in grades:        # already settled (a runner failed after it)
+                return
             if grade is None:
-                failures.append(f"{upload.rel}: {note}")
-            else:
+                grade = internal_error_grade(upload, rubrics, note)
+                failures.append(f"{upload.rel}: recorded as crashed, {INTERNAL_ERROR} ({note})")
+            grades[upload.rel] = grade
+            graded += 1
+            try:
                 book.record(run_id, grade)
-                graded += 1
-                grades[upload.rel] = grade
-                report.write_report(out, grade, paths[upload.rel], title=titles.get(grade.assignment or ""))
+            except Exception as exc:  # noqa: BLE001 - one record must not lose the batch
+                failures.append(f"{upload.rel}: not saved in the gradebook ({failure_note(exc)})")
+            write_report(upload, grade)
             progress.advance(upload, grade, note)
 
         progress.start(len(uploads))
         todo = []
         for upload in uploads:
-            previous = None if force else book.lookup(upload.rel, upload.sha256,
-                                                      rubric_key(upload, rubrics), reference_version())
+            try:
+                previous = None if force else book.lookup(
+                    upload.rel, upload.sha256, rubric_key(upload, rubrics), reference_version())
+            except Exception:  # noqa: BLE001 - an unreadable old record: grade the upload again
+                previous = None
             if previous is None:
                 todo.append(upload)
                 continue
             skipped += 1
             grades[upload.rel] = previous
-            report.write_report(out, previous, paths[upload.rel], title=titles.get(previous.assignment or ""))
+            write_report(upload, previous)
             progress.advance(upload, previous, "unchanged since the last run: kept")
-        if todo and scheduler:
-            _run_dask(todo, options, scheduler, done)
-        elif todo:
-            _run_pool(todo, options, workers, done)
+        try:
+            if todo and scheduler:
+                _run_dask(todo, options, scheduler, done)
+            elif todo:
+                _run_pool(todo, options, workers, done)
+        except Exception as exc:  # noqa: BLE001 - the uploads left still get their records
+            note = failure_note(exc)
+            for upload in todo:
+                done(upload, None, note)
         progress.finish()
     ordered = tuple(grades[u.rel] for u in uploads if u.rel in grades)
     stamp = now_iso()
@@ -284,6 +363,28 @@ def grade_all(submissions: Path, out: Path, options: Options, workers: int, forc
     report.write_index(out, ordered, {g.file: paths[g.file] for g in ordered},
                        generated_at=stamp, grader_version=grader_version())
     return BatchResult(ordered, graded, skipped, tuple(failures), out)
+
+
+NAME_MAX = 255      # bytes in one file or folder name (Linux, macOS)
+
+
+def fit_report_paths(paths: dict[str, str]) -> dict[str, str]:
+    """Report paths whose every part fits in NAME_MAX bytes.
+
+    A part that is too long (an upload named near the limit gains bytes as `.html`, or as the
+    `%XX` of a name that is not UTF-8) keeps its first bytes, then `~` and a digest of the whole
+    part, so distinct paths stay distinct.
+    """
+    return {rel: "/".join(map(_fit_part, path.split("/"))) for rel, path in paths.items()}
+
+
+def _fit_part(part: str) -> str:
+    raw = part.encode("utf-8")
+    if len(raw) <= NAME_MAX:
+        return part
+    suffix = ".html" if part.endswith(".html") else ""
+    head = raw[:NAME_MAX - 40].decode("utf-8", "ignore")
+    return f"{head}~{hashlib.sha256(raw).hexdigest()[:16]}{suffix}"
 
 
 def default_workers() -> int:

@@ -1,0 +1,216 @@
+"""The batch never loses an upload: odd names and zips get records, grader faults are `crashed`.
+
+Most uploads here are rejected at intake, so no kernel runs (one test grades one good notebook).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from click.testing import CliRunner, Result
+from rubric_builders import (
+    TEAM_CELL, XOR_EXPECTED, XOR_PATTERN, XOR_ZIP, good_xor_members, rubric_dict, write_rubric,
+    zip_bytes,
+)
+
+import support_demo
+from grader import pipeline
+from grader.cli import main
+from grader.discover import Upload
+from grader.gradebook import INTERNAL_ERROR, Gradebook
+from grader.pipeline import Options, grade_all
+from grader.progress import PlainProgress
+from support_demo import GOOD
+
+BAD_NAME = b"demo\xff\xfe01.ipynb"
+SHOWN = "demo%FF%FE01.ipynb"
+CLASH_ZIP = "sheet06_1234567.zip"
+LONG_ZIP = "sheet06_7654321.zip"
+
+
+def demo_notebook(*cells: str) -> bytes:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Team\nAda Lovelace")]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    return nbformat.writes(nb).encode()
+
+
+@pytest.fixture
+def rubrics(tmp_path: Path) -> Path:
+    """The demo notebook rubric and an xor-like zip rubric."""
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    (folder / "demo.toml").write_text(support_demo.rubric_text())
+    xor = rubric_dict(id="xor", title="XOR", pattern=XOR_PATTERN, expected=XOR_EXPECTED,
+                      upload="zip", zip=XOR_ZIP, team={"require_group_ids": True})
+    write_rubric(folder, xor, name="xor.toml")
+    return folder
+
+
+def odd_uploads(subs: Path) -> None:
+    """A name that is not UTF-8, a zip with a file and a folder of one name, a too-long name."""
+    subs.mkdir(parents=True, exist_ok=True)
+    with open(os.path.join(os.fsencode(subs), BAD_NAME), "wb") as fh:
+        fh.write(demo_notebook(*GOOD))
+    members = good_xor_members(team=TEAM_CELL)
+    (subs / CLASH_ZIP).write_bytes(zip_bytes(members + [("data", b"x"), ("data/y.txt", b"y")]))
+    (subs / LONG_ZIP).write_bytes(zip_bytes(members + [("n" * 300 + ".txt", b"x")]))
+
+
+def run_cli(subs: Path, out: Path, rubrics: Path, *extra: str) -> Result:
+    return CliRunner().invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics),
+                                     "--workers", "2", *extra])
+
+
+def outputs(out: Path) -> tuple[dict[str, Any], dict[str, dict[str, str]], dict[str, str]]:
+    """grades.json submissions, grades.csv rows and gradebook statuses, each keyed by file."""
+    document = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    rows = {r["file"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        book = dict(db.execute("select file, status from grades order by id").fetchall())
+    return {s["file"]: s for s in document["submissions"]}, rows, book
+
+
+@pytest.mark.kernel
+def test_odd_names_and_zips_get_records_in_every_output(tmp_path: Path, rubrics: Path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    odd_uploads(subs)
+    (subs / "demo_01.ipynb").write_bytes(demo_notebook(*GOOD))
+    result = run_cli(subs, out, rubrics)
+    assert result.exit_code == 0, result.output
+    submissions, rows, book = outputs(out)
+    expected = {SHOWN: "rejected", CLASH_ZIP: "rejected", LONG_ZIP: "rejected",
+                "demo_01.ipynb": "graded"}
+    assert {f: s["status"] for f, s in submissions.items()} == expected
+    assert {f: r["status"] for f, r in rows.items()} == expected
+    assert book == expected
+    assert submissions["demo_01.ipynb"]["score"] == 4
+    bad = submissions[SHOWN]
+    assert (bad["assignment"], bad["group"]) == (None, None)
+    assert "is not valid UTF-8" in bad["messages"][0] and "demo_NN.ipynb" in bad["messages"][0]
+    assert "'data' is a file, but 'data/y.txt'" in submissions[CLASH_ZIP]["messages"][0]
+    assert "name of 304 bytes (at most 255" in submissions[LONG_ZIP]["messages"][0]
+    for name in (SHOWN, CLASH_ZIP, LONG_ZIP, "demo_01.ipynb"):
+        report = out / "reports" / (name.rsplit(".", 1)[0] + ".html")
+        assert report.is_file(), name
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in expected)
+    again = run_cli(subs, out, rubrics)
+    assert again.exit_code == 0 and "0 graded now, 4 unchanged and kept" in again.output
+
+
+def test_rejected_odd_uploads_alone_exit_0(tmp_path: Path, rubrics: Path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    odd_uploads(subs)
+    result = run_cli(subs, out, rubrics)
+    assert result.exit_code == 0, result.output
+    submissions, rows, book = outputs(out)
+    assert set(submissions) == set(rows) == set(book) == {SHOWN, CLASH_ZIP, LONG_ZIP}
+    assert (out / "reports" / "demo%FF%FE01.html").is_file()
+
+
+def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path, rubrics: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    name = b"demo_" + b"\xff" * 200 + b".zip"        # 209 bytes; escaped, 609 characters
+    with open(os.path.join(os.fsencode(subs), name), "wb") as fh:
+        fh.write(b"PK")
+    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=rubrics), workers=1,
+                       force=False, progress=PlainProgress())
+    assert result.failures == ()
+    (report,) = (tmp_path / "out" / "reports").iterdir()
+    assert len(os.fsencode(report.name)) <= 255 and report.suffix == ".html"
+
+
+def broken_path_discover(broken: str) -> Any:
+    """`discover`, but the upload named `broken` reaches its worker with an unusable path."""
+    real = pipeline.discover
+
+    def fake(folder: Path, skip: tuple[Path, ...] = ()) -> tuple[Upload, ...]:
+        return tuple(dataclasses.replace(u, path=None) if u.rel == broken else u
+                     for u in real(folder, skip))
+    return fake
+
+
+def test_an_internal_error_is_recorded_as_crashed_exits_1_and_is_retried(
+        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "demo_02.ipynb").write_bytes(b"{not json")      # rejected at intake once readable
+    (subs / "demo_7.ipynb").write_bytes(demo_notebook(*GOOD))  # misnamed: rejected
+    monkeypatch.setattr(pipeline, "discover", broken_path_discover("demo_02.ipynb"))
+    result = run_cli(subs, out, rubrics)
+    assert result.exit_code == 1, result.output
+    submissions, rows, book = outputs(out)
+    crashed = submissions["demo_02.ipynb"]
+    assert crashed["status"] == "crashed" and crashed["assignment"] == "demo"
+    assert crashed["messages"][0].startswith(f"{INTERNAL_ERROR} (internal error: TypeError")
+    assert crashed["messages"][0].endswith("a tutor must look at it")
+    assert all(c["status"] == "not-run" for c in crashed["checks"])
+    assert submissions["demo_7.ipynb"]["status"] == "rejected"
+    assert rows["demo_02.ipynb"]["status"] == "crashed" and book["demo_02.ipynb"] == "crashed"
+    assert (out / "reports" / "demo_02.html").is_file()
+    assert "demo_02.ipynb" in (out / "index.html").read_text()
+    assert "internal error: TypeError" in result.output
+
+    monkeypatch.undo()
+    again = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+                      progress=PlainProgress())
+    assert again.failures == () and (again.graded, again.skipped) == (1, 1)
+    statuses = {g.file: g.status for g in again.grades}
+    assert statuses == {"demo_02.ipynb": "rejected", "demo_7.ipynb": "rejected"}
+
+
+def test_a_failing_runner_still_records_every_upload(
+        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    odd_uploads(subs)
+
+    def explode(*args: Any) -> None:
+        raise RuntimeError("no processes left")
+    monkeypatch.setattr(pipeline, "_run_pool", explode)
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+                       progress=PlainProgress())
+    assert len(result.failures) == 3
+    submissions, rows, book = outputs(out)
+    assert {s["status"] for s in submissions.values()} == {"crashed"}
+    assert set(submissions) == set(rows) == set(book) == {SHOWN, CLASH_ZIP, LONG_ZIP}
+    assert submissions[SHOWN]["assignment"] is None       # a name that is not UTF-8 matches none
+    assert "RuntimeError: no processes left" in submissions[CLASH_ZIP]["messages"][0]
+
+
+def test_a_gradebook_that_fails_loses_no_upload(
+        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    odd_uploads(subs)
+    record = Gradebook.record
+
+    def flaky(self: Gradebook, run_id: str, grade: Any) -> None:
+        if grade.file == CLASH_ZIP:
+            raise OSError("disk I/O error")
+        record(self, run_id, grade)
+    monkeypatch.setattr(Gradebook, "record", flaky)
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+                       progress=PlainProgress())
+    assert [f.split(":")[0] for f in result.failures] == [CLASH_ZIP]
+    submissions, rows, book = outputs(out)
+    assert set(submissions) == set(rows) == {SHOWN, CLASH_ZIP, LONG_ZIP}
+    assert set(book) == {SHOWN, LONG_ZIP}
+
+    monkeypatch.undo()
+    with sqlite3.connect(out / "gradebook.sqlite") as db:       # and an unreadable old record
+        db.execute("update grades set record_json = '{' where file = ?", (LONG_ZIP,))
+    again = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+                      progress=PlainProgress())
+    assert again.failures == () and (again.graded, again.skipped) == (2, 1)
+    assert {g.file: g.status for g in again.grades} == {
+        SHOWN: "rejected", CLASH_ZIP: "rejected", LONG_ZIP: "rejected"}
