@@ -4,7 +4,9 @@ The manifest is JSON lines checked against a small schema; arrays are `.npy` fil
 `allow_pickle=False`, float64 only, under caps on count and size. Every file is opened relative
 to a directory descriptor with O_NOFOLLOW and must be a regular file, so a link or a FIFO the
 student planted is refused, never followed. Nothing in here raises for bad student data: a
-record that breaks a rule becomes an "invalid" record with a message.
+record that breaks a rule becomes an "invalid" record with a message. Every string taken from
+the files (error texts, labels, dict keys, check ids) goes through `printable`, so no escape
+sequence or control character the student wrote reaches a terminal, grades.json or a report.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from grader.probe_runtime import Unsupported
+from grader.text import printable
 
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_RECORDS = 10_000
@@ -26,6 +29,8 @@ MAX_ARRAY_BYTES = 64 << 20
 MAX_TOTAL_BYTES = 512 << 20
 MAX_NDIM = 8
 MAX_TREE_NODES = 20_000
+ERROR_CHARS = 2000
+LABEL_CHARS = 200
 STATUSES = {"ok", "error", "timeout", "missing", "not-callable"}
 
 
@@ -102,14 +107,14 @@ class _Reader:
         if node.get("none") is True:
             return None
         if "unsupported" in node:
-            return Unsupported(str(node["unsupported"])[:200])
+            return Unsupported(_label(node["unsupported"]))
         if "array" in node:
             return self.array(str(node["array"]))
         if "seq" in node and isinstance(node["seq"], list):
             items = [self.tree(n, depth + 1) for n in node["seq"]]
             return tuple(items) if node.get("tuple") is True else items
         if "dict" in node and isinstance(node["dict"], dict):
-            return {str(k)[:200]: self.tree(v, depth + 1) for k, v in node["dict"].items()}
+            return {_label(k): self.tree(v, depth + 1) for k, v in node["dict"].items()}
         raise _Invalid("malformed result")
 
 
@@ -119,13 +124,19 @@ def _record(raw: Any, reader: _Reader) -> CallRecord | None:
     check_id, index, status = raw.get("check"), raw.get("case"), raw.get("status")
     if not isinstance(check_id, str) or not isinstance(index, int) or status not in STATUSES:
         return None
-    error = str(raw.get("error", ""))[:2000]
+    check_id = _label(check_id)
+    error = printable(str(raw.get("error", ""))[:4 * ERROR_CHARS])[:ERROR_CHARS]
     if status != "ok":
         return CallRecord(check_id, index, status, error)
     try:
         return CallRecord(check_id, index, "ok", "", reader.tree(raw.get("result")))
     except _Invalid as exc:
-        return CallRecord(check_id, index, "invalid", str(exc))
+        return CallRecord(check_id, index, "invalid", printable(str(exc))[:ERROR_CHARS])
+
+
+def _label(value: Any) -> str:
+    """A short one-line string from the files (a type name, a dict key, a check id)."""
+    return printable(str(value)[:4 * LABEL_CHARS], multiline=False)[:LABEL_CHARS]
 
 
 def _open_dir(workdir: Path, parts: tuple[str, ...]) -> int | None:

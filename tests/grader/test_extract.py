@@ -125,3 +125,43 @@ def test_deep_structure_is_capped(tmp_path: Path) -> None:
         tree = {"seq": [tree]}
     make_out(tmp_path, [ok_line(tree)])
     assert read_results(tmp_path, PROBE)[("c", 0)].status == "invalid"
+
+
+BAD_CHARS = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
+
+
+def npy_with_header(header: str) -> bytes:
+    """A version 1.0 .npy file with a hand-written header (numpy quotes it in its error)."""
+    header += " " * ((64 - (11 + len(header)) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin-1") + bytes(8)
+
+
+def test_strings_from_the_kernel_are_made_printable(tmp_path: Path) -> None:
+    hostile = "\x1b]0;PWN\x07\x1bc\x9b2J\r\udc9b"
+    tree = {"seq": [{"unsupported": f"Foo{hostile}"}, {"dict": {f"key{hostile}": {"none": True}}}]}
+    make_out(tmp_path, [
+        {"check": "c", "case": 0, "status": "error", "error": f"ValueError: boom{hostile}\nline 2"},
+        ok_line(tree, case=1),
+        ok_line({"array": "a.npy"}, case=2),
+        {"check": f"c{hostile}", "case": 3, "status": "missing"},
+    ], {"a.npy": npy_with_header("{'descr': '\x1b]0;x\x07\x9b2J<f8', 'fortran_order': False, 'shape': (1,), }")})
+    records = read_results(tmp_path, PROBE)
+    error = records[("c", 0)].error
+    assert error.startswith("ValueError: boom") and error.endswith("\nline 2")
+    unsupported, mapping = records[("c", 1)].value
+    texts = [error, str(unsupported.type_name), *mapping, records[("c", 2)].error]
+    texts += [record.check_id for record in records.values()]
+    assert unsupported.type_name.startswith("Foo") and next(iter(mapping)).startswith("key")
+    assert records[("c", 2)].status == "invalid" and "not a valid .npy" in records[("c", 2)].error
+    for text in texts:
+        assert not any(bad in text for bad in BAD_CHARS), repr(text)
+        assert "\n" not in text or text is error
+        text.encode("utf-8")
+
+
+def test_long_error_texts_stay_clipped(tmp_path: Path) -> None:
+    make_out(tmp_path, [{"check": "c", "case": 0, "status": "error", "error": "\x1b[31m" * 10_000 + "x" * 10_000}])
+    assert read_results(tmp_path, PROBE)[("c", 0)].error == ""
+    make_out_again = tmp_path / "again"
+    make_out(make_out_again, [{"check": "c", "case": 0, "status": "error", "error": "x" * 10_000}])
+    assert len(read_results(make_out_again, PROBE)[("c", 0)].error) == extract.ERROR_CHARS
