@@ -1,4 +1,8 @@
-"""Progress of a batch: a rich bar on a terminal, plain lines otherwise."""
+"""Progress of a batch: a rich bar on a terminal, plain lines otherwise.
+
+File names and notes come from students (a name may hold an escape sequence that retitles or
+clears the terminal): every line is printed through `printable`, names on one line.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.discover import Upload
 from grader.score import Grade
+from grader.text import printable
 
 
 def _line(upload: Upload, grade: Grade | None, note: str) -> str:
+    """One line (never more) for a finished upload, safe to print."""
+    name, note = printable(str(upload.rel), multiline=False), printable(note, multiline=False)
     if grade is None:
-        return f"{upload.rel}: NO GRADE ({note})"
-    text = f"{upload.rel}: {grade.status} {grade.score:g}/{grade.max_score:g}"
+        return f"{name}: NO GRADE ({note})"
+    text = f"{name}: {printable(grade.status, multiline=False)} {grade.score:g}/{grade.max_score:g}"
     return f"{text} ({note})" if note else text
 
 
@@ -75,7 +82,8 @@ def summary(result: Any) -> None:
                f"{result.graded} graded now, {result.skipped} unchanged and kept")
     warned = {w for g in result.grades for w in g.warnings}
     for warning in sorted(warned):
-        click.echo(warning, err=True)
+        click.echo(printable(str(warning)), err=True)
     for failure in result.failures:
-        click.echo(f"NO GRADE: {failure}", err=True)
-    click.echo(f"results in {result.out}/ (grades.json, grades.csv, index.html, reports/)")
+        click.echo(f"NO GRADE: {printable(str(failure), multiline=False)}", err=True)
+    click.echo(f"results in {printable(str(result.out), multiline=False)}/ "
+               "(grades.json, grades.csv, index.html, reports/)")
