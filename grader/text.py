@@ -37,17 +37,24 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A control string (OSC, DCS, SOS, PM, APC) runs to BEL or ST (ESC \ or U+009C). Its body may
 # not contain ESC, BEL or another C1 control, which keeps the match linear; an unterminated or
-# odd string is not matched here and only its introducer is removed below (the rest is inert).
-_STRING = r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x80-\x9f]*(?:\x07|\x1b\\|\x9c)"
-_CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-_NF = r"\x1b[ -/]+[0-~]"
-_TWO_CHAR = r"\x1b[0-~]"
-_ESCAPE = re.compile("|".join((_STRING, _CSI, _NF, _TWO_CHAR)))
+# odd string is not matched here and only its introducer is removed (the rest is inert text).
+_STRING_BODY = r"[^\x07\x1b\x80-\x9f]*(?:\x07|\x1b\\|\x9c)"
+_CSI_TAIL = r"[0-?]*[ -/]*[@-~]"  # parameters, intermediates, final byte
+_ESCAPE = re.compile(
+    r"\x1b(?:[\]PX^_]" + _STRING_BODY          # 7-bit strings: ESC ] (OSC), P (DCS), X, ^, _
+    + r"|\[" + _CSI_TAIL                       # CSI: ESC [ ... final
+    + r"|[ -/]+[0-~]"                          # nF: ESC ( B, ESC # 8, ...
+    + r"|[0-~])"                               # two characters: ESC c, ESC 7, ESC M, ...
+    + r"|[\x90\x98\x9d-\x9f]" + _STRING_BODY    # 8-bit strings: DCS, SOS, OSC, PM, APC
+    + r"|\x9b" + _CSI_TAIL)                     # 8-bit CSI
 
 _NEWLINE = re.compile("\r\n?|[\u2028\u2029]")
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _CONTROL_SINGLE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+# Anything printable() would change; most text has none and is returned as it is, fast.
+_SUSPECT_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BIDI}]")
+_SUSPECT_SINGLE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BIDI}]")
 
 
 def printable(text: str, *, multiline: bool = True) -> str:
@@ -65,6 +72,8 @@ def printable(text: str, *, multiline: bool = True) -> str:
         leaves nothing in multiline text (a coloured traceback reads cleanly) and one U+FFFD
         in single-line text, so a file name that held one never looks like a clean name.
     """
+    if (_SUSPECT_MULTILINE if multiline else _SUSPECT_SINGLE_LINE).search(text) is None:
+        return text
     text = _SURROGATE.sub(REPLACEMENT, text)
     if multiline:
         text = _NEWLINE.sub("\n", _ESCAPE.sub("", text))
