@@ -2,7 +2,8 @@
 
 All HTML lives in `grader/templates/*.j2`, rendered with autoescape on and StrictUndefined. Every
 student-provided string goes through the `clip(n)` filter and lists through `head(n)`, so a page
-stays small (well under 200 KB) however long or many the strings are.
+stays small (well under 200 KB) however long or many the strings are, and holds no escape
+sequence or control character.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import jinja2
 
 from grader.export import iso8601, write_text_atomic
 from grader.score import Grade, Status
+from grader.text import printable
 
 STATUSES: tuple[Status, ...] = ("graded", "rejected", "run-error", "timeout", "crashed")
 
@@ -44,9 +46,17 @@ T = TypeVar("T")
 
 
 def clip(text: object, n: int) -> str:
-    """`text` cut to its first `n` characters, with a note saying how much was cut."""
+    """`text` cut to its first `n` characters, with a note saying how much was cut.
+
+    What is shown goes through `grader.text.printable` (no escape sequence or control
+    character); only a bounded prefix is filtered, so a huge string costs little. The count
+    is of the original characters.
+    """
     s = str(text)
-    return s if len(s) <= n else s[:n] + CLIP_MARK.format(n=len(s) - n)
+    shown = printable(s[:2 * n + 64])  # removed escape sequences may shorten it
+    if len(s) <= 2 * n + 64 and len(shown) <= n:
+        return shown
+    return shown[:n] + CLIP_MARK.format(n=max(len(s) - n, 1))
 
 
 def head(items: Sequence[T], n: int) -> list[T]:

@@ -91,3 +91,13 @@ def test_long_hostile_input_is_fast() -> None:
     start = time.perf_counter()
     assert set(printable(text)) <= {REPLACEMENT, "]", "x"}
     assert time.perf_counter() - start < 2
+
+
+def test_the_reports_clip_filter_is_printable_and_bounded() -> None:
+    from grader.report import clip
+
+    assert clip("\x1b[31mred\x1b[0m\x1b]0;T\x07", 10) == "red"
+    assert clip("evil\x9b2J" + "x" * 1000, 10) == "evil" + "x" * 6 + "… [997 more characters cut]"
+    assert clip("é" * 20, 10) == "é" * 10 + "… [10 more characters cut]"
+    huge = clip("\x1bc" * 10**6, 100)
+    assert "\x1b" not in huge and huge.endswith("more characters cut]")
