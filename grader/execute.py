@@ -70,7 +70,8 @@ class Execution:
         outcome: "ok" (every student cell finished, errors or not), "timeout" or "crashed".
         message: why a timeout/crash happened, naming the cell, e.g. "cell 4 ran past the 60 s limit".
         cell_errors: the student cells that raised, in order.
-        image_outputs: number of outputs with an image/* mime type produced by student cells.
+        image_outputs: number of real images (PNG/JPEG/GIF/SVG that decode as such) that
+            student cells displayed (`kernel_client.is_real_image`).
         extra_status: one entry per ExtraCell: "ok", "timeout", "crashed",
             "error: <ename>: <evalue>" or "not-run".
         duration: wall-clock seconds of the whole run (kernel start to shutdown).

@@ -39,6 +39,7 @@ from nbformat.validator import iter_validate
 
 from grader.discover import OPEN_FLAGS, Upload, is_utf8, safe_name
 from grader.rubric import Rubric, TeamRule, ZipRule
+from grader.text import printable
 
 MB = 1_000_000
 RATIO_FLOOR = 1 << 20          # members up to 1 MiB are exempt from the compression-ratio cap
@@ -164,9 +165,9 @@ def _similarity(name: str, rubric: Rubric) -> float:
 
 
 def display(name: str) -> str:
-    """A file or member name safe to show: undecodable bytes and control characters replaced."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    text = re.sub(r"[\x00-\x1f\x7f]", "?", text)
+    """A file or member name safe to show on one line: escape sequences, control characters
+    (C0, DEL, C1), bidi overrides and undecodable bytes replaced (`grader.text.printable`)."""
+    text = printable(name[:4 * DETAIL_CHARS], multiline=False)
     return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
 
 

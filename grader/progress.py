@@ -84,6 +84,6 @@ def summary(result: Any) -> None:
     for warning in sorted(warned):
         click.echo(printable(str(warning)), err=True)
     for failure in result.failures:
-        click.echo(f"NO GRADE: {printable(str(failure), multiline=False)}", err=True)
+        click.echo(f"GRADER FAULT: {printable(str(failure), multiline=False)}", err=True)
     click.echo(f"results in {printable(str(result.out), multiline=False)}/ "
                "(grades.json, grades.csv, index.html, reports/)")

@@ -66,5 +66,5 @@ def test_summary_prints_failures_and_warnings_clean(capsys: pytest.CaptureFixtur
     progress.summary(result)
     captured = capsys.readouterr()
     assert_clean(captured.out + captured.err)
-    assert f"NO GRADE: evil{REPLACEMENT * 5}name{REPLACEMENT}.ipynb: its report" in captured.err
+    assert f"GRADER FAULT: evil{REPLACEMENT * 5}name{REPLACEMENT}.ipynb: its report" in captured.err
     assert "warned about evil" in captured.err
