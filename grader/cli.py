@@ -18,6 +18,7 @@ import click
 
 from grader import progress as progress_mod
 from grader.errors import GraderError
+from grader.text import printable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUBRICS = PROJECT_ROOT / "rubrics"
@@ -91,6 +92,11 @@ def check(file: Path, rubrics_dir: Path) -> None:
     except GraderError as exc:
         _fail(exc)
         return
+    except Exception as exc:  # noqa: BLE001 - a grader bug: a clear line, not a traceback
+        click.echo(f"grade: error: the grader failed on this upload (internal error: "
+                   f"{type(exc).__name__}: {printable(str(exc), multiline=False)[:300]}); "
+                   "tell your tutor", err=True)
+        sys.exit(1)
     sys.exit(0 if ok else 1)
 
 

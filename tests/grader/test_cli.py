@@ -58,6 +58,22 @@ def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path, rubric
     assert "REJECTED" in result.output and "demo_NN.ipynb" in result.output
 
 
+def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: Path, rubrics: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import checkone
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(checkone, "grade_accepted", broken)
+    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+    assert result.exit_code == 1
+    assert ("grade: error: the grader failed on this upload (internal error: RecursionError: "
+            "maximum recursion depth exceeded); tell your tutor") in result.output
+    assert "Traceback" not in result.output
+
+
 def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
     result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path), "--rubrics", str(rubrics)])
     assert result.exit_code == 2

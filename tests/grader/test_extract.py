@@ -87,7 +87,8 @@ def test_fifo_does_not_hang(tmp_path: Path) -> None:
     assert read_results(tmp_path, PROBE)[("c", 0)].status == "invalid"
 
 
-@pytest.mark.parametrize("name", ["../x.npy", "/etc/passwd", "", ".."], ids=["dotdot", "absolute", "empty", "parent"])
+@pytest.mark.parametrize("name", ["../x.npy", "/etc/passwd", "", "..", "x\x00y"],
+                         ids=["dotdot", "absolute", "empty", "parent", "nul-byte"])
 def test_path_escapes_are_refused(tmp_path: Path, name: str) -> None:
     make_out(tmp_path, [ok_line({"array": name})])
     assert read_results(tmp_path, PROBE)[("c", 0)].status == "invalid"
@@ -110,6 +111,13 @@ def test_junk_lines_are_skipped_and_first_record_wins(tmp_path: Path) -> None:
     records = read_results(tmp_path, PROBE)
     assert list(records) == [("c", 0)]
     assert records[("c", 0)].status == "error"
+
+
+def test_a_hostile_manifest_line_never_raises(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000           # json.loads -> RecursionError
+    make_out(tmp_path, [deep, ok_line({"array": "a.npy"}, case=1)], {"a.npy": npy(np.ones(2))})
+    records = read_results(tmp_path, PROBE)
+    assert list(records) == [("c", 1)] and records[("c", 1)].status == "ok"
 
 
 def test_malformed_tree_is_invalid(tmp_path: Path) -> None:
