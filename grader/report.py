@@ -105,10 +105,15 @@ def report_paths(rels: Sequence[str]) -> dict[str, str]:
     holds it, in which case it keeps its extension (`a.ipynb` -> `reports/a.html`, then
     `a.zip` -> `reports/a.zip.html`), then a counter (`reports/a.zip-2.html`). Paths are compared
     exactly (as CONTRACT.md names them): `A.ipynb` and `a.ipynb` keep `A.html` and `a.html`.
+    Folders mirror the uploads' folders and never move, so a report never takes a path that
+    some upload's folder needs (`x.ipynb` beside a folder `x.html/` gets `reports/x.ipynb.html`).
     """
-    taken: set[str] = set()
+    unique = sorted(set(rels))
+    folders = {str(parent) for rel in unique
+               for parent in PurePosixPath(report_relpath(rel)).parents}
+    taken: set[str] = set(folders)
     out: dict[str, str] = {}
-    for rel in sorted(set(rels)):
+    for rel in unique:
         for candidate in _candidates(rel):
             if candidate not in taken:
                 break

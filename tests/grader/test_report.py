@@ -191,8 +191,11 @@ def test_report_relpath_refuses_escaping_paths(rel: str) -> None:
      (["a.ipynb", "a.zip", "a.zip.ipynb"],
       {"a.ipynb": "reports/a.html", "a.zip": "reports/a.zip.html",
        "a.zip.ipynb": "reports/a.zip.ipynb.html"}),
-     (["A.ipynb", "a.ipynb"], {"A.ipynb": "reports/A.html", "a.ipynb": "reports/a.html"})],
-    ids=["extension-collision", "other-folder", "chained-collision", "case-distinct"],
+     (["A.ipynb", "a.ipynb"], {"A.ipynb": "reports/A.html", "a.ipynb": "reports/a.html"}),
+     (["x.ipynb", "x.html/y.ipynb"],
+      {"x.ipynb": "reports/x.ipynb.html", "x.html/y.ipynb": "reports/x.html/y.html"})],
+    ids=["extension-collision", "other-folder", "chained-collision", "case-distinct",
+         "file-vs-folder"],
 )
 def test_report_paths_are_distinct(rels: list[str], expected: dict[str, str]) -> None:
     assert report_paths(rels) == expected
