@@ -175,6 +175,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
 
 
 # ----------------------------------------------------------------------------- checks
+TIMING_GRACE = 2.0   # s per probe cell beyond its calls' limits: loading inputs, saving results
 RECORD_MESSAGES = {
     "missing": "{error}: define it in the notebook with exactly this name",
     "not-callable": "{error}",
@@ -190,7 +191,8 @@ def _case_label(call: Any) -> str:
 
 
 def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[str, int], Any],
-                   image_outputs: int, cell_status: str | None) -> CheckResult:
+                   image_outputs: int, cell_status: str | None,
+                   cell_seconds: float | None = None) -> CheckResult:
     """Score one check from its planned calls and the records the probe wrote.
 
     Args:
@@ -200,6 +202,10 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
         image_outputs: image outputs the student's cells produced (for "figure" checks).
         cell_status: how the check's probe cell ended ("ok", "timeout", "crashed", "not-run",
             "error: ..."), or None when the check has no probe cell.
+        cell_seconds: how long that probe cell ran, measured by the grader. The kernel enforces
+            each call's time limit itself, but student code can disarm that clock; a cell that
+            took longer than every call at its limit (plus TIMING_GRACE) is an error whatever
+            the records say.
     """
     def result(status: CheckStatus, message: str) -> CheckResult:
         points = check.points if status == "pass" else 0.0
@@ -210,6 +216,10 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
             return result("pass", f"{image_outputs} figure(s) found")
         return result("fail", "no figure found: show a plot (plt.show() or a figure as a cell's value)")
     name = check.symbol or ", ".join(check.symbols)
+    if check.kind == "call" and cell_seconds is not None \
+            and cell_seconds > len(calls) * check.timeout + TIMING_GRACE:
+        return result("error", f"{name}: the calls took {cell_seconds:.1f} s in all, past the "
+                               f"limit of {check.timeout:g} s per call ({len(calls)} call(s))")
     passed = Verdict(True, "")
     for call in calls:
         record = records.get((check.id, call.index))

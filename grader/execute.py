@@ -74,6 +74,8 @@ class Execution:
             student cells displayed (`kernel_client.is_real_image`).
         extra_status: one entry per ExtraCell: "ok", "timeout", "crashed",
             "error: <ename>: <evalue>" or "not-run".
+        extra_seconds: wall-clock seconds of each ExtraCell that ran, measured by the grader
+            (the kernel's own clocks and alarms are the student's to tamper with).
         duration: wall-clock seconds of the whole run (kernel start to shutdown).
         notebook_seconds: seconds spent executing the student's own cells.
         isolation: "bubblewrap" or "none (rlimits only)".
@@ -91,6 +93,7 @@ class Execution:
     notebook_seconds: float
     isolation: str
     warnings: tuple[str, ...] = ()
+    extra_seconds: tuple[float, ...] = ()
     output_chars: int = 0
     output_dropped_chars: int = 0
 
@@ -106,6 +109,7 @@ class _Progress:
     started: float = field(default_factory=time.monotonic)   # the student's first cell
     errors: list[CellError] = field(default_factory=list)
     extra_status: list[str] = field(default_factory=list)
+    extra_seconds: list[float] = field(default_factory=list)
     notebook_seconds: float = 0.0
     images: int = 0
     kept_chars: int = 0
@@ -227,8 +231,10 @@ async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: in
         timeout = min(cell.timeout, remaining)
         what = cell.label if cell.label.startswith("check ") else f"its {cell.label}"
         disk = (client.workdir, limits.disk_mb * 1_000_000)
+        began = time.monotonic()
         end, _ = await _execute(client, first + offset, timeout, disk) if timeout > 0 \
             else ("timeout", "")
+        found.extra_seconds.append(time.monotonic() - began)
         reply = client.replies.get(first + offset, {})
         if end == "ok" and reply.get("status") == "error":
             error = CellError.from_reply(0, reply)
@@ -382,7 +388,7 @@ def run_notebook(
     return Execution(
         outcome=found.outcome, message=found.message, cell_errors=tuple(found.errors),
         image_outputs=found.images, extra_status=tuple(found.extra_status),
-        duration=time.monotonic() - began, notebook_seconds=found.notebook_seconds,
+        extra_seconds=tuple(found.extra_seconds), duration=time.monotonic() - began, notebook_seconds=found.notebook_seconds,
         isolation="bubblewrap" if use_bwrap else "none (rlimits only)", warnings=warnings,
         output_chars=found.kept_chars, output_dropped_chars=found.dropped_chars,
     )

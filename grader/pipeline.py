@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, UTC
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Protocol, TypeVar
 
 from grader import export, report
 from grader.compare import CheckResult, evaluate_check
@@ -69,8 +69,11 @@ def _stage(accepted: Accepted, workdir: Path) -> None:
         (workdir / accepted.notebook_name).write_bytes(accepted.upload.path.read_bytes())
 
 
-def _cell_status(labels: Iterable[str], statuses: tuple[str, ...]) -> dict[str, str]:
-    """Map "check <id>" probe-cell labels to how each cell ended."""
+T = TypeVar("T")
+
+
+def _cell_status(labels: Iterable[str], statuses: tuple[T, ...]) -> dict[str, T]:
+    """Map "check <id>" probe-cell labels to how each cell ended (or how long it took)."""
     result = {}
     for label, status in zip(labels, statuses):
         if label.startswith("check "):
@@ -100,9 +103,10 @@ def grade_accepted(accepted: Accepted, options: Options) -> Grade:
                                  extra_after_errors=not rubric.zero_error)
         records = read_results(workdir, plan.dirname)
     statuses = _cell_status((c.label for c in cells), execution.extra_status)
+    seconds = _cell_status((c.label for c in cells), execution.extra_seconds)
     checks: tuple[CheckResult, ...] = tuple(
         evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
-                       statuses.get(check.id))
+                       statuses.get(check.id), seconds.get(check.id))
         for check in rubric.checks
     )
     first = execution.cell_errors[0] if execution.cell_errors else None

@@ -185,6 +185,22 @@ def test_a_comparator_pass_message_is_kept_for_a_single_case(tmp_path: Path) -> 
     assert several["affine"].message == "3 case(s) agree with the reference"
 
 
+def test_a_probe_cell_slower_than_its_calls_limits_is_an_error(tmp_path: Path) -> None:
+    """The grader's own clock wins over the kernel's records (the alarm can be disarmed)."""
+    from grader.compare import TIMING_GRACE
+
+    rubric = make_rubric(make_check(timeout=5.0))
+    plan, records, results = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b},
+                                            tmp_path)
+    check, calls = rubric.checks[0], plan.for_check("affine")
+    assert results["affine"].status == "pass" and len(calls) == 3
+    in_time = evaluate_check(check, calls, records, 0, "ok", 3 * 5.0 + TIMING_GRACE - 0.1)
+    too_slow = evaluate_check(check, calls, records, 0, "ok", 3 * 5.0 + TIMING_GRACE + 0.1)
+    assert in_time.status == "pass"
+    assert (too_slow.status, too_slow.points) == ("error", 0.0)
+    assert too_slow.message == "affine: the calls took 17.1 s in all, past the limit of 5 s per call (3 call(s))"
+
+
 def test_timeout_of_one_call(tmp_path: Path) -> None:
     import time
 
