@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
+from xml.etree import ElementTree
 
 import nbformat
 from nbclient import NotebookClient
@@ -31,6 +33,10 @@ EVALUE_CHARS = 500
 TRACEBACK_LINES = 20
 TRACEBACK_CHARS = 4_000
 STARTUP_TIMEOUT = 60.0
+MIN_FIGURE_SIDE = 8          # pixels: a smaller image is no figure
+MAX_FIGURE_PIXELS = 50_000_000   # larger is a decompression bomb, not a figure
+SVG_DRAWING = frozenset({"path", "g", "rect", "line", "polyline", "polygon", "circle", "ellipse",
+                         "text", "image", "use"})
 MIN_IMAGE_BYTES = 64          # a smaller "image" is no figure (a 1x1 PNG is 67 bytes)
 IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -201,16 +207,18 @@ def is_real_image(mime: str, data: Any) -> bool:
     """Whether a display's `mime` entry holds an actual image (what the figure check counts).
 
     PNG, JPEG and GIF data must be valid base64 (line breaks allowed) that decodes to at
-    least MIN_IMAGE_BYTES starting with the format's magic bytes; SVG must be text with an
-    `<svg` element. Any other image type, or a fake such as
-    `display({'image/png': 'AAAA'}, raw=True)`, does not count.
+    least MIN_IMAGE_BYTES starting with the format's magic bytes and decode as an image of at
+    least MIN_FIGURE_SIDE pixels a side; SVG must be well-formed XML with an <svg> root and a
+    drawing element. Any other image type, or a fake such as
+    `display({'image/png': 'AAAA'}, raw=True)` or a PNG signature followed by zeros, does not
+    count.
     """
     if isinstance(data, list):  # nbformat allows a string as a list of lines
         data = "".join(part for part in data if isinstance(part, str))
     if not isinstance(data, str):
         return False
     if mime == "image/svg+xml":
-        return "<svg" in data.lower()
+        return _real_svg(data)
     magic = IMAGE_MAGIC.get(mime)
     if magic is None:
         return False
@@ -218,7 +226,35 @@ def is_real_image(mime: str, data: Any) -> bool:
         raw = base64.b64decode("".join(data.split()), validate=True)
     except (binascii.Error, ValueError):
         return False
-    return len(raw) >= MIN_IMAGE_BYTES and raw.startswith(magic)
+    return len(raw) >= MIN_IMAGE_BYTES and raw.startswith(magic) and _decodes(raw)
+
+
+def _decodes(raw: bytes) -> bool:
+    """The bytes decode (Pillow, matplotlib's own dependency) to an image of at least
+    MIN_FIGURE_SIDE pixels a side; a header with garbage after it does not."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            width, height = image.size
+            if min(width, height) < MIN_FIGURE_SIDE or width * height > MAX_FIGURE_PIXELS:
+                return False
+            image.load()
+    except Exception:  # noqa: BLE001 - whatever the bytes are, they are not a figure
+        return False
+    return True
+
+
+def _real_svg(text: str) -> bool:
+    """XML whose root is <svg> with at least one drawing element inside."""
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - not well-formed: not a figure
+        return False
+    def local(tag: object) -> str:
+        return str(tag).rsplit("}", 1)[-1]
+
+    return local(root.tag) == "svg" and any(local(e.tag) in SVG_DRAWING for e in root.iter())
 
 
 def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) -> NotebookNode:

@@ -70,13 +70,13 @@ def test_output_is_capped_per_cell_and_in_total(client: CappedClient) -> None:
     assert client.kept + client.dropped == 5 * 20 * 1000
 
 
-def figure_data(fmt: str) -> str:
+def figure_data(fmt: str, size: tuple[float, float] = (2, 2)) -> str:
     """What matplotlib's inline backend sends: a figure rendered by the Agg canvas, base64'd."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(2, 2))
+    fig = Figure(figsize=size, dpi=100)
     fig.add_subplot().plot([0, 1, 2], [1, 0, 1])
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt)
@@ -106,8 +106,12 @@ def test_images_are_counted_only_for_student_cells_and_never_stored(client: Capp
     {"image/svg+xml": "<html>not an svg</html>"}, {"image/svg+xml": {"svg": 1}},
     {"image/x-fake": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200)).decode()},
     {"text/plain": "<Figure size 640x480 with 1 Axes>"},
+    {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(56)).decode()},       # magic + zeros
+    {"image/svg+xml": "<svg"}, {"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'/>"},
+    {"image/png": figure_data("png", size=(0.02, 0.02))},                        # 2x2 pixels
 ], ids=["AAAA", "long-A", "not-base64", "tiny-png", "gif-as-png", "zero-jpeg", "gif-header-only",
-        "html-as-svg", "svg-not-text", "unknown-type", "text-only"])
+        "html-as-svg", "svg-not-text", "unknown-type", "text-only", "png-magic-then-zeros",
+        "svg-open-tag-only", "empty-svg", "png-2x2"])
 def test_fake_images_do_not_count_as_a_figure(client: CappedClient, data: dict[str, Any]) -> None:
     client.count_images = True
     client.output([], display(data), None, 1)
