@@ -26,6 +26,7 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
+from grader import cgroup
 from grader.errors import KernelError
 from grader.kernel_client import (MAX_MESSAGE_BYTES, STARTUP_TIMEOUT,
                                   CappedClient, CellError, prepare_notebook)
@@ -42,6 +43,7 @@ TIMEOUT_TOTAL = "the notebook ran past its {limit:g} s total limit"
 CRASHED = "the kernel died while running cell {cell} (memory limit, segfault or os._exit)"
 OUT_OF_MEMORY = "cell {cell}: memory limit of {mb} MB exceeded (MemoryError)"
 OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote too much into its folder)"
+KERNEL_CORES = 1.0             # CPU quota of a kernel and all it starts (where cgroups work)
 DISK_POLL = 1.0                # seconds between two looks at the work dir's size
 DISK_MAX_ENTRIES = 200_000     # more files than this counts as over the limit
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
@@ -308,7 +310,8 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
     work = prepare_notebook(nb, [e.source for e in extra], seed)
     count = len(work.cells) - 1 - len(extra)
     prepare_workdir(spec)
-    km = SandboxKernelManager(spec, MAX_MESSAGE_BYTES)
+    group = cgroup.create(KERNEL_CORES, spec.processes)
+    km = SandboxKernelManager(spec, MAX_MESSAGE_BYTES, group)
     client = CappedClient(work, km)
     found = _Progress()
     try:
@@ -327,6 +330,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
             found.extra_status = ["not-run"] * len(extra)
     finally:
         await _kill(client, km)
+        cgroup.destroy(group)
         km.context.destroy(linger=0)
         found.images, found.kept_chars, found.dropped_chars = (client.images, client.kept,
                                                                client.dropped)

@@ -44,6 +44,7 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from grader import cgroup
 from grader.errors import KernelError
 
 UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
@@ -433,7 +434,8 @@ class SandboxKernelManager(AsyncKernelManager):
     than `max_message_bytes` are dropped by ZMQ before they reach the grader's memory.
     """
 
-    def __init__(self, spec: SandboxSpec, max_message_bytes: int, **kwargs: Any) -> None:
+    def __init__(self, spec: SandboxSpec, max_message_bytes: int,
+                 group: cgroup.Group | None = None, **kwargs: Any) -> None:
         if len(str(spec.kernel_dir / "k-99")) > MAX_SOCKET_PATH:
             raise KernelError(f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
         context = zmq.asyncio.Context()
@@ -443,6 +445,7 @@ class SandboxKernelManager(AsyncKernelManager):
                          connection_file=str(spec.kernel_dir / "kernel.json"),
                          kernel_name="python3", **kwargs)
         self.sandbox_spec = spec
+        self.group = group
         self._fixed_kernel_spec = KernelSpec(
             argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             display_name="Python 3 (grader)", language="python", env={}, metadata={})
@@ -454,7 +457,7 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         inner = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
                  *(extra_arguments or [])]
-        return kernel_command(self.sandbox_spec, inner)
+        return cgroup.join_command(self.group, kernel_command(self.sandbox_spec, inner))
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
