@@ -60,14 +60,14 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _as_array(value: Any) -> np.ndarray | None:
+def as_array(value: Any) -> np.ndarray | None:
     """A list/tuple of numbers or equal-shape arrays read as one array (students may return lists)."""
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (list, tuple)):
         if not value:
             return np.zeros((0,))
-        items = [_as_array(v) for v in value]
+        items = [as_array(v) for v in value]
         if all(item is not None for item in items) and len({item.shape for item in items}) == 1:  # type: ignore[union-attr]
             return np.stack(items)  # type: ignore[arg-type]
     return None
@@ -143,7 +143,7 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
     if got is None:
         return Verdict(False, f"{at}returned None, expected {describe(expected)}")
     if isinstance(expected, np.ndarray):
-        arr = _as_array(got)
+        arr = as_array(got)
         if arr is None:
             return Verdict(False, f"{at}returned {describe(got)}, expected {describe(expected)}")
         return compare_arrays(where, expected, arr, rtol, atol, reveal)
@@ -186,7 +186,9 @@ RECORD_MESSAGES = {
 
 
 def _case_label(call: Any) -> str:
-    label = getattr(call.case, "label", "") if call.case is not None else ""
+    if call.case is None:         # a variable check: one value, no cases
+        return ""
+    label = getattr(call.case, "label", "")
     return f" (case {call.index + 1}{': ' + label if label else ''})"
 
 
@@ -214,7 +216,9 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
     if check.kind == "figure":
         if image_outputs > 0:
             return result("pass", f"{image_outputs} figure(s) found")
-        return result("fail", "no figure found: show a plot (plt.show() or a figure as a cell's value)")
+        return result("fail", "no figure found: show a plot (plt.show() or a figure as a cell's "
+                              "value) with Jupyter's inline backend; matplotlib.use('Agg'), "
+                              "%matplotlib notebook/widget or a 'pdf' figure format show none")
     name = check.symbol or ", ".join(check.symbols)
     if check.kind == "call" and cell_seconds is not None \
             and cell_seconds > len(calls) * check.timeout + TIMING_GRACE:

@@ -34,6 +34,7 @@ import numpy as np
 PROTOCOL = 1
 MAX_DEPTH = 6
 MAX_ITEMS = 4096          # elements of one list/tuple/dict in a result
+MAX_OBJECT_ITEMS = 1_000_000   # elements of an object array read as numbers
 MAX_LEAVES = 4096         # arrays written for one call
 MAX_LEAF_BYTES = 64 << 20
 ERROR_CHARS = 2000
@@ -148,9 +149,22 @@ def to_float_array(value: Any) -> np.ndarray:
             raise TypeError("complex tensor")
         value = value.double().numpy()
     arr = np.asarray(value)
+    if arr.dtype.kind == "O" and arr.size <= MAX_OBJECT_ITEMS and all(
+            _is_real(v) for v in arr.flat):
+        # np.array(losses_list, dtype=object), a Fraction, a Decimal: real numbers all the same
+        return np.array([float(v) for v in arr.flat], dtype=np.float64).reshape(arr.shape)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"array of dtype {arr.dtype}")
     return np.array(arr, dtype=np.float64)
+
+
+def _is_real(value: Any) -> bool:
+    """A real number of a plain numeric type (not a student's own class with __float__)."""
+    import decimal
+    import fractions
+
+    return type(value) in (int, float, fractions.Fraction, decimal.Decimal) or isinstance(
+        value, (np.integer, np.floating))
 
 
 def plain(value: Any, depth: int = 0) -> Any:
@@ -171,7 +185,8 @@ def plain(value: Any, depth: int = 0) -> Any:
     try:
         return to_float_array(value)
     except Exception:  # noqa: BLE001 - any failure means "not a number-like value"
-        return Unsupported(type(value).__name__)
+        dtype = getattr(value, "dtype", None) if isinstance(value, np.ndarray) else None
+        return Unsupported(f"array of dtype {dtype}" if dtype is not None else type(value).__name__)
 
 
 def decode_arg(spec: Any, load: Callable[[str], np.ndarray]) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare import Verdict
+from grader.compare import Verdict, as_array
 from grader.probe_runtime import Case, Fn
 
 ADAM_STEP_T = (1, 2)          # always probed, then random t up to T_MAX
@@ -208,10 +208,8 @@ def _close(got: np.ndarray, expected: np.ndarray) -> bool:
 
 def _as_array(value: Any) -> Any:
     """A list/tuple of numbers (a student may return losses as a list) read as one array."""
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, np.ndarray) and v.ndim == 0 for v in value):
-        return np.array([float(v) for v in value])
-    return value
+    arr = as_array(value) if isinstance(value, (list, tuple)) else None
+    return value if arr is None else arr
 
 
 def _array_problem(name: str, got: Any, expected: np.ndarray) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare import Verdict, describe
+from grader.compare import Verdict, as_array, describe
 from grader.probe_runtime import Case, Tensor
 
 SIGMOID_BOUND = 30.0
@@ -130,8 +130,11 @@ def _trained_parameters(got: Any) -> dict[str, np.ndarray] | Verdict:
     """The four parameters as float64 arrays of the sheet's layout, or a failing Verdict."""
     if not isinstance(got, dict):
         return Verdict(False, f"expected the variables {', '.join(PARAMETERS)}, got {describe(got)}")
+    got = dict(got)
     for name in PARAMETERS:
         value = got.get(name)
+        if isinstance(value, (list, tuple)) and as_array(value) is not None:
+            value = got[name] = as_array(value)   # trained in numpy, then .tolist(): fine
         if not isinstance(value, np.ndarray):
             return Verdict(False, f"{name} is {describe(value)}; expected a tensor (or array) of numbers")
         if not np.all(np.isfinite(value)):

@@ -292,7 +292,7 @@ def test_solves_xor_passes_on_solving_parameters(params: dict[str, np.ndarray]) 
     ({**SOLVING, "Wi": np.full((2, 2), np.nan)}, "inf or nan"),
     ({k: v for k, v in SOLVING.items() if k != "bo"}, "bo is None"),
     ({**SOLVING, "Wi": Unsupported("Sequential")}, "Wi is a Sequential"),
-    ({**SOLVING, "Wi": [np.ones(2), np.ones(2)]}, "Wi is a list"),
+    ({**SOLVING, "Wi": [np.ones(2), np.ones(3)]}, "Wi is a list"),        # ragged: no array
     (None, "got None"),
     ([np.ones(2)], "got a list"),
 ], ids=["zeros", "inverted", "one-hidden-unit-mismatch", "transposed", "1-d-Wi", "per-unit-ba",
@@ -300,6 +300,16 @@ def test_solves_xor_passes_on_solving_parameters(params: dict[str, np.ndarray]) 
 def test_solves_xor_fails_with_a_message_and_never_raises(got: Any, fragment: str) -> None:
     verdict = gen.solves_xor(got, None)
     assert not verdict.passed and fragment in verdict.message, verdict.message
+
+
+def test_solves_xor_reads_parameters_kept_as_lists() -> None:
+    """Trained in numpy, then `Wi, Wo = Wi.tolist(), Wo.tolist()`: lists of numbers are arrays."""
+    as_lists = {k: [np.array(x) for x in v.tolist()] if v.ndim == 1 else
+                [[np.array(x) for x in row] for row in v.tolist()] if v.ndim == 2 else v
+                for k, v in SOLVING.items()}
+    assert isinstance(as_lists["Wi"], list) and isinstance(as_lists["Wo"], list)
+    verdict = gen.solves_xor(as_lists, None)
+    assert verdict.passed and "-> 0 1 1 0" in verdict.message, verdict.message
 
 
 # ----------------------------------------------------------------------------- notebook and uploads

@@ -95,3 +95,23 @@ def test_reveal_false_never_prints_the_expected_value(expected: Any, got: Any) -
     assert "0.410184" in shown.message or "1.5" in shown.message
     assert "0.410184" not in hidden.message and "1.5" not in hidden.message
     assert "got " in hidden.message
+
+
+def test_real_numbers_of_other_types_are_read_as_float64() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    losses = np.array([0.5, np.float64(0.25), 1, Fraction(1, 8)], dtype=object)
+    np.testing.assert_allclose(plain(losses), [0.5, 0.25, 1.0, 0.125], rtol=0, atol=0)
+    assert plain(losses).dtype == np.float64
+    assert plain(Fraction(41, 100)).shape == () and float(plain(Decimal("0.41"))) == 0.41
+
+
+def test_an_array_of_other_objects_names_its_dtype() -> None:
+    class Sneaky:
+        def __float__(self) -> float:
+            return 0.41
+
+    got = plain(np.array([Sneaky(), Sneaky()], dtype=object))
+    assert isinstance(got, Unsupported) and got.type_name == "array of dtype object"
+    assert isinstance(plain(np.array(["a", "b"])), Unsupported)
