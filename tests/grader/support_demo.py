@@ -6,6 +6,8 @@ sys.path), so rubric TOML files written by the tests can name `support_demo:...`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from grader.probe_runtime import Case
@@ -80,3 +82,22 @@ GOOD = [
     "answer = 0.4102",
     "plt.plot([0, 1], [0, 1])\nplt.show()",
 ]
+
+
+def write_demo_notebook(path: Path, *cells: str, team: str = "# Team\nAda Lovelace") -> Path:
+    """A notebook upload at `path`: the team cell, then one code cell per source."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(team)] + [nbformat.v4.new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+def demo_rubrics(tmp_path: Path) -> Path:
+    """A rubrics folder holding only the demo rubric."""
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    (folder / "demo.toml").write_text(rubric_text())
+    return folder

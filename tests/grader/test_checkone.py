@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
 import support_demo
@@ -18,19 +17,12 @@ BAD = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
 HOSTILE = "\x1b]0;T\x07\x1bc\x9b2J\x9d0;x\x9c\r"
 
 
-def write_notebook(path: Path, *cells: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Team\nAda Lovelace")] + [nbformat.v4.new_code_cell(c) for c in cells]
-    path.write_text(nbformat.writes(nb))
-    return path
+write_notebook = support_demo.write_demo_notebook
 
 
 @pytest.fixture
 def rubrics(tmp_path: Path) -> Path:
-    folder = tmp_path / "rubrics"
-    folder.mkdir()
-    (folder / "demo.toml").write_text(support_demo.rubric_text())
-    return folder
+    return support_demo.demo_rubrics(tmp_path)
 
 
 def assert_clean(lines: list[str]) -> None:

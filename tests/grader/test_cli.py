@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 from click.testing import CliRunner
 
@@ -14,20 +13,12 @@ from grader.cli import main
 from support_demo import GOOD
 
 
-def write_notebook(path: Path, *cells: str, team: str = "# Team\nAda Lovelace") -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(team)] + [nbformat.v4.new_code_cell(c) for c in cells]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
+write_notebook = support_demo.write_demo_notebook
 
 
 @pytest.fixture
 def rubrics(tmp_path: Path) -> Path:
-    folder = tmp_path / "rubrics"
-    folder.mkdir()
-    (folder / "demo.toml").write_text(support_demo.rubric_text())
-    return folder
+    return support_demo.demo_rubrics(tmp_path)
 
 
 @pytest.fixture
