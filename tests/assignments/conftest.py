@@ -289,3 +289,25 @@ def assert_stubs_end_in_raise(student: nbformat.NotebookNode, graded: tuple[str,
     for name in graded:
         body = defined[name].body
         assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name
+
+
+# ----------------------------------------------------------------------------- bundled uploads
+#: file name -> (status, score, ids of the checks that must not pass, a fragment of the messages)
+Outcomes = dict[str, tuple[str, float, set[str], str]]
+
+
+def assert_documented_outcomes(bundled_grades: dict[str, Any], folder: str,
+                               outcomes: Outcomes) -> dict[str, Any]:
+    """Hold every bundled upload under submissions/`folder`/ to its documented outcome.
+
+    Returns the grades.json entries of that folder keyed by file name, for further checks.
+    """
+    graded = {Path(f).name: s for f, s in bundled_grades.items() if f.startswith(f"{folder}/")}
+    assert set(graded) == set(outcomes)
+    for name, (status, score, failing, fragment) in outcomes.items():
+        entry = graded[name]
+        assert (entry["status"], entry["score"]) == (status, score), (name, entry["messages"])
+        if status == "graded":
+            assert {c["id"] for c in entry["checks"] if c["status"] != "pass"} == failing, name
+        assert fragment in " ".join(entry["messages"]), (name, entry["messages"])
+    return graded

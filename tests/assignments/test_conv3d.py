@@ -17,6 +17,8 @@ from grader.release import release_notebook
 
 from .conftest import (
     ROOT,
+    Outcomes,
+    assert_documented_outcomes,
     assert_generator_contract,
     assert_stubs_end_in_raise,
     cases,
@@ -299,7 +301,7 @@ def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -
         assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
 
 
-UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragment)
+UPLOAD_OUTCOMES: Outcomes = {   # file -> (status, score, failing checks, a message fragment)
     "conv3d_jdoe42.ipynb": ("graded", 30.0, set(), ""),
     "conv3d_rroe7.ipynb": ("graded", 15.0, {"backward"}, ""),
     "conv3d_slowp1.ipynb": ("graded", 25.0, {"forward_speed"}, ""),
@@ -312,12 +314,5 @@ UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragme
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_example_uploads_get_the_documented_grades(bundled_grades: dict[str, Any]) -> None:
-    graded = {Path(f).name: s for f, s in bundled_grades.items() if f.startswith("conv3d/")}
-    assert set(graded) == set(UPLOAD_OUTCOMES)
-    for name, (status, score, failing, fragment) in UPLOAD_OUTCOMES.items():
-        entry = graded[name]
-        assert (entry["status"], entry["score"]) == (status, score), (name, entry["messages"])
-        if status == "graded":
-            assert {c["id"] for c in entry["checks"] if c["status"] != "pass"} == failing, name
-        assert fragment in " ".join(entry["messages"]), (name, entry["messages"])
+    graded = assert_documented_outcomes(bundled_grades, "conv3d", UPLOAD_OUTCOMES)
     assert graded["conv3d_JDoe42.ipynb"]["assignment"] is None

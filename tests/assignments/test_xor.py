@@ -24,6 +24,8 @@ from grader.release import release_notebook  # noqa: E402
 
 from .conftest import (  # noqa: E402
     ROOT,
+    Outcomes,
+    assert_documented_outcomes,
     assert_stubs_end_in_raise,
     cases,
     caught,
@@ -399,7 +401,7 @@ def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -
     assert "0 1 1 0" in run.results["solves_xor"][0].verdict.message
 
 
-UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragment)
+UPLOAD_OUTCOMES: Outcomes = {   # file -> (status, score, failing checks, a message fragment)
     "sheet06_1234567_7654321.zip": ("graded", 8.0, set(), ""),
     "sheet06_2345678.zip": ("graded", 6.0, {"manual_grads"}, ""),
     "sheet06_3456789.zip": ("graded", 7.0, {"sigmoid_prime"}, ""),
@@ -414,11 +416,4 @@ UPLOAD_OUTCOMES = {   # file -> (status, score, failing checks, a message fragme
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_example_uploads_get_the_documented_grades(bundled_grades: dict[str, Any]) -> None:
-    graded = {Path(f).name: s for f, s in bundled_grades.items() if f.startswith("xor/")}
-    assert set(graded) == set(UPLOAD_OUTCOMES)
-    for name, (status, score, failing, fragment) in UPLOAD_OUTCOMES.items():
-        entry = graded[name]
-        assert (entry["status"], entry["score"]) == (status, score), (name, entry["messages"])
-        if status == "graded":
-            assert {c["id"] for c in entry["checks"] if c["status"] != "pass"} == failing, name
-        assert fragment in " ".join(entry["messages"]), (name, entry["messages"])
+    assert_documented_outcomes(bundled_grades, "xor", UPLOAD_OUTCOMES)
