@@ -18,9 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.pipeline import Options, grade_all
+from grader.batch import grade_all
+from grader.pipeline import Options
 from grader.progress import PlainProgress
 from grader.rubric import load_rubrics
+from grader.runners import LocalPool
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = {
@@ -51,7 +53,7 @@ def build(folder: Path, copies: int) -> None:
 def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list]:
     start = time.monotonic()
     result = grade_all(folder, out, Options(rubrics_dir=ROOT / "rubrics", sandbox=sandbox),
-                       workers=workers, force=True, progress=_Quiet())
+                       LocalPool(workers), force=True, progress=_Quiet())
     return time.monotonic() - start, list(result.grades)
 
 

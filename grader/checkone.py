@@ -57,7 +57,7 @@ def check_file(path: Path, rubrics_dir: Path, echo: Callable[[str], None] = clic
     safe_echo("running the notebook in the grader's sandbox ...")
     grade = grade_accepted(verdict, Options(rubrics_dir=rubrics_dir, visible_only=True))
     _print_grade(grade, safe_echo)
-    ok = grade.status == "graded" and not grade.first_error
+    ok = grade.status == "graded" and grade.first_error is None
     passed = sum(c.status == "pass" for c in grade.checks)
     tally = f" Public checks: {passed} of {len(grade.checks)} pass." if grade.checks else ""
     safe_echo(f"VERDICT: OK - accepted and runs with no errors.{tally}" if ok else
@@ -69,9 +69,10 @@ def _print_grade(grade: Grade, echo: Callable[[str], None]) -> None:
     echo(f"status: {grade.status} (the notebook took {grade.notebook_seconds:.1f} s)")
     for message in grade.messages:
         echo(f"  - {_item(message)}")
-    if grade.first_error:
+    if grade.first_error is not None:
         echo("first error:")
-        for line in printable(grade.first_error).splitlines()[:12]:
+        error = grade.first_error
+        for line in printable(f"{error.summary()}\n{error.traceback}").splitlines()[:12]:
             echo(f"    {line}")
     if grade.status in STATUS_ADVICE:
         echo(STATUS_ADVICE[grade.status])

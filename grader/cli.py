@@ -1,4 +1,4 @@
-"""The `grade` command: a thin, typed shell over `grader.pipeline` (see CONTRACT.md).
+"""The `grade` command: a thin, typed shell over `grader.batch` and friends (docs/contract.md).
 
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
     grade check FILE [--rubrics DIR]
@@ -14,6 +14,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+
 import click
 
 from grader import progress as progress_mod
@@ -65,13 +66,21 @@ def main() -> None:
 def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, force: bool,
           scheduler: str | None) -> None:
     """Grade every upload in SUBMISSIONS."""
-    from grader import pipeline
+    from grader import batch as batch_mod
+    from grader import runners
+    from grader.pipeline import Options
 
-    options = pipeline.Options(rubrics_dir=rubrics_dir)
+    runner: runners.Runner
+    if scheduler:
+        runner = runners.DaskCluster(scheduler)
+    else:
+        runner = runners.LocalPool(workers or runners.default_workers())
     try:
-        result = pipeline.grade_all(
-            submissions, out, options, workers or pipeline.default_workers(), force,
-            progress_mod.for_terminal(), argv=shlex.join(sys.argv), scheduler=scheduler)
+        if scheduler:
+            runners.require_dask()
+        result = batch_mod.grade_all(submissions, out, Options(rubrics_dir=rubrics_dir), runner,
+                                     force=force, progress=progress_mod.for_terminal(),
+                                     argv=shlex.join(sys.argv))
     except GraderError as exc:
         _fail(exc)
         return

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 import numpy as np
 
 from grader.probe_runtime import Unsupported
+
+if TYPE_CHECKING:
+    from grader.execute import ExtraOutcome
+    from grader.extract import CallRecord
+    from grader.probe import PlannedCall
+    from grader.rubric import CheckSpec
 
 CheckStatus = Literal["pass", "fail", "error", "not-run"]
 
@@ -185,29 +191,54 @@ RECORD_MESSAGES = {
 }
 
 
-def _case_label(call: Any) -> str:
+def _case_label(call: PlannedCall) -> str:
     if call.case is None:         # a variable check: one value, no cases
         return ""
-    label = getattr(call.case, "label", "")
+    label = call.case.label
     return f" (case {call.index + 1}{': ' + label if label else ''})"
 
 
-def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[str, int], Any],
-                   image_outputs: int, cell_status: str | None,
-                   cell_seconds: float | None = None) -> CheckResult:
+def _unfinished(check: CheckSpec, outcome: ExtraOutcome | None) -> str:
+    """Why a planned call has no record, from how the check's probe cell ended."""
+    if outcome is None:
+        return "the probe did not finish (None)"
+    if outcome.status == "timeout":
+        return f"ran past its time limit ({check.timeout:g} s per call)"
+    if outcome.status == "crashed":
+        return "the kernel died"
+    if outcome.status == "error" and outcome.error is not None:
+        return f"the probe did not finish (error: {outcome.error.ename}: {outcome.error.evalue})"
+    return f"the probe did not finish ({outcome.status})"
+
+
+def judge(check: CheckSpec, got: Any, expected: Any) -> Verdict:
+    """The check's verdict on one value: its custom comparator, else `compare_values`.
+
+    A variable check has one fixed answer for everyone, so its messages never reveal it.
+    """
+    if check.compare_fn is not None:
+        try:
+            verdict: Verdict = check.compare_fn(got, expected)
+        except Exception as exc:  # noqa: BLE001 - a comparator must not crash the batch
+            return Verdict(False, f"the value could not be checked ({type(exc).__name__}: {exc})")
+        return verdict
+    return compare_values(expected, got, check.rtol, check.atol, reveal=check.kind != "variable")
+
+
+def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
+                   records: Mapping[tuple[str, int], CallRecord], image_outputs: int,
+                   outcome: ExtraOutcome | None) -> CheckResult:
     """Score one check from its planned calls and the records the probe wrote.
 
     Args:
-        check: the rubric's CheckSpec.
-        calls: the check's PlannedCall objects (reference values included).
-        records: every CallRecord read back, keyed by (check id, case index).
+        check: the rubric's check.
+        calls: the check's planned calls (reference values included).
+        records: every record read back, keyed by (check id, case index).
         image_outputs: image outputs the student's cells produced (for "figure" checks).
-        cell_status: how the check's probe cell ended ("ok", "timeout", "crashed", "not-run",
-            "error: ..."), or None when the check has no probe cell.
-        cell_seconds: how long that probe cell ran, measured by the grader. The kernel enforces
-            each call's time limit itself, but student code can disarm that clock; a cell that
-            took longer than every call at its limit (plus TIMING_GRACE) is an error whatever
-            the records say.
+        outcome: how the check's probe cell ended, timed by the grader (None when the check has
+            no probe cell). The kernel enforces each call's time limit itself, but student code
+            can disarm that clock; a cell that took longer than every call at its limit (plus
+            TIMING_GRACE) is an error whatever the records say.
     """
     def result(status: CheckStatus, message: str) -> CheckResult:
         points = check.points if status == "pass" else 0.0
@@ -220,34 +251,24 @@ def evaluate_check(check: Any, calls: tuple[Any, ...], records: Mapping[tuple[st
                               "value) with Jupyter's inline backend; matplotlib.use('Agg'), "
                               "%matplotlib notebook/widget or a 'pdf' figure format show none")
     name = check.symbol or ", ".join(check.symbols)
-    if check.kind == "call" and cell_seconds is not None \
-            and cell_seconds > len(calls) * check.timeout + TIMING_GRACE:
-        return result("error", f"{name}: the calls took {cell_seconds:.1f} s in all, past the "
+    seconds = outcome.seconds if outcome is not None else 0.0
+    if check.kind == "call" and seconds > len(calls) * check.timeout + TIMING_GRACE:
+        return result("error", f"{name}: the calls took {seconds:.1f} s in all, past the "
                                f"limit of {check.timeout:g} s per call ({len(calls)} call(s))")
     passed = Verdict(True, "")
     for call in calls:
         record = records.get((check.id, call.index))
         if record is None:
-            if cell_status == "not-run":
+            if outcome is not None and outcome.status == "not-run":
                 return result("not-run", "not run: an earlier check stopped the kernel")
-            why = {"timeout": f"ran past its time limit ({check.timeout:g} s per call)",
-                   "crashed": "the kernel died"}.get(cell_status or "", f"the probe did not finish ({cell_status})")
-            return result("error", f"{name}{_case_label(call)}: {why}")
+            return result("error", f"{name}{_case_label(call)}: {_unfinished(check, outcome)}")
         if record.status != "ok":
             text = RECORD_MESSAGES.get(record.status, "{error}").format(error=record.error)
             return result("error", f"{name}{_case_label(call)}: {text}")
         value = record.value
         if check.kind == "variable" and check.symbol and isinstance(value, dict):
             value = value.get(check.symbol)   # a single variable is compared as itself
-        if check.compare_fn is not None:
-            try:
-                verdict = check.compare_fn(value, call.expected)
-            except Exception as exc:  # noqa: BLE001 - a comparator must not crash the batch
-                verdict = Verdict(False, f"the value could not be checked ({type(exc).__name__}: {exc})")
-        else:
-            # A variable check has one fixed answer for everyone: never print it.
-            verdict = compare_values(call.expected, value, check.rtol, check.atol,
-                                     reveal=check.kind != "variable")
+        verdict = judge(check, value, call.expected)
         if not verdict.passed:
             return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
         passed = verdict

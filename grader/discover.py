@@ -1,6 +1,6 @@
 """Find the uploads in a submissions folder (nothing is opened beyond hashing).
 
-Rules (CONTRACT.md): every `*.ipynb` and `*.zip` under the folder and its subfolders; names
+Rules (docs/contract.md): every `*.ipynb` and `*.zip` under the folder and its subfolders; names
 starting with "." (files and folders, `.ipynb_checkpoints/` included) and anything under a
 `skip` path (the output folder, which may lie inside the submissions folder) are skipped; other
 files are ignored. Decisions where the contract is silent:

@@ -49,3 +49,11 @@ class ReferenceFault(GraderError):
 
     def __reduce__(self) -> tuple[type[ReferenceFault], tuple[str, str]]:
         return (ReferenceFault, (self.check_id, self.detail))
+
+
+def failure_note(exc: BaseException) -> str:
+    """What failed, in one line for a record of the grader's own failure: a GraderError's
+    message, else "internal error: <type>: <message>"."""
+    if isinstance(exc, GraderError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"

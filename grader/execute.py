@@ -16,26 +16,37 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Literal, Sequence, TypeVar
+from typing import Any, Callable, Coroutine, Literal, Mapping, Sequence, TypeVar
 
 import nbformat
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from grader import cgroup
+from grader.cell_error import CellError
 from grader.errors import KernelError
-from grader.kernel_client import (MAX_MESSAGE_BYTES, STARTUP_TIMEOUT,
-                                  CappedClient, CellError, prepare_notebook)
+from grader.kernel_client import (
+    MAX_MESSAGE_BYTES,
+    STARTUP_TIMEOUT,
+    CappedClient,
+    prepare_notebook,
+    start_kernel,
+    stop_kernel,
+)
+from grader.kernel_manager import SandboxKernelManager
 from grader.rubric import Limits
-from grader.sandbox import (SandboxKernelManager, SandboxSpec, hand_over, kill_tree, make_spec,
-                            popen_kwargs, prepare_workdir, sandbox_status)
+from grader.run_cell import CellEnd, disk_usage_over, run_cell
+from grader.sandbox import (
+    SandboxSpec,
+    hand_over,
+    make_spec,
+    prepare_workdir,
+    sandbox_status,
+)
 
 Outcome = Literal["ok", "timeout", "crashed"]
-CellEnd = Literal["ok", "timeout", "crashed", "disk"]
 
 NO_SANDBOX = "WARNING: no OS sandbox: {reason}; the kernel ran with rlimits only"
 TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"
@@ -44,8 +55,6 @@ CRASHED = "the kernel died while running cell {cell} (memory limit, segfault or 
 OUT_OF_MEMORY = "cell {cell}: memory limit of {mb} MB exceeded (MemoryError)"
 OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote too much into its folder)"
 KERNEL_CORES = 1.0             # CPU quota of a kernel and all it starts (where cgroups work)
-DISK_POLL = 1.0                # seconds between two looks at the work dir's size
-DISK_MAX_ENTRIES = 200_000     # more files than this counts as over the limit
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
 PROBE_CRASHED = ("the kernel died while the grader ran {what} (memory limit, segfault or "
                  "os._exit in your code)")
@@ -55,13 +64,40 @@ PROBE_TOTAL = ("the notebook and the grader's calls into it ran past the {limit:
 PROBE_STUCK = ("the grader had to stop the kernel: {what} ran past its {limit:g} s limit and "
                "could not be interrupted; the checks after it were not run")
 
+ExtraStatus = Literal["ok", "error", "timeout", "crashed", "not-run"]
+
+
 @dataclass(frozen=True)
 class ExtraCell:
-    """A grader-written cell run after the student's cells, in the same kernel (the probes)."""
+    """A grader-written cell run after the student's cells, in the same kernel (the probes).
 
-    label: str
+    Attributes:
+        key: the name its outcome is reported under in `Execution.extra` (None: not reported).
+        what: how messages name it ("check adam_step", "its probe setup").
+        source: the code.
+        timeout: seconds it may run (within what is left of the notebook's total limit).
+    """
+
+    key: str | None
+    what: str
     source: str
     timeout: float
+
+
+@dataclass(frozen=True)
+class ExtraOutcome:
+    """How one extra cell ended.
+
+    Attributes:
+        status: "ok", "error" (it raised: `error` says what), "timeout", "crashed" or "not-run".
+        seconds: wall-clock seconds it ran, measured by the grader (the kernel's own clocks and
+            alarms are the student's to tamper with); 0 when it did not run.
+        error: what it raised, for status "error".
+    """
+
+    status: ExtraStatus
+    seconds: float = 0.0
+    error: CellError | None = None
 
 
 @dataclass(frozen=True)
@@ -74,10 +110,8 @@ class Execution:
         cell_errors: the student cells that raised, in order.
         image_outputs: number of real images (PNG/JPEG/GIF/SVG that decode as such) that
             student cells displayed (`kernel_client.is_real_image`).
-        extra_status: one entry per ExtraCell: "ok", "timeout", "crashed",
-            "error: <ename>: <evalue>" or "not-run".
-        extra_seconds: wall-clock seconds of each ExtraCell that ran, measured by the grader
-            (the kernel's own clocks and alarms are the student's to tamper with).
+        extra: the outcome of every extra cell that has a key, by key ("not-run" when the
+            student's cells ended in a timeout or crash, or `prepare_extra` declined).
         duration: wall-clock seconds of the whole run (kernel start to shutdown).
         notebook_seconds: seconds spent executing the student's own cells.
         isolation: "bubblewrap" or "none (rlimits only)".
@@ -90,12 +124,11 @@ class Execution:
     message: str
     cell_errors: tuple[CellError, ...]
     image_outputs: int
-    extra_status: tuple[str, ...]
+    extra: Mapping[str, ExtraOutcome]
     duration: float
     notebook_seconds: float
     isolation: str
     warnings: tuple[str, ...] = ()
-    extra_seconds: tuple[float, ...] = ()
     output_chars: int = 0
     output_dropped_chars: int = 0
 
@@ -110,76 +143,11 @@ class _Progress:
     message: str = ""
     started: float = field(default_factory=time.monotonic)   # the student's first cell
     errors: list[CellError] = field(default_factory=list)
-    extra_status: list[str] = field(default_factory=list)
-    extra_seconds: list[float] = field(default_factory=list)
+    extra: dict[str, ExtraOutcome] = field(default_factory=dict)
     notebook_seconds: float = 0.0
     images: int = 0
     kept_chars: int = 0
     dropped_chars: int = 0
-
-
-def disk_usage_over(folder: Path, limit_bytes: int) -> bool:
-    """Whether the files under `folder` (links not followed) take more than `limit_bytes`.
-
-    Stops counting as soon as the answer is known; more than DISK_MAX_ENTRIES entries count as
-    over the limit (a notebook making millions of small files fills a disk just as well).
-    """
-    used, entries, stack = 0, 0, [str(folder)]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    entries += 1
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    used += info.st_blocks * 512
-                    if used > limit_bytes or entries > DISK_MAX_ENTRIES:
-                        return True
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-        except OSError:
-            continue
-    return False
-
-
-async def _execute(client: CappedClient, index: int, timeout: float,
-                   disk: tuple[Path, int] | None = None) -> tuple[CellEnd, str]:
-    """Run cell `index` under a hard deadline; ("crashed", reason) if the kernel broke.
-
-    With `disk` = (work dir, limit in bytes), the work dir is measured every DISK_POLL seconds
-    while the cell runs, and ("disk", "") ends a cell that writes past the limit.
-    """
-    client.timeout = max(1, int(timeout) + 1)      # nbclient's own limit: a second line only
-    task = asyncio.ensure_future(client.async_execute_cell(client.nb.cells[index], index))
-    deadline = time.monotonic() + timeout
-    end: CellEnd | None = None
-    while True:
-        step = min(DISK_POLL, deadline - time.monotonic()) if disk else deadline - time.monotonic()
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, step))
-        if done:
-            break
-        if disk is not None and disk_usage_over(*disk):
-            end = "disk"
-            break
-        if time.monotonic() >= deadline:
-            end = "timeout"
-            break
-    if end is not None:
-        task.cancel()
-        await asyncio.wait({task}, timeout=5)
-        if task.done() and not task.cancelled():
-            task.exception()
-        return end, ""
-    error = task.exception()
-    if error is None:
-        return "ok", ""
-    if isinstance(error, DeadKernelError):
-        return "crashed", ""
-    if isinstance(error, CellTimeoutError):
-        return "timeout", ""
-    return "crashed", type(error).__name__
 
 
 async def _student_cells(client: CappedClient, count: int, limits: Limits,
@@ -194,7 +162,7 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         timeout = min(limits.cell_timeout, remaining)
         began = time.monotonic()
         disk = (client.workdir, limits.disk_mb * 1_000_000)
-        end, why = await _execute(client, index, timeout, disk) if timeout > 0 else ("timeout", "")
+        end, why = await run_cell(client, index, timeout, disk) if timeout > 0 else ("timeout", "")
         if end == "ok" and disk_usage_over(*disk):
             end = "disk"
         found.notebook_seconds += time.monotonic() - began
@@ -224,89 +192,56 @@ async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: in
     """Run the grader's cells within what is left of the total limit.
 
     A kernel that dies (or fills its disk) during a grader cell ends the run as "crashed", and
-    running out of the total limit as "timeout" (CONTRACT.md: whatever the zero-error rule). A
-    cell that outlives its own limit (the student's code defeated the per-call alarm) is that
-    cell's "timeout": the kernel is stopped, the rest are "not-run", the finished checks count.
+    running out of the total limit as "timeout" (whatever the zero-error rule). A cell that
+    outlives its own limit (the student's code defeated the per-call alarm) is that cell's
+    "timeout": the kernel is stopped, the rest are "not-run", the finished checks count.
     """
     for offset, cell in enumerate(extra):
         remaining = limits.total_timeout - (time.monotonic() - found.started)
         timeout = min(cell.timeout, remaining)
-        what = cell.label if cell.label.startswith("check ") else f"its {cell.label}"
         disk = (client.workdir, limits.disk_mb * 1_000_000)
         began = time.monotonic()
-        end, _ = await _execute(client, first + offset, timeout, disk) if timeout > 0 \
+        end, _ = await run_cell(client, first + offset, timeout, disk) if timeout > 0 \
             else ("timeout", "")
-        found.extra_seconds.append(time.monotonic() - began)
+        seconds = time.monotonic() - began
         reply = client.replies.get(first + offset, {})
         if end == "ok" and reply.get("status") == "error":
-            error = CellError.from_reply(0, reply)
-            found.extra_status.append(f"error: {error.ename}: {error.evalue}")
+            outcome = ExtraOutcome("error", seconds, CellError.from_reply(0, reply))
         else:
-            found.extra_status.append("crashed" if end == "disk" else end)
+            outcome = ExtraOutcome("crashed" if end == "disk" else end, seconds)
+        _report(found, cell, outcome)
         if end == "ok":
             continue
-        found.extra_status += ["not-run"] * (len(extra) - offset - 1)
-        if end == "crashed":
-            found.outcome, found.message = "crashed", PROBE_CRASHED.format(what=what)
-        elif end == "disk":
-            found.outcome, found.message = "crashed", PROBE_DISK.format(mb=limits.disk_mb, what=what)
-        elif timeout < cell.timeout:
-            found.outcome = "timeout"
-            found.message = PROBE_TOTAL.format(limit=limits.total_timeout, what=what)
-        else:
-            found.message = PROBE_STUCK.format(what=what, limit=cell.timeout)
-        await _kill(client, km)
+        for later in extra[offset + 1:]:
+            _report(found, later, ExtraOutcome("not-run"))
+        found.outcome, found.message = _probe_end(end, cell, timeout, limits)
+        await stop_kernel(client, km)
         return
 
 
-async def _start(client: CappedClient, spec: SandboxSpec) -> None:
-    """Start the kernel and connect; any failure is a grader fault (KernelError)."""
-    log_path = spec.kernel_dir / "kernel.log"
-    try:
-        with open(log_path, "wb") as log:
-            kwargs = popen_kwargs(spec)
-            await asyncio.wait_for(client.async_start_new_kernel(
-                stdout=log, stderr=subprocess.STDOUT, **kwargs), STARTUP_TIMEOUT)
-        await asyncio.wait_for(client.async_start_new_kernel_client(), STARTUP_TIMEOUT + 5)
-    except Exception as exc:  # noqa: BLE001 - whatever failed, there is no usable kernel
-        try:
-            with open(log_path, "rb") as log:
-                log.seek(max(0, log.seek(0, os.SEEK_END) - 1500))
-                tail = log.read(1500).decode("utf-8", "replace").strip()
-        except OSError:
-            tail = ""
-        raise KernelError(f"could not start a Python kernel ({type(exc).__name__}: {exc})"
-                          + (f"; kernel output: {tail}" if tail else "")) from exc
+def _report(found: _Progress, cell: ExtraCell, outcome: ExtraOutcome) -> None:
+    if cell.key is not None:
+        found.extra[cell.key] = outcome
 
 
-async def _kill(client: CappedClient, km: SandboxKernelManager) -> None:
-    """Stop the channels, SIGKILL the kernel's whole process tree, release its files."""
-    # nbclient's helper tasks of a cell we abandoned (its kernel-alive poll) would otherwise
-    # wake up after the client is gone and log "Task exception was never retrieved".
-    stray = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    for task in stray:
-        task.cancel()
-    if stray:
-        await asyncio.wait(stray, timeout=5)
-        for task in stray:
-            if task.done() and not task.cancelled():
-                task.exception()
-    if client.kc is not None:
-        client.kc.stop_channels()
-        client.kc = None
-    pid = km.launcher_pid
-    if pid is not None:
-        kill_tree({pid})
-    if km.has_kernel:
-        try:
-            await asyncio.wait_for(km.shutdown_kernel(now=True), 10)
-        except Exception:  # noqa: BLE001 - already dead; only the bookkeeping is left
-            pass
+def _probe_end(end: CellEnd, cell: ExtraCell, timeout: float, limits: Limits,
+               ) -> tuple[Outcome, str]:
+    """How the run ends when an extra cell did not finish: (outcome, message)."""
+    if end == "crashed":
+        return "crashed", PROBE_CRASHED.format(what=cell.what)
+    if end == "disk":
+        return "crashed", PROBE_DISK.format(mb=limits.disk_mb, what=cell.what)
+    if timeout < cell.timeout:
+        return "timeout", PROBE_TOTAL.format(limit=limits.total_timeout, what=cell.what)
+    return "ok", PROBE_STUCK.format(what=cell.what, limit=cell.timeout)
+
+
+PrepareExtra = Callable[[tuple[CellError, ...]], bool]
 
 
 async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
-               extra: Sequence[ExtraCell], before_extra: Callable[[], None] | None,
-               seed: int, extra_after_errors: bool) -> _Progress:
+               extra: Sequence[ExtraCell], prepare_extra: PrepareExtra | None,
+               seed: int) -> _Progress:
     work = prepare_notebook(nb, [e.source for e in extra], seed)
     count = len(work.cells) - 1 - len(extra)
     prepare_workdir(spec)
@@ -315,26 +250,34 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
     client = CappedClient(work, km)
     found = _Progress()
     try:
-        await _start(client, spec)
-        end, why = await _execute(client, 0, STARTUP_TIMEOUT)
+        await start_kernel(client, spec)
+        end, why = await run_cell(client, 0, STARTUP_TIMEOUT)
         if end != "ok" or client.replies.get(0, {}).get("status") != "ok":
             raise KernelError(f"the kernel could not run the grader's seed cell ({end} {why})")
         await _student_cells(client, count, limits, found)
-        if found.outcome == "ok" and extra and (extra_after_errors or not found.errors):
-            if before_extra is not None:
-                present = set(os.listdir(spec.workdir))
-                before_extra()
-                hand_over(spec, set(os.listdir(spec.workdir)) - present)
+        if found.outcome == "ok" and extra and _prepare(spec, prepare_extra, found.errors):
             await _extra_cells(client, km, count + 1, extra, found, limits)
         else:
-            found.extra_status = ["not-run"] * len(extra)
+            for cell in extra:
+                _report(found, cell, ExtraOutcome("not-run"))
     finally:
-        await _kill(client, km)
+        await stop_kernel(client, km)
         cgroup.destroy(group)
         km.context.destroy(linger=0)
         found.images, found.kept_chars, found.dropped_chars = (client.images, client.kept,
                                                                client.dropped)
     return found
+
+
+def _prepare(spec: SandboxSpec, prepare_extra: PrepareExtra | None,
+             errors: list[CellError]) -> bool:
+    """Call `prepare_extra`; hand what it wrote in the work dir over to the kernel's user."""
+    if prepare_extra is None:
+        return True
+    present = set(os.listdir(spec.workdir))
+    wanted = prepare_extra(tuple(errors))
+    hand_over(spec, set(os.listdir(spec.workdir)) - present)
+    return wanted
 
 
 T = TypeVar("T")
@@ -355,11 +298,10 @@ def run_notebook(
     workdir: Path,
     limits: Limits,
     extra: Sequence[ExtraCell] = (),
-    before_extra: Callable[[], None] | None = None,
+    prepare_extra: PrepareExtra | None = None,
     seed: int = 0,
     *,
     sandbox: bool = True,
-    extra_after_errors: bool = True,
 ) -> Execution:
     """Execute `nb` in a fresh sandboxed kernel whose cwd is `workdir`.
 
@@ -369,12 +311,12 @@ def run_notebook(
             writable place the kernel sees. Its absolute path is the same inside the sandbox.
         limits: per-cell/total time and memory limits.
         extra: grader cells to run after the student's cells (skipped after a timeout/crash).
-        before_extra: called in the grader's process after the student's cells and before the
-            extra cells (writes the probe inputs into `workdir`).
+        prepare_extra: called in the grader's process after the student's cells (when they
+            ended without a timeout or crash) with the cells that raised; it writes what the
+            extra cells need into `workdir` (the probe inputs) and returns whether they run at
+            all (False: every extra cell is "not-run").
         seed: seeds random, numpy and torch in the kernel before the first student cell.
         sandbox: False forces the fallback without an OS sandbox (rlimits only).
-        extra_after_errors: False skips the extra cells ("not-run") when a student cell raised
-            (the pipeline passes False under the zero-error rule: nothing would be scored).
 
     Raises:
         KernelError: no usable kernel could be started (a grader fault, not the student's).
@@ -387,12 +329,11 @@ def run_notebook(
         reason = status.reason if status is not None else "disabled by the caller"
         warnings = (NO_SANDBOX.format(reason=reason),)
     began = time.monotonic()
-    found = _run_sync(lambda: _run(nb, spec, limits, extra, before_extra, seed,
-                                                  extra_after_errors))
+    found = _run_sync(lambda: _run(nb, spec, limits, extra, prepare_extra, seed))
     return Execution(
         outcome=found.outcome, message=found.message, cell_errors=tuple(found.errors),
-        image_outputs=found.images, extra_status=tuple(found.extra_status),
-        extra_seconds=tuple(found.extra_seconds), duration=time.monotonic() - began, notebook_seconds=found.notebook_seconds,
+        image_outputs=found.images, extra=dict(found.extra),
+        duration=time.monotonic() - began, notebook_seconds=found.notebook_seconds,
         isolation="bubblewrap" if use_bwrap else "none (rlimits only)", warnings=warnings,
         output_chars=found.kept_chars, output_dropped_chars=found.dropped_chars,
     )

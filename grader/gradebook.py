@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Sequence
 
+from grader.cell_error import CellError
 from grader.compare import CheckResult
 from grader.errors import GraderError
-from grader.score import Grade
+from grader.score import INTERNAL_ERROR, Grade
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x444C4742  # "DLGB": marks a file as our gradebook (PRAGMA application_id)
@@ -32,9 +34,6 @@ TOO_NEW = "{path}: gradebook schema version {found} is newer than this grader's 
 MISSING = "{path}: no gradebook there"
 BAD_RECORD = "{path}: grade record {row} is unreadable ({detail})"
 UNKNOWN_RUN = "{path}: unknown run id {run_id!r}; call start_run first"
-# The first message of a record made because the grader itself failed on an upload (status
-# "crashed"): such a record is kept for the tutors but never reused by `lookup`.
-INTERNAL_ERROR = "the grader failed on this upload"
 
 _SCHEMA = """
 CREATE TABLE runs (
@@ -76,11 +75,12 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
 
 
 def grade_from_dict(data: dict[str, Any]) -> Grade:
-    """The inverse of `grade_to_dict`: tuples and `CheckResult`s restored.
+    """The inverse of `grade_to_dict`: tuples, `CheckResult`s and the `CellError` restored.
 
     Keys unknown to this `Grade` are ignored (a record written by a newer grader); optional
     fields missing from an older record take their defaults. A missing required field raises
-    KeyError/TypeError.
+    KeyError/TypeError. Records written before 0.2 (a `first_error` string, no
+    `internal_error` flag) are read through `_upgrade_legacy`.
     """
     known = {f.name for f in dataclasses.fields(Grade)}
     kwargs = {k: v for k, v in data.items() if k in known}
@@ -91,13 +91,31 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
     for name in _TUPLE_FIELDS:
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
+    _upgrade_legacy(kwargs)
+    if isinstance(kwargs.get("first_error"), dict):
+        kwargs["first_error"] = CellError(**kwargs["first_error"])
     return Grade(**kwargs)
+
+
+def _upgrade_legacy(kwargs: dict[str, Any]) -> None:
+    """Read a record of grader 0.1 (in place): its `first_error` was "summary\ntraceback"
+    (the cell number and exception name are recovered from the summary), and a record of the
+    grader's own failure was marked only by its first message."""
+    text = kwargs.get("first_error")
+    if isinstance(text, str):
+        head, _, trace = text.partition("\n")
+        found = re.match(r"cell (\d+): ([^:]*)(?:: (.*))?$", head)
+        kwargs["first_error"] = CellError(int(found.group(1)), found.group(2),
+                                          found.group(3) or "", trace) if found else None
+    if "internal_error" not in kwargs:
+        messages = kwargs.get("messages", ())
+        kwargs["internal_error"] = kwargs.get("status") == "crashed" and bool(messages) \
+            and str(messages[0]).startswith(INTERNAL_ERROR)
 
 
 def is_internal_error(grade: Grade) -> bool:
     """Whether `grade` records a failure of the grader rather than a verdict on the upload."""
-    return grade.status == "crashed" and bool(grade.messages) \
-        and grade.messages[0].startswith(INTERNAL_ERROR)
+    return grade.internal_error
 
 
 def _utc_now() -> str:

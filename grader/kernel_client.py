@@ -3,15 +3,18 @@
 `CappedClient` keeps at most a few KB of each cell's output (images are only counted), ignores
 comms and malformed messages, and records each cell's execute reply. `prepare_notebook` builds
 what actually runs: a hidden setup cell (seeds, print cap), the student's cell sources only, and
-the grader's extra cells. `CellError` is how a failed cell is reported.
+the grader's extra cells. `start_kernel` and `stop_kernel` start the sandboxed kernel (any
+failure is a grader fault) and end it with its whole process tree, whatever happened.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import io
-from dataclasses import dataclass
+import os
+import subprocess
 from pathlib import Path
 from typing import Any, Sequence
 from xml.etree import ElementTree
@@ -21,17 +24,16 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal
 from nbformat import NotebookNode
 
-from grader.sandbox import SandboxKernelManager
-from grader.text import printable
+from grader.cell_error import CellError
+from grader.errors import KernelError
+from grader.kernel_manager import SandboxKernelManager
+from grader.process_tree import kill_tree
+from grader.sandbox import SandboxSpec, popen_kwargs
 
 CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
 TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
 KERNEL_OUTPUT_CHARS = 1 << 20  # what the kernel itself lets one cell print
 MAX_MESSAGE_BYTES = 64 << 20    # larger kernel messages are dropped by ZMQ
-ENAME_CHARS = 200
-EVALUE_CHARS = 500
-TRACEBACK_LINES = 20
-TRACEBACK_CHARS = 4_000
 STARTUP_TIMEOUT = 60.0
 MIN_FIGURE_SIDE = 8          # pixels: a smaller image is no figure
 MAX_FIGURE_PIXELS = 50_000_000   # larger is a decompression bomb, not a figure
@@ -91,49 +93,6 @@ def __grader_setup(seed, cap):
 __grader_setup({seed}, {cap})
 del __grader_setup
 '''
-
-
-@dataclass(frozen=True)
-class CellError:
-    """A student cell that raised.
-
-    Attributes:
-        cell: 1-based position among *all* cells of the notebook (markdown included).
-        ename: exception class name, e.g. "ZeroDivisionError".
-        evalue: exception message (truncated).
-        traceback: printable traceback text (no ANSI colours), truncated to a few lines.
-    """
-
-    cell: int
-    ename: str
-    evalue: str
-    traceback: str
-
-    def summary(self) -> str:
-        """`cell 13: ZeroDivisionError: division by zero` (the contract's wording)."""
-        return f"cell {self.cell}: {self.ename}: {self.evalue}" if self.evalue else f"cell {self.cell}: {self.ename}"
-
-    @classmethod
-    def from_reply(cls, cell: int, content: dict[str, Any]) -> CellError:
-        """Build from an execute_reply's content (status "error").
-
-        All three texts come from student code: they go through `printable` (escape
-        sequences and control characters gone, the name on one line), after a generous
-        first cut so a huge message costs little.
-        """
-        trace = content.get("traceback")
-        entries = [str(line) for line in trace[-TRACEBACK_LINES:]] if isinstance(trace, list) else []
-        text = printable("\n".join(entries)[-4 * TRACEBACK_CHARS:])
-        text = "\n".join(text.splitlines()[-TRACEBACK_LINES:])
-        ename = printable(str(content.get("ename", "Error"))[:800], multiline=False)[:ENAME_CHARS]
-        evalue = printable(str(content.get("evalue", ""))[:4 * EVALUE_CHARS])[:EVALUE_CHARS]
-        return cls(cell=cell, ename=ename or "Error", evalue=evalue, traceback=text[-TRACEBACK_CHARS:])
-
-    @property
-    def is_memory_error(self) -> bool:
-        """MemoryError (numpy's _ArrayMemoryError too) or torch's failed CPU allocation."""
-        return self.ename.endswith("MemoryError") or (
-            self.ename == "RuntimeError" and "can't allocate memory" in self.evalue)
 
 
 class CappedClient(NotebookClient):
@@ -274,3 +233,49 @@ def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) 
             cells.append(nbformat.v4.new_markdown_cell(""))
     cells += [nbformat.v4.new_code_cell(source) for source in extra_sources]
     return nbformat.v4.new_notebook(cells=cells)
+
+
+# ----------------------------------------------------------------------------- lifecycle
+async def start_kernel(client: CappedClient, spec: SandboxSpec) -> None:
+    """Start the kernel and connect; any failure is a grader fault (KernelError)."""
+    log_path = spec.kernel_dir / "kernel.log"
+    try:
+        with open(log_path, "wb") as log:
+            kwargs = popen_kwargs(spec)
+            await asyncio.wait_for(client.async_start_new_kernel(
+                stdout=log, stderr=subprocess.STDOUT, **kwargs), STARTUP_TIMEOUT)
+        await asyncio.wait_for(client.async_start_new_kernel_client(), STARTUP_TIMEOUT + 5)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, there is no usable kernel
+        try:
+            with open(log_path, "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 1500))
+                tail = log.read(1500).decode("utf-8", "replace").strip()
+        except OSError:
+            tail = ""
+        raise KernelError(f"could not start a Python kernel ({type(exc).__name__}: {exc})"
+                          + (f"; kernel output: {tail}" if tail else "")) from exc
+
+
+async def stop_kernel(client: CappedClient, km: SandboxKernelManager) -> None:
+    """Stop the channels, SIGKILL the kernel's whole process tree, release its files."""
+    # nbclient's helper tasks of a cell we abandoned (its kernel-alive poll) would otherwise
+    # wake up after the client is gone and log "Task exception was never retrieved".
+    stray = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in stray:
+        task.cancel()
+    if stray:
+        await asyncio.wait(stray, timeout=5)
+        for task in stray:
+            if task.done() and not task.cancelled():
+                task.exception()
+    if client.kc is not None:
+        client.kc.stop_channels()
+        client.kc = None
+    pid = km.launcher_pid
+    if pid is not None:
+        kill_tree({pid})
+    if km.has_kernel:
+        try:
+            await asyncio.wait_for(km.shutdown_kernel(now=True), 10)
+        except Exception:  # noqa: BLE001 - already dead; only the bookkeeping is left
+            pass

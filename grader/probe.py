@@ -203,7 +203,10 @@ def _runtime_source() -> str:
 
 
 def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCell, ...]:
-    """The grader's cells: one that loads the runtime, then one per probed check."""
+    """The grader's cells: one that loads the runtime, then one per probed check.
+
+    A check's cell reports its outcome under the check's id (`Execution.extra[check.id]`).
+    """
     probe_dir = workdir / plan.dirname
     setup = (
         "def __grader_setup():\n"
@@ -214,7 +217,7 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
         "__grader_setup()\n"
         "del __grader_setup\n"
     )
-    cells = [ExtraCell("probe setup", setup, 60.0)]
+    cells = [ExtraCell(None, "its probe setup", setup, 60.0)]
     plan_path = str(probe_dir / "in" / "plan.json")
     out_dir = str(probe_dir / "out")
     for check in rubric.checks:
@@ -228,5 +231,5 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
             f"{plan_path!r}, {out_dir!r}, globals(), {check.id!r})\n"
             "del __grader_sys\n"
         )
-        cells.append(ExtraCell(f"check {check.id}", source, budget))
+        cells.append(ExtraCell(check.id, f"check {check.id}", source, budget))
     return tuple(cells)

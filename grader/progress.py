@@ -7,15 +7,33 @@ clears the terminal): every line is printed through `printable`, names on one li
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichBar
 
 from grader.discover import Upload
 from grader.score import Grade
 from grader.text import printable
+
+if TYPE_CHECKING:
+    from grader.batch import BatchResult
+
+
+class Progress(Protocol):
+    """What a batch tells about its uploads as they finish."""
+
+    def start(self, total: int) -> None: ...
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None: ...
+    def finish(self) -> None: ...
 
 
 def _line(upload: Upload, grade: Grade | None, note: str) -> str:
@@ -51,7 +69,7 @@ class RichProgress:
 
     def __init__(self) -> None:
         self.console = Console()
-        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+        self.bar = RichBar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                             console=self.console)
         self.task: Any = None
@@ -72,7 +90,7 @@ def for_terminal() -> PlainProgress | RichProgress:
     return RichProgress() if sys.stdout.isatty() else PlainProgress()
 
 
-def summary(result: Any) -> None:
+def summary(result: BatchResult) -> None:
     """The closing lines of a batch: counts per status and where the files are."""
     counts: dict[str, int] = {}
     for grade in result.grades:

@@ -13,13 +13,14 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
-from typing import Iterator, Mapping, Sequence, TypeVar
+from pathlib import Path
+from typing import Mapping, Sequence, TypeVar
 from urllib.parse import quote
 
 import jinja2
 
 from grader.export import iso8601, write_text_atomic
+from grader.report_paths import safe_rel
 from grader.score import Grade, Status
 from grader.text import printable
 
@@ -89,56 +90,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def report_relpath(rel: str) -> str:
-    """`reports/<rel without its extension>.html`, subfolders mirrored, POSIX separators.
-
-    Raises ValueError for an absolute `rel` or one with `..` (it would escape the output folder).
-    """
-    path = _safe_rel(rel)
-    return f"reports/{path.with_suffix('').as_posix()}.html"
-
-
-def report_paths(rels: Sequence[str]) -> dict[str, str]:
-    """A distinct report path for every upload in `rels`.
-
-    Uploads are taken in sorted order; each gets `report_relpath(rel)` unless an earlier one
-    holds it, in which case it keeps its extension (`a.ipynb` -> `reports/a.html`, then
-    `a.zip` -> `reports/a.zip.html`), then a counter (`reports/a.zip-2.html`). Paths are compared
-    exactly (as CONTRACT.md names them): `A.ipynb` and `a.ipynb` keep `A.html` and `a.html`.
-    Folders mirror the uploads' folders and never move, so a report never takes a path that
-    some upload's folder needs (`x.ipynb` beside a folder `x.html/` gets `reports/x.ipynb.html`).
-    """
-    unique = sorted(set(rels))
-    folders = {str(parent) for rel in unique
-               for parent in PurePosixPath(report_relpath(rel)).parents}
-    taken: set[str] = set(folders)
-    out: dict[str, str] = {}
-    for rel in unique:
-        for candidate in _candidates(rel):
-            if candidate not in taken:
-                break
-        taken.add(candidate)
-        out[rel] = candidate
-    return out
-
-
-def _candidates(rel: str) -> Iterator[str]:
-    yield report_relpath(rel)
-    full = f"reports/{_safe_rel(rel).as_posix()}"
-    yield f"{full}.html"
-    counter = 2
-    while True:
-        yield f"{full}-{counter}.html"
-        counter += 1
-
-
-def _safe_rel(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise ValueError(f"not a safe relative upload path: {rel!r}")
-    return path
-
-
 def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None) -> Path:
     """Write the feedback page of `grade` to `out_dir / relpath` (atomically) and return it.
 
@@ -148,13 +99,11 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         relpath: from `report_paths` (or `report_relpath`).
         title: the assignment's title; None falls back to its id.
     """
-    path = out_dir / _safe_rel(relpath)
+    path = out_dir / safe_rel(relpath)
     html = environment().get_template("report.html.j2").render(
         grade=grade,
         title=title,
         explanation=STATUS_EXPLANATIONS[grade.status],
-        error_head=grade.first_error.partition("\n")[0],
-        error_trace=grade.first_error.partition("\n")[2],
         hidden_check=HIDDEN_CHECK,
     )
     write_text_atomic(path, html)

@@ -29,23 +29,13 @@ import importlib.util
 import os
 import resource
 import shutil
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
-
-import zmq
-import zmq.asyncio
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-
-from grader import cgroup
-from grader.errors import KernelError
 
 UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
 NS_UID = 1000                   # uid inside a user namespace
@@ -55,8 +45,6 @@ PROCESSES = 256                 # RLIMIT_NPROC (effective only with a dedicated 
 TMPFS_MB = 512                  # size of the kernel's private /tmp
 SHM_MB = 256                    # size of the kernel's private /dev/shm
 PROBE_TIMEOUT = 20.0
-SEND_TIMEOUT_MS = 10_000
-MAX_SOCKET_PATH = 100           # unix socket paths are limited to 107 bytes
 BLOCKER = 'raise ImportError("the grader\'s packages are not available to student code")\n'
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -360,62 +348,6 @@ def _launcher_env() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
 
-# ----------------------------------------------------------------------------- processes
-def _proc_stat(pid: int | str) -> tuple[bytes, int] | None:
-    """(state, parent pid) of a process from /proc, None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[0], int(fields[1])
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (from /proc), not including `pid` itself."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        info = _proc_stat(entry) if entry.isdigit() else None
-        if info is not None:
-            children.setdefault(info[1], []).append(int(entry))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """True while `pid` exists and is not a zombie."""
-    info = _proc_stat(pid)
-    return info is not None and info[0] != b"Z"
-
-
-def kill_tree(pids: set[int], timeout: float = 5.0) -> set[int]:
-    """SIGKILL `pids`, their process groups and descendants until none is left; return survivors.
-
-    With bubblewrap, killing its outer process tears down the whole pid namespace. Without it, a
-    process that daemonizes (double fork) between two scans escapes: see the module docstring.
-    """
-    targets, deadline = set(pids), time.monotonic() + timeout
-    while True:
-        for pid in list(targets):
-            targets |= descendants(pid)
-        for pid in targets:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        time.sleep(0.02)
-        targets = {pid for pid in targets if alive(pid)}
-        if not targets or time.monotonic() > deadline:
-            return targets
-
-
 def popen_kwargs(spec: SandboxSpec) -> dict[str, Any]:
     """Extra Popen arguments for the kernel launch (env, cwd, rlimits where prlimit is missing)."""
     kwargs: dict[str, Any] = {"cwd": str(spec.workdir)}
@@ -423,52 +355,3 @@ def popen_kwargs(spec: SandboxSpec) -> dict[str, Any]:
     if shutil.which("prlimit") is None:
         kwargs["preexec_fn"] = _preexec(spec)
     return kwargs
-
-
-# ----------------------------------------------------------------------------- kernel manager
-class SandboxKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel is always our Python, started by `kernel_command(spec)`.
-
-    The kernelspec of the notebook (and of the machine) is ignored; ZMQ runs over unix sockets
-    in `spec.kernel_dir`, which works across the sandbox's network namespace. Messages larger
-    than `max_message_bytes` are dropped by ZMQ before they reach the grader's memory.
-    """
-
-    def __init__(self, spec: SandboxSpec, max_message_bytes: int,
-                 group: cgroup.Group | None = None, **kwargs: Any) -> None:
-        if len(str(spec.kernel_dir / "k-99")) > MAX_SOCKET_PATH:
-            raise KernelError(f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
-        context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)     # a send never blocks forever
-        super().__init__(transport="ipc", ip=str(spec.kernel_dir / "k"), context=context,
-                         connection_file=str(spec.kernel_dir / "kernel.json"),
-                         kernel_name="python3", **kwargs)
-        self.sandbox_spec = spec
-        self.group = group
-        self._fixed_kernel_spec = KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            display_name="Python 3 (grader)", language="python", env={}, metadata={})
-
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        return self._fixed_kernel_spec
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        inner = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
-                 *(extra_arguments or [])]
-        return cgroup.join_command(self.group, kernel_command(self.sandbox_spec, inner))
-
-    def write_connection_file(self, **kwargs: Any) -> None:
-        super().write_connection_file(**kwargs)
-        if self.sandbox_spec.uid is not None:
-            os.chown(self.connection_file, self.sandbox_spec.uid, self.sandbox_spec.uid)
-
-    def client(self, **kwargs: Any) -> Any:
-        return super().client(context=self.context, **kwargs)
-
-    @property
-    def launcher_pid(self) -> int | None:
-        """pid of the launched process (prlimit/bwrap or the kernel itself), once started."""
-        pid = getattr(self.provisioner, "pid", None)
-        return pid if isinstance(pid, int) else None

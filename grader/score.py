@@ -1,11 +1,20 @@
-"""Turn an execution and its check results into a `Grade` (the zero-error rule lives here)."""
+"""Turn what happened to an upload into its `Grade` (the zero-error rule lives here).
+
+Four ways an upload ends, one function each: rejected at intake (`score_rejected`), run and
+probed (`score_run`, where the zero-error rule applies), and the two records the grader makes
+when it failed itself (`score_fault`, `score_worker_died`). See docs/contract.md for the statuses.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
+from grader.cell_error import CellError
 from grader.compare import CheckResult
+from grader.rubric import CheckSpec, Rubric
 
 Status = Literal["graded", "rejected", "run-error", "timeout", "crashed"]
 
@@ -28,7 +37,7 @@ class Grade:
     messages: tuple[str, ...]
     checks: tuple[CheckResult, ...]
     # extra detail
-    first_error: str = ""            # "cell 13: ZeroDivisionError: ..." + short traceback
+    first_error: CellError | None = None   # the first cell that raised
     members: tuple[str, ...] = ()    # zip listing
     isolation: str = ""
     warnings: tuple[str, ...] = ()
@@ -37,9 +46,10 @@ class Grade:
     rubric_sha256: str = ""
     reference_version: str = ""
     graded_at: str = ""              # ISO-8601 UTC
+    internal_error: bool = False     # the grader failed on this upload (never reused on a rerun)
 
     def to_contract(self) -> dict[str, Any]:
-        """The SUBMISSION object of grades.json, exactly as CONTRACT.md names its fields."""
+        """The SUBMISSION object of grades.json, exactly as the contract names its fields."""
         return {
             "file": self.file,
             "sha256": self.sha256,
@@ -57,12 +67,72 @@ class Grade:
         }
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Who is graded: the upload's identity and what its grade depends on.
+
+    Attributes:
+        file: the upload's path relative to SUBMISSIONS.
+        sha256: digest of its bytes.
+        rubric: the matched rubric (None when its name matches none).
+        group: the group id from the file name (None when no rubric matched).
+        rubric_sha256: the digest of the rubric(s) the grade depends on.
+        reference_version: the digest of the reference and the probe code.
+    """
+
+    file: str
+    sha256: str
+    rubric: Rubric | None
+    group: str | None
+    rubric_sha256: str
+    reference_version: str
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run adds to a grade besides the checks (all of it is shown in the report).
+
+    Attributes:
+        outcome: how the student's cells ended: "ok", "timeout" or "crashed".
+        message: the executor's message for a timeout or crash ("" otherwise).
+        cell_errors: the student cells that raised, in order.
+        members: the kept zip members, for the report.
+        isolation, warnings, duration, notebook_seconds: from the execution.
+    """
+
+    outcome: Literal["ok", "timeout", "crashed"]
+    message: str
+    cell_errors: tuple[CellError, ...]
+    members: tuple[str, ...] = ()
+    isolation: str = ""
+    warnings: tuple[str, ...] = ()
+    duration: float = 0.0
+    notebook_seconds: float = 0.0
+
+
 ZERO_ERROR_NOTE = ("the zero-error rule is on for this assignment: a notebook with any error "
                    "in any cell scores 0; fix the cell and make sure the notebook runs from top to bottom")
 NOT_SCORED = "not scored: {why}"
+WHY_NOT_SCORED = {"rejected": "the upload was rejected at intake",
+                  "timeout": "the notebook ran too long", "crashed": "the kernel died"}
+# The first message of a record made because the grader itself failed on an upload.
+INTERNAL_ERROR = "the grader failed on this upload"
+WORKER_DIED = ("the notebook's process killed the grader's worker while it was graded "
+               "(possible only without the OS sandbox)")
 
 
-def _not_run(checks: tuple[CheckResult, ...] | tuple[Any, ...], why: str) -> tuple[CheckResult, ...]:
+def now_iso() -> str:
+    """The current time, ISO-8601 in UTC to the second (`graded_at`)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def probes_can_score(rubric: Rubric, cell_errors: tuple[CellError, ...]) -> bool:
+    """Whether calling the student's functions can still earn points: not when the zero-error
+    rule is on and a cell raised (the upload scores 0 whatever its functions return)."""
+    return not (rubric.zero_error and cell_errors)
+
+
+def _not_run(checks: tuple[CheckSpec, ...], why: str) -> tuple[CheckResult, ...]:
     """Every check of a rubric as not-run, with its max points (used when nothing was scored)."""
     return tuple(
         CheckResult(c.id, "not-run", 0.0, float(c.points), NOT_SCORED.format(why=why), c.visible)
@@ -70,30 +140,73 @@ def _not_run(checks: tuple[CheckResult, ...] | tuple[Any, ...], why: str) -> tup
     )
 
 
-def score(*, file: str, sha256: str, rubric: Any, group: str | None, status_hint: str,
-          messages: tuple[str, ...], cell_errors: tuple[Any, ...], checks: tuple[CheckResult, ...],
-          **extra: Any) -> Grade:
-    """Apply the statuses of CONTRACT.md; the zero-error rule is applied here and nowhere else.
+def _grade(subject: Subject, status: Status, score: float, messages: tuple[str, ...],
+           checks: tuple[CheckResult, ...], facts: RunFacts | None = None,
+           internal_error: bool = False) -> Grade:
+    rubric = subject.rubric
+    extra: dict[str, Any] = {}
+    if facts is not None:
+        extra = dict(first_error=facts.cell_errors[0] if facts.cell_errors else None,
+                     members=facts.members, isolation=facts.isolation, warnings=facts.warnings,
+                     duration=facts.duration, notebook_seconds=facts.notebook_seconds)
+    return Grade(
+        file=subject.file, sha256=subject.sha256, assignment=rubric.id if rubric else None,
+        group=subject.group, status=status, score=score,
+        max_score=rubric.max_score if rubric else 0.0, messages=messages, checks=checks,
+        rubric_sha256=subject.rubric_sha256, reference_version=subject.reference_version,
+        graded_at=now_iso(), internal_error=internal_error, **extra)
+
+
+def _rubric_checks(subject: Subject) -> tuple[CheckSpec, ...]:
+    return subject.rubric.checks if subject.rubric is not None else ()
+
+
+def score_rejected(subject: Subject, messages: tuple[str, ...]) -> Grade:
+    """An upload that failed an intake rule: `rejected`, 0, every check not run."""
+    checks = _not_run(_rubric_checks(subject), WHY_NOT_SCORED["rejected"])
+    return _grade(subject, "rejected", 0.0, messages, checks)
+
+
+def score_run(subject: Subject, facts: RunFacts, checks: tuple[CheckResult, ...]) -> Grade:
+    """Apply the statuses of the contract to a run; the zero-error rule is applied here.
 
     Args:
-        status_hint: how the run ended: "rejected", "timeout", "crashed" or "ok".
-        messages: intake messages (rejected) or the executor's message (timeout/crashed).
-        cell_errors: the student cells that raised (CellError objects).
-        checks: the evaluated checks (ignored unless the upload ends as "graded").
-        extra: the extra-detail fields of Grade (first_error, isolation, duration, ...).
+        subject: the upload (its rubric is set: only accepted uploads run).
+        facts: how the run went.
+        checks: the evaluated checks (used only when the upload ends as `graded`).
     """
-    rubric_checks = tuple(rubric.checks) if rubric is not None else ()
-    max_score = float(sum(c.points for c in rubric_checks))
-    assignment = rubric.id if rubric is not None else None
-    errors = tuple(e.summary() for e in cell_errors)
-    if status_hint in ("rejected", "timeout", "crashed"):
-        why = {"rejected": "the upload was rejected at intake", "timeout": "the notebook ran too long",
-               "crashed": "the kernel died"}[status_hint]
-        return Grade(file, sha256, assignment, group, status_hint, 0.0, max_score,  # type: ignore[arg-type]
-                     messages + errors, _not_run(rubric_checks, why), **extra)
-    if cell_errors and rubric.zero_error:
-        return Grade(file, sha256, assignment, group, "run-error", 0.0, max_score,
-                     errors + (ZERO_ERROR_NOTE,), _not_run(rubric_checks, "the zero-error rule"), **extra)
+    assert subject.rubric is not None, "only an accepted upload is run"
+    errors = tuple(e.summary() for e in facts.cell_errors)
+    if facts.outcome in ("timeout", "crashed"):
+        messages = ((facts.message,) if facts.message else ()) + errors
+        checks = _not_run(subject.rubric.checks, WHY_NOT_SCORED[facts.outcome])
+        return _grade(subject, facts.outcome, 0.0, messages, checks, facts)
+    if not probes_can_score(subject.rubric, facts.cell_errors):
+        checks = _not_run(subject.rubric.checks, "the zero-error rule")
+        return _grade(subject, "run-error", 0.0, errors + (ZERO_ERROR_NOTE,), checks, facts)
+    messages = ((facts.message,) if facts.message else ()) + errors
     total = float(sum(c.points for c in checks))
-    return Grade(file, sha256, assignment, group, "graded", total, max_score, messages + errors,
-                 checks, **extra)
+    return _grade(subject, "graded", total, messages, checks, facts)
+
+
+def score_fault(subject: Subject, note: str) -> Grade:
+    """The record of an upload the grader itself failed on: `crashed`, flagged `internal_error`
+    (never reused on a rerun), with a message for the tutors.
+
+    Args:
+        note: what failed ("internal error: KeyError: 'x'", or a GraderError's message).
+    """
+    message = f"{INTERNAL_ERROR} ({note}); a tutor must look at it"
+    checks = _not_run(_rubric_checks(subject), f"{INTERNAL_ERROR}")
+    return _grade(subject, "crashed", 0.0, (message,), checks, internal_error=True)
+
+
+def score_worker_died(subject: Subject) -> Grade:
+    """An upload that kills the grader's worker even when graded alone: `crashed`."""
+    checks = _not_run(_rubric_checks(subject), WHY_NOT_SCORED["crashed"])
+    return _grade(subject, "crashed", 0.0, (WORKER_DIED,), checks)
+
+
+def replace_checks(grade: Grade, checks: tuple[CheckResult, ...]) -> Grade:
+    """`grade` with other check results (used by tests and views that derive a grade)."""
+    return dataclasses.replace(grade, checks=checks)

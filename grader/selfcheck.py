@@ -91,7 +91,7 @@ def check_assignment(rubric: Rubric, rubrics_dir: Path) -> tuple[bool, str]:
     if student.score != 0:
         passed = [c.id for c in student.checks if c.status == "pass"]
         return False, f"student version scores {student.score:g} (passing: {', '.join(passed)})"
-    first = student.first_error.splitlines()[0] if student.first_error else ""
+    first = student.first_error.summary() if student.first_error else ""
     if student.status not in ("graded", "run-error") or (first and "NotImplementedError" not in first):
         return False, f"student version stopped before its stubs: {student.status} {first}"
     return True, (f"reference {ref.score:g}/{ref.max_score:g} in {ref.duration:.1f} s; "

@@ -25,7 +25,6 @@ point operations, agrees with the reference far inside rtol=1e-6, atol=1e-9:
 from __future__ import annotations
 
 from functools import partial
-
 from typing import Callable
 
 import numpy as np

@@ -15,8 +15,17 @@ from reference.adam import gd_step as ref_gd_step
 from reference.training import loss_and_grad as ref_loss_and_grad
 from reference.training import train as ref_train
 
-from .conftest import (ROOT, assert_generator_contract, assert_release_conventions, cases, caught,
-                       check_spec, probe_function, rubric, run_notebook_with_probes)
+from .conftest import (
+    ROOT,
+    assert_generator_contract,
+    assert_release_conventions,
+    cases,
+    caught,
+    check_spec,
+    probe_function,
+    rubric,
+    run_notebook_with_probes,
+)
 
 CALL_CHECKS = ("adam_step", "adam_chain", "gd_step", "train_linreg", "train_logreg")
 SEEDS = range(4)

@@ -20,8 +20,17 @@ from reference.quadratic import gd_quadratic as ref_gd_quadratic
 from reference.quadratic import max_stable_lr as ref_max_stable_lr
 from reference.shortcut import chain_grads as ref_chain_grads
 
-from .conftest import (ROOT, assert_generator_contract, assert_release_conventions, cases, caught,
-                       check_spec, probe_function, rubric, run_notebook_with_probes)
+from .conftest import (
+    ROOT,
+    assert_generator_contract,
+    assert_release_conventions,
+    cases,
+    caught,
+    check_spec,
+    probe_function,
+    rubric,
+    run_notebook_with_probes,
+)
 
 CALL_CHECKS = ("backprop", "chain", "adam_1d", "gd_quadratic", "max_stable_lr", "line_search")
 SEEDS = range(4)
@@ -318,9 +327,9 @@ def test_notebook_follows_the_release_conventions() -> None:
 
 
 def test_h_max_is_computed_inside_a_solution_block() -> None:
-    from .conftest import stub_code
-
     import nbformat
+
+    from .conftest import stub_code
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     sources = [c.source for c in nb.cells if c.cell_type == "code"]

@@ -47,7 +47,7 @@ def make_grade(**overrides: Any) -> Grade:
             make_check(id="adam_converges", status="fail", points=0.0,
                        message="got loss 0.9, expected below 0.1"),
         ),
-        "first_error": "",
+        "first_error": None,
         "members": (),
         "isolation": "bubblewrap",
         "warnings": (),

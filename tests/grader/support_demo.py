@@ -18,6 +18,11 @@ def double(x: np.ndarray) -> np.ndarray:
     return 2.0 * x
 
 
+def broken_double(x: np.ndarray) -> np.ndarray:
+    """A reference with a bug: a rubric naming it is a grader fault, not the student's."""
+    raise KeyError("a bug in the reference")
+
+
 def double_cases(rng: np.random.Generator) -> list[Case]:
     """Three fresh inputs of different shapes."""
     return [Case((rng.normal(size=shape),), label=f"shape {shape}") for shape in [(3,), (2, 4), ()]]

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import support_demo
 from grade_builders import make_check, make_grade
-from grader import checkone
-from grader.text import REPLACEMENT
 from support_demo import GOOD
+
+from grader import checkone
+from grader.cell_error import CellError
+from grader.text import REPLACEMENT
 
 BAD = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
 HOSTILE = "\x1b]0;T\x07\x1bc\x9b2J\x9d0;x\x9c\r"
@@ -44,7 +45,8 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(tmp_path: Path
     fake = make_grade(
         status="run-error", score=0.0,
         messages=(f"cell 6: Oops{HOSTILE}: boom\nVERDICT: OK - accepted and runs with no errors.",),
-        first_error=f"Traceback{HOSTILE}\n\x1b[0;31mOops\x1b[0m: boom\x1bc",
+        first_error=CellError(6, f"Oops{HOSTILE}", "boom",
+                              f"Traceback{HOSTILE}\n\x1b[0;31mOops\x1b[0m: boom\x1bc"),
         warnings=(f"a warning{HOSTILE}",),
         checks=(make_check(id="double", status="fail", points=0.0, message=f"got{HOSTILE}\nmore"),))
 

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 import support_demo
-from grader.cli import main
+from click.testing import CliRunner
 from support_demo import GOOD
 
+from grader.cli import main
 
 write_notebook = support_demo.write_demo_notebook
 

@@ -11,9 +11,19 @@ from typing import Callable
 
 import nbformat
 import pytest
-from builders import (clean_notebook, error_notebook, exiting_notebook, huge_allocation_notebook,
-                      infinite_loop_notebook, interrupt_swallowing_notebook, md, notebook,
-                      plot_notebook, print_flood_notebook, probe_notebook)
+from builders import (
+    clean_notebook,
+    error_notebook,
+    exiting_notebook,
+    huge_allocation_notebook,
+    infinite_loop_notebook,
+    interrupt_swallowing_notebook,
+    md,
+    notebook,
+    plot_notebook,
+    print_flood_notebook,
+    probe_notebook,
+)
 
 from grader.errors import KernelError
 from grader.execute import Execution, ExtraCell, run_notebook
@@ -27,6 +37,16 @@ LIMITS = Limits(cell_timeout=3.0, total_timeout=20.0, memory_mb=4096)
 MARGIN = 10.0               # kill, cleanup and kernel start on a busy 2-core machine
 needs_sandbox = pytest.mark.skipif(not sandbox_status().available,
                                    reason=f"no sandbox: {sandbox_status().reason}")
+
+
+def statuses(result: Execution, cells: list[ExtraCell]) -> tuple[str, ...]:
+    """How each extra cell ended, in order ("error: NameError: ..." for one that raised)."""
+    ends = []
+    for cell in cells:
+        outcome = result.extra[cell.key or ""]
+        error = outcome.error
+        ends.append(f"error: {error.ename}: {error.evalue}" if error else outcome.status)
+    return tuple(ends)
 
 
 @pytest.fixture
@@ -52,11 +72,12 @@ def test_clean_notebook_is_ok(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_error_cell_is_numbered_among_all_cells(run) -> None:  # type: ignore[no-untyped-def]
-    result = run(error_notebook(), extra=[ExtraCell("later cells ran", "assert a == 1 and b == 2", 5)])
+    later = [ExtraCell("later cells ran", "its later cells ran", "assert a == 1 and b == 2", 5)]
+    result = run(error_notebook(), extra=later)
     assert result.outcome == "ok"
     assert [e.summary() for e in result.cell_errors] == ["cell 3: ZeroDivisionError: division by zero"]
     assert "1 / 0" in result.cell_errors[0].traceback and "\x1b[" not in result.cell_errors[0].traceback
-    assert result.extra_status == ("ok",)
+    assert statuses(result, later) == ("ok",)
 
 
 def test_caller_notebook_is_not_modified_and_its_kernelspec_ignored(run) -> None:  # type: ignore[no-untyped-def]
@@ -85,10 +106,11 @@ def test_seeds_random_numpy_and_torch_before_the_first_cell(run) -> None:  # typ
                          ids=["infinite-loop", "swallows-keyboard-interrupt"])
 def test_a_cell_past_its_limit_times_out_on_time(run, nb, cell) -> None:  # type: ignore[no-untyped-def]
     began = time.monotonic()
-    result = run(nb, extra=[ExtraCell("probe", "pass", 5)])
+    probe = [ExtraCell("probe", "its probe", "pass", 5)]
+    result = run(nb, extra=probe)
     assert time.monotonic() - began < LIMITS.cell_timeout + MARGIN
     assert (result.outcome, result.message) == ("timeout", f"cell {cell} ran past the 3 s limit")
-    assert result.extra_status == ("not-run",)
+    assert statuses(result, probe) == ("not-run",)
 
 
 def test_the_total_limit_names_the_notebook(run) -> None:  # type: ignore[no-untyped-def]
@@ -181,52 +203,55 @@ def test_the_kernel_sees_only_its_work_dir(run, tmp_path) -> None:  # type: igno
 
 
 # ----------------------------------------------------------------------------- extra cells
-def test_extra_cells_run_after_before_extra_and_see_the_students_names(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_extra_cells_run_after_prepare_extra_and_see_the_students_names(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
     calls: list[str] = []
 
-    def before_extra() -> None:
-        calls.append("before")
+    def prepare_extra(errors: tuple[object, ...]) -> bool:
+        calls.append(f"prepare after {len(errors)} error(s)")
         (tmp_path / "work" / "inputs.txt").write_text("41")
+        return True
 
-    extra = [ExtraCell("reads", "answer = student_value + int(open('inputs.txt').read())", 5),
-             ExtraCell("writes", "open('out.txt', 'w').write(str(answer))", 5),
-             ExtraCell("fails", "undefined_name", 5)]
-    result = run(notebook("student_value = 1"), extra=extra, before_extra=before_extra)
-    assert calls == ["before"]
-    assert result.extra_status == ("ok", "ok", "error: NameError: name 'undefined_name' is not defined")
+    extra = [ExtraCell("reads", "its reads", "answer = student_value + int(open('inputs.txt').read())", 5),
+             ExtraCell("writes", "its writes", "open('out.txt', 'w').write(str(answer))", 5),
+             ExtraCell("fails", "its fails", "undefined_name", 5)]
+    result = run(notebook("student_value = 1"), extra=extra, prepare_extra=prepare_extra)
+    assert calls == ["prepare after 0 error(s)"]
+    assert statuses(result, extra) == ("ok", "ok",
+                                       "error: NameError: name 'undefined_name' is not defined")
+    assert all(o.seconds > 0 for o in result.extra.values())
     assert (tmp_path / "work" / "out.txt").read_text() == "42"
     assert result.outcome == "ok"
 
 
 def test_a_hanging_extra_cell_times_out_and_later_ones_do_not_run(run) -> None:  # type: ignore[no-untyped-def]
-    extra = [ExtraCell("ok", "pass", 5), ExtraCell("hangs", "while True: pass", 2),
-             ExtraCell("later", "pass", 5)]
+    extra = [ExtraCell("ok", "its ok", "pass", 5), ExtraCell("hangs", "its hangs", "while True: pass", 2),
+             ExtraCell("later", "its later", "pass", 5)]
     began = time.monotonic()
     result = run(notebook("x = 1"), extra=extra)
     assert time.monotonic() - began < 2 + MARGIN
-    assert result.extra_status == ("ok", "timeout", "not-run")
+    assert statuses(result, extra) == ("ok", "timeout", "not-run")
     assert result.outcome == "ok"      # the finished checks still count
     assert result.message == ("the grader had to stop the kernel: its hangs ran past its 2 s limit "
                               "and could not be interrupted; the checks after it were not run")
 
 
 def test_a_kernel_dying_in_a_grader_cell_is_a_crash(run) -> None:  # type: ignore[no-untyped-def]
-    extra = [ExtraCell("check first", "pass", 5), ExtraCell("check dies", "import os; os._exit(3)", 5),
-             ExtraCell("check later", "pass", 5)]
+    extra = [ExtraCell("check first", "check first", "pass", 5), ExtraCell("check dies", "check dies", "import os; os._exit(3)", 5),
+             ExtraCell("check later", "check later", "pass", 5)]
     result = run(notebook("x = 1"), extra=extra)
-    assert result.extra_status == ("ok", "crashed", "not-run")
+    assert statuses(result, extra) == ("ok", "crashed", "not-run")
     assert (result.outcome, result.message) == (
         "crashed", "the kernel died while the grader ran check dies (memory limit, segfault or "
                    "os._exit in your code)")
 
 
 def test_grader_cells_share_the_notebooks_total_limit(run) -> None:  # type: ignore[no-untyped-def]
-    extra = [ExtraCell("check slow", "import time; time.sleep(30)", 20)]
+    extra = [ExtraCell("check slow", "check slow", "import time; time.sleep(30)", 20)]
     began = time.monotonic()
     result = run(notebook("import time; time.sleep(1)"), extra=extra,
                  limits=Limits(cell_timeout=5, total_timeout=4))
     assert time.monotonic() - began < 4 + MARGIN
-    assert result.extra_status == ("timeout",)
+    assert statuses(result, extra) == ("timeout",)
     assert (result.outcome, result.message) == (
         "timeout", "the notebook and the grader's calls into it ran past the 4 s total limit "
                    "(while the grader ran check slow)")
@@ -234,18 +259,26 @@ def test_grader_cells_share_the_notebooks_total_limit(run) -> None:  # type: ign
 
 def test_extra_cells_do_not_run_after_a_student_timeout(run) -> None:  # type: ignore[no-untyped-def]
     calls: list[str] = []
-    result = run(infinite_loop_notebook(), extra=[ExtraCell("a", "pass", 5)],
-                 before_extra=lambda: calls.append("called"))
-    assert (result.outcome, result.extra_status, calls) == ("timeout", ("not-run",), [])
+    extra = [ExtraCell("a", "its a", "pass", 5)]
+    result = run(infinite_loop_notebook(), extra=extra,
+                 prepare_extra=lambda errors: bool(calls.append("called")) or True)
+    assert (result.outcome, statuses(result, extra), calls) == ("timeout", ("not-run",), [])
 
 
-@pytest.mark.parametrize(("after_errors", "expected"), [(True, ("ok",)), (False, ("not-run",))],
-                         ids=["probe-anyway", "skip-after-errors"])
-def test_extra_cells_after_a_student_error_only_when_asked(run, after_errors, expected) -> None:  # type: ignore[no-untyped-def]
-    result = run(notebook("1 / 0", "x = 1"), extra=[ExtraCell("a", "pass", 5)],
-                 extra_after_errors=after_errors)
+@pytest.mark.parametrize(("wanted", "expected"), [(True, ("ok",)), (False, ("not-run",))],
+                         ids=["probe-anyway", "declined"])
+def test_extra_cells_run_only_when_prepare_extra_says_so(run, wanted, expected) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[str, ...]] = []
+
+    def prepare_extra(errors: tuple[object, ...]) -> bool:
+        seen.append(tuple(e.summary() for e in errors))  # type: ignore[attr-defined]
+        return bool(wanted)
+
+    extra = [ExtraCell("a", "its a", "pass", 5)]
+    result = run(notebook("1 / 0", "x = 1"), extra=extra, prepare_extra=prepare_extra)
     assert result.outcome == "ok" and len(result.cell_errors) == 1
-    assert result.extra_status == expected
+    assert seen == [("cell 1: ZeroDivisionError: division by zero",)]
+    assert statuses(result, extra) == expected
 
 
 # ----------------------------------------------------------------------------- fallback, faults

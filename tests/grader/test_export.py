@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 

@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 from grade_builders import make_check, make_grade
 
+from grader.cell_error import CellError
 from grader.errors import GraderError
 from grader.gradebook import (
-    INTERNAL_ERROR, SCHEMA_VERSION, Gradebook, grade_from_dict, grade_to_dict, is_internal_error,
+    INTERNAL_ERROR,
+    SCHEMA_VERSION,
+    Gradebook,
+    grade_from_dict,
+    grade_to_dict,
+    is_internal_error,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +39,7 @@ FULL_GRADE = make_grade(
         make_check(id="forward", points=1.5, max_points=2.0, status="fail", message="close"),
         make_check(id="secret", status="error", points=0.0, max_points=2.0, visible=False),
     ),
-    first_error="cell 3: ValueError: bad\nTraceback:\n  line 1",
+    first_error=CellError(3, "ValueError", "bad", "Traceback:\n  line 1"),
     members=("mlp_group_07.ipynb", "report.pdf"),
     isolation="bubblewrap",
     warnings=("WARNING: no OS sandbox",),
@@ -67,6 +73,19 @@ def test_from_dict_tolerates_old_and_new_records() -> None:
         del data[name]
     restored = grade_from_dict(data)
     assert restored.members == () and restored.warnings == () and restored.graded_at == ""
+
+
+def test_records_of_grader_0_1_are_read() -> None:
+    data = grade_to_dict(FULL_GRADE)
+    data["first_error"] = "cell 3: ValueError: bad: worse\nTraceback:\n  line 1"
+    del data["internal_error"]
+    restored = grade_from_dict(data)
+    assert restored.first_error == CellError(3, "ValueError", "bad: worse", "Traceback:\n  line 1")
+    assert restored.internal_error is False
+    data.update(status="crashed", messages=[f"{INTERNAL_ERROR} (internal error: X); a tutor"])
+    assert grade_from_dict(data).internal_error is True
+    data["first_error"] = ""
+    assert grade_from_dict(data).first_error is None
 
 
 def test_record_round_trip_through_sqlite(book: Gradebook) -> None:
@@ -161,7 +180,7 @@ def test_lookup_returns_the_latest_match(book: Gradebook) -> None:
 
 def test_lookup_never_reuses_an_internal_error_record(book: Gradebook) -> None:
     good = make_grade()
-    failed = make_grade(status="crashed", score=0.0,
+    failed = make_grade(status="crashed", score=0.0, internal_error=True,
                         messages=(f"{INTERNAL_ERROR} (internal error: KeyError: 'x'); a tutor must "
                                   "look at it",))
     kernel_died = make_grade(status="crashed", score=0.0, messages=("cell 3: the kernel died",))

@@ -14,8 +14,20 @@ from typing import Any, Callable
 import nbformat
 import pytest
 from rubric_builders import (
-    ADAM_EXPECTED, ADAM_NAME, PDF, PLACEHOLDER, TEAM_CELL, XOR_EXPECTED, XOR_NAME, code_cell,
-    good_xor_members, make_rubric, make_upload, make_xor_rubric, notebook_bytes, notebook_dict,
+    ADAM_EXPECTED,
+    ADAM_NAME,
+    PDF,
+    PLACEHOLDER,
+    TEAM_CELL,
+    XOR_EXPECTED,
+    XOR_NAME,
+    code_cell,
+    good_xor_members,
+    make_rubric,
+    make_upload,
+    make_xor_rubric,
+    notebook_bytes,
+    notebook_dict,
     zip_bytes,
 )
 
@@ -34,10 +46,11 @@ def rejected(verdict: Accepted | Rejected) -> str:
 
 # ----------------------------------------------------------------------------- file names
 def test_correct_name_is_accepted_with_group_as_written(tmp_path: Path) -> None:
-    verdict = intake(make_upload(tmp_path, ADAM_NAME, notebook_bytes()), RUBRICS)
+    data = notebook_bytes()
+    verdict = intake(make_upload(tmp_path, ADAM_NAME, data), RUBRICS)
     assert isinstance(verdict, Accepted)
     assert (verdict.rubric.id, verdict.group, verdict.notebook_name) == ("adam", "07", ADAM_NAME)
-    assert verdict.members == () and verdict.listing == ()
+    assert verdict.files == ((ADAM_NAME, data),) and verdict.listing == ()
     assert verdict.notebook.nbformat == 4 and verdict.notebook.cells[1].source == "x = 1"
 
 
@@ -301,8 +314,8 @@ def test_good_zip_at_top_level_is_accepted(tmp_path: Path) -> None:
     assert isinstance(verdict, Accepted), verdict
     assert (verdict.rubric.id, verdict.group) == ("xor", "1234567_7654321")
     assert verdict.notebook_name == "sheet06.ipynb"
-    assert [n for n, _ in verdict.members] == ["answers.pdf", "sheet06.ipynb"]
-    assert dict(verdict.members)["answers.pdf"] == PDF
+    assert [n for n, _ in verdict.files] == ["answers.pdf", "sheet06.ipynb"]
+    assert dict(verdict.files)["answers.pdf"] == PDF
     assert verdict.listing == (f"answers.pdf ({len(PDF)} B)",
                                f"sheet06.ipynb ({len(good_xor_members()[0][1])} B)")
     assert verdict.notebook.cells[0].source == TEAM_CELL
@@ -318,7 +331,7 @@ def test_good_zip_in_one_folder_ignores_mac_and_hidden_entries(tmp_path: Path) -
     ]
     verdict = intake(xor_upload(tmp_path, [("Sheet06/", b"")] + members), RUBRICS)
     assert isinstance(verdict, Accepted), verdict
-    assert [n for n, _ in verdict.members] == ["answers.pdf", "data/xor.csv", "readme.txt",
+    assert [n for n, _ in verdict.files] == ["answers.pdf", "data/xor.csv", "readme.txt",
                                                "sheet06.ipynb"]
 
 
@@ -351,7 +364,7 @@ def test_a_windows_zip_with_backslash_folders_is_read_with_its_folder(tmp_path: 
     verdict = intake(xor_upload(tmp_path, members), RUBRICS)
     assert isinstance(verdict, Accepted), verdict
     assert verdict.notebook_name == "sheet06.ipynb"
-    assert [n for n, _ in verdict.members] == ["sheet06.ipynb", "theory.pdf"]
+    assert [n for n, _ in verdict.files] == ["sheet06.ipynb", "theory.pdf"]
 
 
 BAD_ZIPS: list[tuple[str, Callable[[], list[tuple[Any, bytes]]], str]] = [

@@ -17,6 +17,7 @@ import pytest
 from grader import probe_runtime as rt
 from grader.compare import evaluate_check
 from grader.errors import ReferenceFault
+from grader.execute import ExtraOutcome
 from grader.extract import read_results
 from grader.probe import build_plan, plan_document, probe_cells, upload_seed, write_inputs
 from grader.rubric import CheckSpec, Limits, Rubric
@@ -84,7 +85,8 @@ def run_round_trip(rubric: Rubric, namespace: dict[str, Any], tmp_path: Path, se
     for check in rubric.checks:
         rt.run_probes(plan_path, out_dir, namespace, check.id)
     records = read_results(tmp_path, plan.dirname)
-    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, "ok") for c in rubric.checks}
+    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, ExtraOutcome("ok", 0.1))
+               for c in rubric.checks}
     return plan, records, results
 
 
@@ -194,8 +196,8 @@ def test_a_probe_cell_slower_than_its_calls_limits_is_an_error(tmp_path: Path) -
                                             tmp_path)
     check, calls = rubric.checks[0], plan.for_check("affine")
     assert results["affine"].status == "pass" and len(calls) == 3
-    in_time = evaluate_check(check, calls, records, 0, "ok", 3 * 5.0 + TIMING_GRACE - 0.1)
-    too_slow = evaluate_check(check, calls, records, 0, "ok", 3 * 5.0 + TIMING_GRACE + 0.1)
+    in_time = evaluate_check(check, calls, records, 0, ExtraOutcome("ok", 3 * 5.0 + TIMING_GRACE - 0.1))
+    too_slow = evaluate_check(check, calls, records, 0, ExtraOutcome("ok", 3 * 5.0 + TIMING_GRACE + 0.1))
     assert in_time.status == "pass"
     assert (too_slow.status, too_slow.points) == ("error", 0.0)
     assert too_slow.message == "affine: the calls took 17.1 s in all, past the limit of 5 s per call (3 call(s))"
@@ -249,7 +251,8 @@ def test_probe_cells_one_per_probed_check() -> None:
     rubric = make_rubric(make_check(), make_check(id="fig", kind="figure", symbol=None, reference_fn=None,
                                                   inputs_fn=None))
     cells = probe_cells(build_plan(rubric, 0), rubric, Path("/tmp/x"))
-    assert [c.label for c in cells] == ["probe setup", "check affine"]
+    assert [(c.key, c.what) for c in cells] == [(None, "its probe setup"),
+                                                 ("affine", "check affine")]
     assert cells[1].timeout >= 3 * 5.0
 
 

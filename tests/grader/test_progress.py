@@ -6,8 +6,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from grade_builders import make_grade
+
 from grader import progress
 from grader.discover import Upload
 from grader.progress import PlainProgress, RichProgress

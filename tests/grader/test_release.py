@@ -13,8 +13,13 @@ import pytest
 from nbformat import NotebookNode
 
 from grader.errors import GraderError
-from grader.release import (CODE_STUB, MARKDOWN_STUB, SolutionMarkerError, release_notebook,
-                            write_student_version)
+from grader.release import (
+    CODE_STUB,
+    MARKDOWN_STUB,
+    SolutionMarkerError,
+    release_notebook,
+    write_student_version,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_NOTEBOOKS = sorted((ROOT / "reference" / "notebooks").glob("*.ipynb"))
@@ -218,8 +223,9 @@ def test_there_are_reference_notebooks() -> None:
 
 @pytest.mark.parametrize("path", REFERENCE_NOTEBOOKS, ids=[p.stem for p in REFERENCE_NOTEBOOKS])
 def test_student_version_of_each_reference_notebook_leaks_no_solution(path: Path, tmp_path: Path) -> None:
-    from IPython.core.inputtransformer2 import TransformerManager
     import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
 
     reference = nbformat.read(path, as_version=4)
     student = nbformat.read(write_student_version(path, tmp_path), as_version=4)

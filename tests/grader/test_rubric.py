@@ -8,15 +8,32 @@ from typing import Any
 
 import pytest
 from rubric_builders import (
-    ADAM_NAME, DELETE, REFERENCE, XOR_EXPECTED, XOR_PATTERN, XOR_ZIP, edit, rubric_dict,
+    ADAM_NAME,
+    DELETE,
+    REFERENCE,
+    XOR_EXPECTED,
+    XOR_PATTERN,
+    XOR_ZIP,
+    edit,
+    rubric_dict,
     write_rubric,
 )
 
 from grader.errors import RubricError
 from grader.probe_runtime import plain
 from grader.rubric import (
-    CHECK_KEYS, LIMITS_KEYS, TEAM_KEYS, TOP_KEYS, ZIP_KEYS, CheckSpec, Limits, TeamRule, ZipRule,
-    describe_keys, load_rubric, load_rubrics,
+    CHECK_KEYS,
+    LIMITS_KEYS,
+    TEAM_KEYS,
+    TOP_KEYS,
+    ZIP_KEYS,
+    CheckSpec,
+    Limits,
+    TeamRule,
+    ZipRule,
+    describe_keys,
+    load_rubric,
+    load_rubrics,
 )
 
 

@@ -13,9 +13,21 @@ from typing import Callable
 
 import pytest
 
-from grader.sandbox import (NS_UID, SandboxSpec, bwrap_args, descendants, grader_packages,
-                            hand_over, kernel_command, kernel_env, kill_tree, make_spec,
-                            popen_kwargs, prepare_workdir, python_dirs, sandbox_status)
+from grader.process_tree import descendants, kill_tree
+from grader.sandbox import (
+    NS_UID,
+    SandboxSpec,
+    bwrap_args,
+    grader_packages,
+    hand_over,
+    kernel_command,
+    kernel_env,
+    make_spec,
+    popen_kwargs,
+    prepare_workdir,
+    python_dirs,
+    sandbox_status,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 needs_sandbox = pytest.mark.skipif(not sandbox_status().available,

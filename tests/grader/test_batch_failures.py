@@ -12,24 +12,31 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import nbformat
 import pytest
+import support_demo
 from click.testing import CliRunner, Result
 from rubric_builders import (
-    TEAM_CELL, XOR_EXPECTED, XOR_PATTERN, XOR_ZIP, good_xor_members, rubric_dict, write_rubric,
+    TEAM_CELL,
+    XOR_EXPECTED,
+    XOR_PATTERN,
+    XOR_ZIP,
+    good_xor_members,
+    rubric_dict,
+    write_rubric,
     zip_bytes,
 )
-
-import support_demo
-from grader import pipeline
-from grader.cli import main
-from grader.discover import Upload
-from grader.gradebook import INTERNAL_ERROR, Gradebook
-from grader.pipeline import Options, grade_all
-from grader.progress import PlainProgress
 from support_demo import GOOD
+
+from grader.batch import grade_all
+from grader.cli import main
+from grader.gradebook import Gradebook
+from grader.pipeline import Job, Options
+from grader.progress import PlainProgress
+from grader.runners import LocalPool, OnDone, Runner
+from grader.score import INTERNAL_ERROR
 
 BAD_NAME = b"demo\xff\xfe01.ipynb"
 SHOWN = "demo%FF%FE01.ipynb"
@@ -124,32 +131,32 @@ def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path, rubric
     name = b"demo_" + b"\xff" * 200 + b".zip"        # 209 bytes; escaped, 609 characters
     with open(os.path.join(os.fsencode(subs), name), "wb") as fh:
         fh.write(b"PK")
-    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=rubrics), workers=1,
-                       force=False, progress=PlainProgress())
+    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=rubrics), LocalPool(1), force=False, progress=PlainProgress())
     assert result.failures == ()
     (report,) = (tmp_path / "out" / "reports").iterdir()
     assert len(os.fsencode(report.name)) <= 255 and report.suffix == ".html"
 
 
-def broken_path_discover(broken: str) -> Any:
-    """`discover`, but the upload named `broken` reaches its worker with an unusable path."""
-    real = pipeline.discover
+def breaking_runner(broken: str) -> Runner:
+    """A local pool that hands the job of upload `broken` to its worker with an unusable path
+    (a fault of the grader, not of the upload)."""
+    def run(jobs: Sequence[Job], options: Options, on_done: OnDone) -> None:
+        jobs = [dataclasses.replace(j, upload=dataclasses.replace(j.upload, path=None))
+                if j.upload.rel == broken else j for j in jobs]
+        LocalPool(2)(jobs, options, on_done)
+    return run
 
-    def fake(folder: Path, skip: tuple[Path, ...] = ()) -> tuple[Upload, ...]:
-        return tuple(dataclasses.replace(u, path=None) if u.rel == broken else u
-                     for u in real(folder, skip))
-    return fake
 
-
-def test_an_internal_error_is_recorded_as_crashed_exits_1_and_is_retried(
-        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_is_recorded_as_crashed_and_is_retried(
+        tmp_path: Path, rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     (subs / "demo_02.ipynb").write_bytes(b"{not json")      # rejected at intake once readable
     (subs / "demo_7.ipynb").write_bytes(demo_notebook(*GOOD))  # misnamed: rejected
-    monkeypatch.setattr(pipeline, "discover", broken_path_discover("demo_02.ipynb"))
-    result = run_cli(subs, out, rubrics)
-    assert result.exit_code == 1, result.output
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), breaking_runner("demo_02.ipynb"),
+                       force=False, progress=PlainProgress())
+    assert [f.split(":")[0] for f in result.failures] == ["demo_02.ipynb"]
+    assert "internal error: TypeError" in result.failures[0]
     submissions, rows, book = outputs(out)
     crashed = submissions["demo_02.ipynb"]
     assert crashed["status"] == "crashed" and crashed["assignment"] == "demo"
@@ -160,25 +167,39 @@ def test_an_internal_error_is_recorded_as_crashed_exits_1_and_is_retried(
     assert rows["demo_02.ipynb"]["status"] == "crashed" and book["demo_02.ipynb"] == "crashed"
     assert (out / "reports" / "demo_02.html").is_file()
     assert "demo_02.ipynb" in (out / "index.html").read_text()
-    assert "internal error: TypeError" in result.output
 
-    monkeypatch.undo()
-    again = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+    again = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
                       progress=PlainProgress())
     assert again.failures == () and (again.graded, again.skipped) == (1, 1)
     statuses = {g.file: g.status for g in again.grades}
     assert statuses == {"demo_02.ipynb": "rejected", "demo_7.ipynb": "rejected"}
 
 
-def test_a_failing_runner_still_records_every_upload(
-        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_reference_is_a_grader_failure_exit_1(tmp_path: Path) -> None:
+    folder = tmp_path / "rubrics"
+    folder.mkdir()
+    text = support_demo.rubric_text().replace('reference = "support_demo:double"',
+                                              'reference = "support_demo:broken_double"')
+    (folder / "demo.toml").write_text(text)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "demo_01.ipynb").write_bytes(demo_notebook(*GOOD))
+    result = run_cli(subs, out, folder)
+    assert result.exit_code == 1, result.output
+    submissions, _, _ = outputs(out)
+    message = submissions["demo_01.ipynb"]["messages"][0]
+    assert submissions["demo_01.ipynb"]["status"] == "crashed"
+    assert message.startswith(f"{INTERNAL_ERROR} (check 'double': the reference failed: ")
+    assert "GRADER FAULT: demo_01.ipynb: recorded as crashed" in result.output
+
+
+def test_a_failing_runner_still_records_every_upload(tmp_path: Path, rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     odd_uploads(subs)
 
-    def explode(*args: Any) -> None:
+    def explode(jobs: Sequence[Job], options: Options, on_done: OnDone) -> None:
         raise RuntimeError("no processes left")
-    monkeypatch.setattr(pipeline, "_run_pool", explode)
-    result = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), explode, force=False,
                        progress=PlainProgress())
     assert len(result.failures) == 3
     submissions, rows, book = outputs(out)
@@ -199,7 +220,7 @@ def test_a_gradebook_that_fails_loses_no_upload(
             raise OSError("disk I/O error")
         record(self, run_id, grade)
     monkeypatch.setattr(Gradebook, "record", flaky)
-    result = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
                        progress=PlainProgress())
     assert [f.split(":")[0] for f in result.failures] == [CLASH_ZIP]
     submissions, rows, book = outputs(out)
@@ -209,7 +230,7 @@ def test_a_gradebook_that_fails_loses_no_upload(
     monkeypatch.undo()
     with sqlite3.connect(out / "gradebook.sqlite") as db:       # and an unreadable old record
         db.execute("update grades set record_json = '{' where file = ?", (LONG_ZIP,))
-    again = grade_all(subs, out, Options(rubrics_dir=rubrics), workers=1, force=False,
+    again = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
                       progress=PlainProgress())
     assert again.failures == () and (again.graded, again.skipped) == (2, 1)
     assert {g.file: g.status for g in again.grades} == {

@@ -1,0 +1,167 @@
+"""A batch: every upload under SUBMISSIONS graded (or kept) into the output folder.
+
+`grade_all` discovers the uploads, matches each name to a rubric once, reuses the grades the
+gradebook already holds for unchanged uploads, hands the rest to a runner
+(`grader.runners`), records each grade in the gradebook as soon as it is known, writes its
+report, and finally writes grades.json, grades.csv and index.html (docs/contract.md).
+
+Nothing is lost: when the grader itself fails on an upload (an unexpected exception, a lost
+worker, a failed lookup, record or report), that upload still gets a record in every output
+(`crashed`, flagged as an internal error, never reused on a rerun), the others go on, and the
+failure is listed in `BatchResult.failures` (the command then exits 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import export, report
+from grader.discover import Upload, discover
+from grader.errors import failure_note
+from grader.gradebook import Gradebook
+from grader.intake import Match, Rejected, match_upload
+from grader.pipeline import Job, Options, subject
+from grader.progress import Progress
+from grader.report_paths import report_paths
+from grader.rubric import Rubric, load_rubrics
+from grader.runners import Runner
+from grader.score import INTERNAL_ERROR, Grade, now_iso, score_fault
+from grader.version import grader_version, reference_version
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: every grade (fresh or reused), and the uploads left without one."""
+
+    grades: tuple[Grade, ...]
+    graded: int
+    skipped: int
+    failures: tuple[str, ...]
+    out: Path
+
+
+def job_for(upload: Upload, rubrics: tuple[Rubric, ...]) -> Job:
+    """Match the upload's name once; the job says which rubric (by id) and what it depends on."""
+    matched = match_upload(upload, rubrics)
+    if isinstance(matched, Match):
+        return Job(upload, (matched.rubric.id, matched.group), matched.rubric.sha256)
+    return Job(upload, matched, "+".join(r.sha256 for r in rubrics))
+
+
+@dataclass
+class Batch:
+    """The bookkeeping of one batch (one instance per `grade_all` call).
+
+    Attributes:
+        out: the output folder.
+        rubrics: the batch's rubrics.
+        book: the open gradebook.
+        run_id: this run's id in the gradebook.
+        paths: upload `rel` -> report path relative to `out`.
+        progress: where finished uploads are shown.
+    """
+
+    out: Path
+    rubrics: tuple[Rubric, ...]
+    book: Gradebook
+    run_id: str
+    paths: dict[str, str]
+    progress: Progress
+    grades: dict[str, Grade] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    graded: int = 0
+    skipped: int = 0
+
+    def reuse(self, job: Job) -> bool:
+        """Keep the gradebook's grade of an unchanged upload; False when it must be graded."""
+        upload = job.upload
+        try:
+            previous = self.book.lookup(upload.rel, upload.sha256, job.rubric_sha256,
+                                        reference_version())
+        except Exception:  # noqa: BLE001 - an unreadable old record: grade the upload again
+            previous = None
+        if previous is None:
+            return False
+        self.skipped += 1
+        self.grades[upload.rel] = previous
+        self._write_report(upload, previous)
+        self.progress.advance(upload, previous, "unchanged since the last run: kept")
+        return True
+
+    def settle(self, job: Job, grade: Grade | None, note: str) -> None:
+        """Record a finished job (a grade, or the grader's failure on it) in every output."""
+        upload = job.upload
+        if upload.rel in self.grades:        # already settled (a runner failed after it)
+            return
+        if grade is None:
+            grade = self._fault(job, note)
+            self.failures.append(f"{upload.rel}: recorded as crashed, {INTERNAL_ERROR} ({note})")
+        self.grades[upload.rel] = grade
+        self.graded += 1
+        try:
+            self.book.record(self.run_id, grade)
+        except Exception as exc:  # noqa: BLE001 - one record must not lose the batch
+            self.failures.append(f"{upload.rel}: not saved in the gradebook "
+                                 f"({failure_note(exc)})")
+        self._write_report(upload, grade)
+        self.progress.advance(upload, grade, note)
+
+    def _fault(self, job: Job, note: str) -> Grade:
+        rubric, group = None, None
+        if not isinstance(job.match, Rejected):
+            rubric_id, group = job.match
+            rubric = next((r for r in self.rubrics if r.id == rubric_id), None)
+        return score_fault(subject(job.upload, rubric, group, job.rubric_sha256), note)
+
+    def _write_report(self, upload: Upload, grade: Grade) -> None:
+        titles = {r.id: r.title for r in self.rubrics}
+        try:
+            report.write_report(self.out, grade, self.paths[upload.rel],
+                                title=titles.get(grade.assignment or ""))
+        except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
+            self.failures.append(f"{upload.rel}: its report could not be written "
+                                 f"({failure_note(exc)})")
+
+    def write_outputs(self, uploads: tuple[Upload, ...]) -> BatchResult:
+        """grades.json, grades.csv and index.html for every upload that has a grade."""
+        ordered = tuple(self.grades[u.rel] for u in uploads if u.rel in self.grades)
+        stamp = now_iso()
+        export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp)
+        export.write_grades_csv(self.out / "grades.csv", ordered)
+        report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
+                           generated_at=stamp, grader_version=grader_version())
+        return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out)
+
+
+def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
+              progress: Progress, argv: str = "") -> BatchResult:
+    """Grade every upload under `submissions` into `out` (docs/contract.md names the files).
+
+    Args:
+        submissions: the SUBMISSIONS folder.
+        out: the output folder (created if missing).
+        options: how uploads are graded.
+        runner: where they are graded (`grader.runners.LocalPool`, `DaskCluster`, `InProcess`).
+        force: regrade uploads the gradebook already holds unchanged.
+        progress: shows each finished upload.
+        argv: the command line, recorded with the run.
+    """
+    rubrics = load_rubrics(options.rubrics_dir)
+    uploads = discover(submissions, skip=(out.resolve(),))
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [job_for(upload, rubrics) for upload in uploads]
+    with Gradebook.open(out / "gradebook.sqlite") as book:
+        run_id = book.start_run(grader_version(), reference_version(), argv)
+        batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
+                      progress)
+        progress.start(len(uploads))
+        todo = [job for job in jobs if force or not batch.reuse(job)]
+        try:
+            runner(todo, options, batch.settle)
+        except Exception as exc:  # noqa: BLE001 - the uploads left still get their records
+            note = failure_note(exc)
+            for job in todo:
+                batch.settle(job, None, note)
+        progress.finish()
+    return batch.write_outputs(uploads)

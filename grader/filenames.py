@@ -1,0 +1,61 @@
+"""The file-name rule: which rubric an upload's name matches, and what to tell a student when none.
+
+Two rubrics whose patterns both match a name: the first by rubric id wins (deterministic).
+Patterns are case-sensitive; a name that matches only when case is ignored gets a hint saying so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from grader.discover import safe_name
+from grader.rubric import Rubric
+from grader.text import printable
+
+DETAIL_CHARS = 200             # of a name shown in a message
+REUPLOAD = "Rename the file and upload it again."
+
+
+def match_rubric(name: str, rubrics: tuple[Rubric, ...]) -> tuple[Rubric, str] | None:
+    """The first rubric (by id) whose pattern full-matches `name`, and the group id."""
+    for rubric in sorted(rubrics, key=lambda r: r.id):
+        found = re.fullmatch(rubric.pattern, name)
+        if found:
+            return rubric, found.group("group") or ""
+    return None
+
+
+def name_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
+    """The "file name" rejection, naming the expected name closest to `name`."""
+    if not rubrics:
+        return f"file name: no assignment accepts uploads at the moment; got {display(name)}."
+    rubric = max(rubrics, key=lambda r: _similarity(name, r))
+    hint = ""
+    if re.fullmatch(rubric.pattern, name, flags=re.IGNORECASE):
+        hint = " File names are case-sensitive: use the exact lower/upper case shown."
+    return f"file name: expected {rubric.expected}; got {display(name)}.{hint} {REUPLOAD}"
+
+
+def undecodable_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
+    """The "file name" rejection of a name that is not valid UTF-8 text."""
+    shown = display(safe_name(name))
+    problem = (f"the file name {shown} is not valid UTF-8 text (each byte shown as %XX is not "
+               "part of a valid character)")
+    if not rubrics:
+        return f"file name: {problem}; no assignment accepts uploads at the moment."
+    rubric = max(rubrics, key=lambda r: _similarity(name, r))
+    return (f"file name: {problem}; expected {rubric.expected}. Rename the file to the "
+            "expected name and upload it again.")
+
+
+def _similarity(name: str, rubric: Rubric) -> float:
+    example = rubric.example or rubric.expected
+    return difflib.SequenceMatcher(None, name.lower(), example.lower()).ratio()
+
+
+def display(name: str) -> str:
+    """A file or member name safe to show on one line: escape sequences, control characters
+    (C0, DEL, C1), bidi overrides and undecodable bytes replaced (`grader.text.printable`)."""
+    text = printable(name[:4 * DETAIL_CHARS], multiline=False)
+    return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
