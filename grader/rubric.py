@@ -4,7 +4,9 @@ Every key is declared once here (name, type, default, description: the `*_KEYS` 
 defaults taken from the dataclasses); an unknown, missing, ill-typed or out-of-range key is a
 `RubricError` naming the file and the key (`checks[i]` counts from 0, like Python). Dotted
 references (`module:attr`) to the reference callable, the input generator and a custom comparator
-are resolved at load time, so a typo fails the batch before any upload runs.
+are resolved at load time, so a typo fails the batch before any upload runs. A course's own
+module may sit next to its rubric file: the rubric's folder is on the import path while its
+references are resolved (see `_import`; docs/add-an-assignment.md).
 
 TOML layout (see rubrics/*.toml for real ones)::
 
@@ -60,9 +62,11 @@ import hashlib
 import importlib
 import math
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Literal, NoReturn
 
 from grader.errors import RubricError
@@ -466,10 +470,7 @@ def _resolve(path: Path, key: str, dotted: str) -> Callable[..., Any]:
     if not DOTTED.fullmatch(dotted):
         _fail(path, key, f"expected 'package.module:attribute', got {dotted!r}")
     module_name, attr = dotted.split(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is the rubric's fault
-        _fail(path, key, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}")
+    obj: Any = _import(path, key, module_name)
     for part in attr.split("."):
         if not hasattr(obj, part):
             _fail(path, key, f"{dotted!r}: {module_name!r} has no attribute {attr!r}")
@@ -477,3 +478,36 @@ def _resolve(path: Path, key: str, dotted: str) -> Callable[..., Any]:
     if not callable(obj):
         _fail(path, key, f"{dotted!r} is a {type(obj).__name__}, not a callable")
     return obj
+
+
+def _import(path: Path, key: str, module_name: str) -> ModuleType:
+    """Import `module_name`, with the rubric file's folder on the import path meanwhile.
+
+    A course keeps its input generators, references and comparators in a module beside its
+    rubrics (`--rubrics DIR`). The folder is appended to `sys.path` for this import only, so
+    installed packages and the project's own come first; a module of the folder that one of
+    those shadows (or that another folder already imported under the same name) is a
+    RubricError naming both. Every process that loads rubrics (pool and Dask workers too) goes
+    through here, so the module is importable wherever the rubric is.
+    """
+    folder = Path(path).resolve().parent
+    added = str(folder) not in sys.path
+    if added:
+        sys.path.append(str(folder))
+        importlib.invalidate_caches()  # the folder's files may be newer than the finders' view
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the rubric's fault
+        _fail(path, key, f"cannot import {module_name!r}: {type(exc).__name__}: {exc}")
+    finally:
+        if added:
+            sys.path.remove(str(folder))
+    top = module_name.split(".")[0]
+    local = (folder / f"{top}.py", folder / top / "__init__.py")
+    origin = getattr(sys.modules.get(top), "__file__", None)
+    if any(p.is_file() for p in local) and (
+            origin is None or folder not in Path(origin).resolve().parents):
+        _fail(path, key, f"{module_name!r} names a module in {folder}, but {top!r} is imported "
+              f"from {origin or 'elsewhere'}; rename the module in {folder} to a name no "
+              "installed package uses")
+    return module

@@ -3,7 +3,8 @@
 Each function is tested against an independent oracle in tests/reference/ (torch.optim, autograd,
 torch.nn.functional.conv3d, finite differences, Monte Carlo, closed forms, sympy). Where a seed's
 worked solution is wrong, the function's docstring says what is wrong and what is right. The
-graded notebooks' functions (ASSIGNMENTS.md) have exactly the signatures students are given.
+graded notebooks' functions (docs/assignments.md) have exactly the signatures students are given.
+The same map, with the oracles and the seeds' errors, is docs/exercises.md.
 
 Map from seed exercise to function (seed 000 = exercise sheet 4, 001 = NNTI sheet 6,
 002 = assignment 2, 003 = TTIC 31230 midterm, 004 = Sharif THW2 answers):

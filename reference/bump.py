@@ -1,6 +1,7 @@
 """Seed 002, Ex 2: gradient descent and Adam on a ramp with a bump (the figure is missing).
 
-The model (EXERCISES.md section 3; it reproduces the seed's GD answer and its premise h > a):
+The model (it reproduces the seed's GD answer and its premise h > a; see
+docs/exercises.md#002-ex-2-gradient-descent-and-adam-on-a-ramp-with-a-bump):
 - start at theta0 = 0 (the point 'o'); f falls towards the bump with slope -s (s = 1);
 - the foot of the bump, the local minimum 'x', is at theta = L = 1;
 - the bump is a triangle of height h and base 2h: slope +1 on [L, L + h), -1 beyond the peak;

@@ -1,10 +1,10 @@
 """Seed 003, Problem 3: a 3-D convolution layer in numpy, forward and backward.
 
-Layout (ASSIGNMENTS.md; cross-correlation, no padding, stride 1):
+Layout (docs/assignments.md#conv3d; cross-correlation, no padding, stride 1):
     L1 (B, X, Y, T, Ci), F (U, V, Z, Ci, Co), L2 (B, X-U+1, Y-V+1, T-Z+1, Co),
     L2[b,x,y,t,c] = sum_{u,v,z,c'} F[u,v,z,c',c] * L1[b,x+u,y+v,t+z,c'].
 
-Seed errors (EXERCISES.md section 6), all fixed here:
+Seed errors (docs/exercises.md#errors-in-the-sheets-worked-solutions), all fixed here:
 - The statement writes F[u,v,c'] and L1[b,x+u,y+v,t+z,c',c]; right: F[u,v,z,c',c] and
   L1[b,x+u,y+v,t+z,c']. Its shapes do not fit: with L1 (B,H,W,T,C') and L2 (B,H,W,T,C) the index
   x+u runs past H-1. Either L2 shrinks (this module) or L1 is padded at the high end (`pad_high`).

@@ -120,7 +120,7 @@ def net_grads(x: float, w1: float, b1: float, w: float, b: float, act: str = "si
 
 def chain_grads(x: float, w1: float, b1: float, w: float, b: float,
                 act: str = "sigmoid", shortcut: bool = False) -> tuple[float, float]:
-    """(dy/dw1, dy/db1) of seed 002's chain as printed (the graded function, ASSIGNMENTS.md).
+    """(dy/dw1, dy/db1) of seed 002's chain as printed (graded: docs/assignments.md#gradients).
 
     b1 enters layers 1, 3 and 5 (so dy/db1 sums three terms), b layers 2 and 4. With
     shortcut=True, h1 is added to the pre-activation of layer 3 and h3 to that of the output.

@@ -5,7 +5,7 @@ are promoted to float64) or a torch tensor (any float dtype) and returns the sam
 same shape and dtype: the `xor` assignment passes float64 torch tensors, and the grader calls the
 reference with the very arguments it gives the student.
 
-Seed errors (EXERCISES.md section 6):
+Seed errors (docs/exercises.md#errors-in-the-sheets-worked-solutions):
 - 6.1a prints the derivative as "sigma(x) sigma^2(x)"; the minus sign is lost. Right:
   sigma'(x) = sigma(x) - sigma(x)**2.
 - 6.1c prints "w_{n+1} = w_n eps g(n)"; the minus sign is lost. Right: w_{n+1} = w_n - eps g(n).

@@ -133,15 +133,15 @@ def _grads(X: Any, y: Any, Wi: Any, ba: Any, Wo: Any, bo: Any, shared: bool) -> 
 
 
 def xor_forward(X: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
-    """Alias of `forward` under the catalogue's name (EXERCISES.md 001 Ex 6.2b)."""
+    """Alias of `forward` under the name used in docs/exercises.md (001 Ex 6.2b)."""
     return forward(X, Wi, ba, Wo, bo)
 
 
 def xor_loss(X: Any, Y: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
-    """The catalogue's `xor_loss(X, Y, ...)`: loss_fn(forward(X, Wi, ba, Wo, bo), Y)."""
+    """`xor_loss(X, Y, ...)` of docs/exercises.md: loss_fn(forward(X, Wi, ba, Wo, bo), Y)."""
     return loss_fn(forward(X, Wi, ba, Wo, bo), Y)
 
 
 def xor_grads(X: Any, Y: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> dict[str, Any]:
-    """Alias of `manual_grads` under the catalogue's name."""
+    """Alias of `manual_grads` under the name used in docs/exercises.md."""
     return manual_grads(X, Y, Wi, ba, Wo, bo)

@@ -2,7 +2,7 @@
 
 Every generator takes a seeded `np.random.Generator`, returns a handful of `Case`s built only
 from float64 arrays, Python scalars, strings and `Fn` markers, and stays where the maths is well
-conditioned (ASSIGNMENTS.md, "Conventions"):
+conditioned (docs/assignments.md#inputs-and-return-values):
 
 * `adam_step`: t = 1 and t = 2 (where a missing bias correction or a 0-based t shows most), then
   random t up to 1000; eps log-uniform in [1e-8, 1e-1]; gradient scales log-uniform in

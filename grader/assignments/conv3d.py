@@ -1,7 +1,8 @@
 """Probe inputs for the `conv3d` assignment (seed 003, Problem 3): forward, backward and speed.
 
-Layout (ASSIGNMENTS.md): L1 (B, X, Y, T, C'), F (U, V, Z, C', C), L2 (B, X-U+1, Y-V+1, T-Z+1, C),
-a cross-correlation with no padding and stride 1. Every argument is a float64 numpy array.
+Layout (docs/assignments.md#conv3d): L1 (B, X, Y, T, C'), F (U, V, Z, C', C),
+L2 (B, X-U+1, Y-V+1, T-Z+1, C), a cross-correlation with no padding and stride 1. Every argument
+is a float64 numpy array.
 
 The small cases keep B <= 2, X, Y, T <= 6, C', C <= 3 and U, V, Z <= 3, with sizes drawn so that
 no two of X, Y, T (or U, V, Z) are forced equal: swapped axes, a flipped kernel (a true

@@ -1,7 +1,7 @@
 """Probe inputs for the `xor` assignment (seed 001, Ex 6.1 and 6.2), and the `solves_xor` comparator.
 
 Every argument is a float64 torch tensor (`Tensor` marker; scalars as 0-d tensors), as
-ASSIGNMENTS.md promises for this assignment. The generators stay where the maths is well
+docs/assignments.md#xor promises for this assignment. The generators stay where the maths is well
 conditioned and still tell the classic mistakes apart:
 
 * `sigmoid`, `sigmoid_prime`: x in [-30, 30] (the fixed points -30, -1, 0, 1, 30 included), shapes

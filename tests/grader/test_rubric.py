@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +249,71 @@ def test_load_rubrics_reports_the_broken_file(tmp_path: Path) -> None:
     broken = write_rubric(tmp_path, edit(rubric_dict(id="beta"), "checks[0].rtol", "x"), "b.toml")
     with pytest.raises(RubricError, match=f"^{broken}: key 'checks\\[0\\].rtol'"):
         load_rubrics(tmp_path)
+
+
+# ----------------------------------------------------------------------------- course modules
+COURSE_MODULE = '''
+import numpy as np
+
+
+def cases(rng):
+    return []
+
+
+def reference(x):
+    return np.asarray(x)
+'''
+
+
+def write_course(folder: Path) -> str:
+    """A rubric whose references name a module beside it; returns the module's (unique) name."""
+    name = f"course_{uuid.uuid4().hex[:12]}"
+    (folder / f"{name}.py").write_text(COURSE_MODULE)
+    data = rubric_dict()
+    for dotted, value in {"checks[0].reference": f"{name}:reference",
+                          "checks[0].inputs": f"{name}:cases",
+                          "checks[1].reference": f"{name}:reference"}.items():
+        edit(data, dotted, value)
+    write_rubric(folder, data)
+    return name
+
+
+def test_a_module_beside_the_rubric_resolves_and_sys_path_is_restored(tmp_path: Path) -> None:
+    before = list(sys.path)
+    name = write_course(tmp_path)
+    (rubric,) = load_rubrics(tmp_path)
+    step = rubric.checks[0]
+    assert step.reference_fn is not None and step.reference_fn.__module__ == name
+    assert step.inputs_fn is not None and step.inputs_fn(None) == []
+    assert sys.path == before
+
+
+def test_a_fresh_interpreter_resolves_the_module_too(tmp_path: Path) -> None:
+    """What a spawned pool worker or a Dask worker does: load_rubrics(folder) from scratch."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    name = write_course(folder)
+    script = ("import sys; from grader.rubric import load_rubrics; "
+              "print(load_rubrics(sys.argv[1])[0].checks[0].reference_fn.__module__)")
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == name
+
+
+def test_a_missing_course_module_fails_and_restores_sys_path(tmp_path: Path) -> None:
+    before = list(sys.path)
+    path = write_rubric(tmp_path, edit(rubric_dict(), "checks[0].reference", "course_nope:f"))
+    with pytest.raises(RubricError, match="cannot import 'course_nope': ModuleNotFoundError"):
+        load_rubric(path)
+    assert sys.path == before
+
+
+def test_a_course_module_shadowed_by_an_installed_one_is_named(tmp_path: Path) -> None:
+    (tmp_path / "json.py").write_text("def loads(text):\n    return text\n")
+    path = write_rubric(tmp_path, edit(rubric_dict(), "checks[0].reference", "json:loads"))
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    assert caught.value.key == "checks[0].reference"
+    assert f"'json' names a module in {tmp_path.resolve()}, but 'json' is imported from" \
+        in caught.value.problem

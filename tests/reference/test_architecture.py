@@ -28,7 +28,8 @@ def torch_param_count(sizes: list[int], bias: bool) -> int:
     ],
     ids=["Q1d-five-hidden-661", "four-hidden-551", "no-bias-610", "two-outputs-672"],
 )
-def test_param_count_of_the_catalogue(sizes: list[int], bias: bool, expected: int) -> None:
+def test_param_count_of_q1d_and_its_alternatives(sizes: list[int], bias: bool,
+                                                  expected: int) -> None:
     assert mlp_param_count(sizes, bias) == expected == torch_param_count(sizes, bias)
 
 

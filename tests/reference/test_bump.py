@@ -23,7 +23,7 @@ def test_ramp_bump_grad_pieces(theta: float, kwargs: dict[str, float], expected:
     assert ramp_bump_grad(theta, **kwargs) == expected
 
 
-def test_gd_two_cycle_at_the_foot_as_in_the_catalogue() -> None:
+def test_gd_is_a_two_cycle_around_the_foot() -> None:
     traj = gd_1d(lambda th: ramp_bump_grad(th, h=0.31), 0.0, 0.3, 50)
     assert traj.shape == (51,)
     expected = np.concatenate([[0.0, 0.3, 0.6, 0.9], np.tile([1.2, 0.9], 24)[:47]])
@@ -126,5 +126,7 @@ def test_h_max_matches_bisection_on_the_full_simulation(eps: float) -> None:
     ({"bias_correction": False}, 1.613),
 ], ids=["s0.25", "s0.5", "s2", "s4", "L0.5", "L1.05", "L1.1", "L1.2", "L2", "L5", "L100",
         "no-bias-correction"])
-def test_sensitivity_table_of_the_catalogue(kwargs: dict[str, float], expected: float) -> None:
+def test_sensitivity_of_h_max_to_the_unknown_shape(kwargs: dict[str, float],
+                                                  expected: float) -> None:
+    """The table of docs/exercises.md#002-ex-2-gradient-descent-and-adam-on-a-ramp-with-a-bump."""
     np.testing.assert_allclose(adam_escape_height(**kwargs), expected, rtol=0, atol=6e-4)

@@ -60,7 +60,8 @@ def _no_noise_gradient(w: np.ndarray, x: np.ndarray, y_d: float, alpha: float) -
 @pytest.mark.parametrize("wrong", [_seed_formula, _no_noise_gradient],
                          ids=["seed-formula", "stop-gradient"])
 def test_monte_carlo_rejects_the_wrong_formulas(wrong: object) -> None:
-    """The 5-SE test has power: the catalogue's wrong answers lie far outside it."""
+    """The 5-SE test has power: the wrong formulas (docs/exercises.md#004-q6-gaussian-dropout)
+    lie far outside it."""
     w, x, y_d, alpha = make_case(0)
     mean, stderr = gaussian_dropout_mc_grad(w, x, y_d, alpha, N_MC, seed=7)
     assert np.max(np.abs(mean - wrong(w, x, y_d, alpha)) / stderr) > 5  # type: ignore[operator]

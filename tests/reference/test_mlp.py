@@ -121,7 +121,8 @@ def test_grad_norm_vs_depth_matches_autograd(act: str) -> None:
 def test_log_grad_norm_is_linear_in_depth(
     act: str, gain: float, slope_range: tuple[float, float]
 ) -> None:
-    """The catalogue's table (width 16, seed 0): log10 ||dE/dW_1|| against L for L = 2..40."""
+    """log10 ||dE/dW_1|| against L = 2..40 (width 16, seed 0), as in
+    docs/exercises.md#000-ex-41-vanishing-and-exploding-gradients."""
     depths = np.array([2, 5, 10, 20, 40])
     norms = grad_norm_vs_depth(depths, 16, gain, act, seed=0)
     assert np.all(np.isfinite(norms)) and np.all(norms > 0)

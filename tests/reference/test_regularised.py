@@ -10,7 +10,7 @@ from reference.regularised import reg_backprop, sgd_step_reg
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
-EXAMPLE = {"w": 0.8, "b": -0.2, "x": 1.5, "t": 1.0, "lam": 0.1}  # the catalogue's (w, b, x, t, lam)
+EXAMPLE = {"w": 0.8, "b": -0.2, "x": 1.5, "t": 1.0, "lam": 0.1}  # 004 Q3 in docs/exercises.md
 # float64: rtol 1e-12; float32: 1e-6 absolute (dw = dz x + lam w cancels: its relative error in
 # float32 reaches ~2e-5 at the example, while every derivative is within 1e-6 absolutely).
 TOL = {np.float64: {"rtol": 1e-12, "atol": 1e-15}, np.float32: {"rtol": 0.0, "atol": 1e-6}}
@@ -51,7 +51,7 @@ def test_reg_backprop_matches_autograd(seed: int, dtype: type) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
-def test_reg_backprop_catalogue_numbers(dtype: type) -> None:
+def test_reg_backprop_example_numbers(dtype: type) -> None:
     got = reg_backprop(**{k: dtype(v) for k, v in EXAMPLE.items()})
     tol = {"rtol": 0.0, "atol": 1e-12 if dtype == np.float64 else 1e-6}
     np.testing.assert_allclose(got["dw"], 0.000684360824, **tol)
@@ -80,7 +80,7 @@ def test_sgd_step_reg_matches_torch_sgd(seed: int, dtype: type) -> None:
     np.testing.assert_allclose([w1, b1], want, **TOL[dtype])
 
 
-def test_sgd_step_reg_catalogue_numbers() -> None:
+def test_sgd_step_reg_example_numbers() -> None:
     """(w0, b0, x0, t, lam) = (0.8, -0.2, 1.5, 1, 0.1), lr 0.1."""
     w1, b1 = sgd_step_reg(0.8, -0.2, 1.5, 1.0, 0.1)
     np.testing.assert_allclose([w1, b1], [0.799931563918, -0.194712290722], rtol=0, atol=1e-12)

@@ -126,7 +126,7 @@ def test_chain_grads_match_central_differences(shortcut: bool) -> None:
     (True, {"x": 1.0, "w1": 1.0, "b1": 0.0, "w": 1.0, "b": 0.0},
      {"dy_dw1": 0.00048614, "dy_db1": 0.23640472, "dys_dw1": 0.00688797, "dys_db1": 0.18535320}),
 ], ids=["counterexample-b1-layer1-only", "literal-tied-b1"])
-def test_catalogue_values_show_the_inequality_fails(tie_b1: bool, params: dict[str, float],
+def test_documented_values_show_the_inequality_fails(tie_b1: bool, params: dict[str, float],
                                                    expected: dict[str, float]) -> None:
     got = chain_and_shortcut_grads(**params, act="sigmoid", tie_b1=tie_b1)
     for key, value in expected.items():
@@ -146,7 +146,7 @@ def test_own_slope_path_sum_matches_autograd(skips: Any, tie_b1: bool) -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
 
 
-def test_closed_form_of_the_catalogue_for_one_layer_skips() -> None:
+def test_closed_form_for_one_layer_skips() -> None:
     # b1 in layer 1 only: dy*/dw1 = x s1 s3 s5 (w^2 s2 + 1)(w^2 s4 + 1), s_l the own slopes.
     for seed in range(20):
         p = random_params(seed + 40)

@@ -106,7 +106,7 @@ def test_taylor_polynomial_matches_sympy_polynomial() -> None:
 
 @pytest.mark.parametrize(("x", "error"), [(0.1, 2.1e-8), (0.5, 6.35e-5), (1.0, 1.89e-3),
                                           (2.0, 4.75e-2)], ids=["0.1", "0.5", "1", "2"])
-def test_taylor_error_matches_catalogue(x: float, error: float) -> None:
+def test_taylor_error_matches_the_documented_table(x: float, error: float) -> None:
     got = abs(float(sigmoid(np.array(x))) - float(sigmoid_taylor(np.array(x))))
     np.testing.assert_allclose(got, error, rtol=2e-2)
 

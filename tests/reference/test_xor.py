@@ -112,11 +112,11 @@ def test_numpy_grads_match_central_differences() -> None:
         np.testing.assert_allclose(got[name], fd, rtol=1e-7, atol=1e-9)
 
 
-def test_hand_set_weights_solve_xor_as_in_the_catalogue() -> None:
+def test_hand_set_weights_solve_xor() -> None:
     Wi = np.array([[20.0, -20.0], [-20.0, 20.0]])
     yhat = forward(XOR_X, Wi, -10.0, np.array([20.0, 20.0]), -10.0)
     # Closed form: rows (0,0) and (1,1) give both hidden units sigma(-10), so yhat =
-    # sigma(-10 + 40 sigma(-10)) (the catalogue rounds it to 5.0e-5); rows (0,1) and (1,0) give
+    # sigma(-10 + 40 sigma(-10)) (about 5.0e-5); rows (0,1) and (1,0) give
     # hidden units sigma(10) and sigma(-30).
     def sig(v: float) -> float:
         return 1.0 / (1.0 + math.exp(-v))
