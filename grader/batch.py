@@ -3,7 +3,7 @@
 `grade_all` discovers the uploads, matches each name to a rubric once, reuses the grades the
 gradebook already holds for unchanged uploads, hands the rest to a runner
 (`grader.runners`), records each grade in the gradebook as soon as it is known, writes its
-report, and finally writes grades.json, grades.csv and index.html (docs/contract.md).
+report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files).
 
 Nothing is lost: when the grader itself fails on an upload (an unexpected exception, a lost
 worker, a failed lookup, record or report), that upload still gets a record in every output
@@ -136,7 +136,7 @@ class Batch:
 
 def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
               progress: Progress, argv: str = "") -> BatchResult:
-    """Grade every upload under `submissions` into `out` (docs/contract.md names the files).
+    """Grade every upload under `submissions` into `out` (docs/contract.md#output-files).
 
     Args:
         submissions: the SUBMISSIONS folder.

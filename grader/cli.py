@@ -1,4 +1,6 @@
-"""The `grade` command: a thin, typed shell over `grader.batch` and friends (docs/contract.md).
+"""The `grade` command: a thin, typed shell over `grader.batch` and friends.
+
+See docs/contract.md#commands.
 
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
     grade check FILE [--rubrics DIR]

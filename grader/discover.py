@@ -1,9 +1,9 @@
 """Find the uploads in a submissions folder (nothing is opened beyond hashing).
 
-Rules (docs/contract.md): every `*.ipynb` and `*.zip` under the folder and its subfolders; names
-starting with "." (files and folders, `.ipynb_checkpoints/` included) and anything under a
-`skip` path (the output folder, which may lie inside the submissions folder) are skipped; other
-files are ignored. Decisions where the contract is silent:
+Rules (docs/contract.md#grading-a-batch): every `*.ipynb` and `*.zip` under the folder and its
+subfolders; names starting with "." (files and folders, `.ipynb_checkpoints/` included) and
+anything under a `skip` path (the output folder, which may lie inside the submissions folder)
+are skipped; other files are ignored. Decisions where the contract is silent:
 
 * The suffix is matched case-insensitively (`SHEET.ZIP` is listed), so a student whose name is
   wrong only in case gets a "file name" rejection from intake instead of silence.

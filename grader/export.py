@@ -1,4 +1,5 @@
-"""Write the batch's `grades.json` and `grades.csv` exactly as docs/contract.md names them.
+"""Write the batch's `grades.json` and `grades.csv` exactly as docs/contract.md#output-files
+names them.
 
 Every file is written atomically (a temp file in the same folder, then `os.replace`), so a crash
 never leaves a half-written file: readers see the old file or the new one.

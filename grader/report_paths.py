@@ -28,7 +28,8 @@ def report_paths(rels: Sequence[str]) -> dict[str, str]:
     Uploads are taken in sorted order; each gets `report_relpath(rel)` unless an earlier one
     holds it, in which case it keeps its extension (`a.ipynb` -> `reports/a.html`, then
     `a.zip` -> `reports/a.zip.html`), then a counter (`reports/a.zip-2.html`). Paths are compared
-    exactly (as docs/contract.md names them): `A.ipynb` and `a.ipynb` keep `A.html` and `a.html`.
+    exactly (as docs/contract.md#reports names them): `A.ipynb` and `a.ipynb` keep `A.html` and
+    `a.html`.
     Folders mirror the uploads' folders and never move, so a report never takes a path that
     some upload's folder needs (`x.ipynb` beside a folder `x.html/` gets `reports/x.ipynb.html`).
     Parts too long for the file system are shortened (`fit_report_paths`).

@@ -2,7 +2,7 @@
 
 Four ways an upload ends, one function each: rejected at intake (`score_rejected`), run and
 probed (`score_run`, where the zero-error rule applies), and the two records the grader makes
-when it failed itself (`score_fault`, `score_worker_died`). See docs/contract.md for the statuses.
+when it failed itself (`score_fault`, `score_worker_died`). See docs/contract.md#statuses.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def backward_dF_not_summed_over_batch(L1: np.ndarray, F: np.ndarray,
 
 
 def backward_swapped_outputs(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Returns (dF, dL1), the order of EXERCISES.md rather than ASSIGNMENTS.md."""
+    """Returns (dF, dL1): the reverse of the order in docs/assignments.md#conv3d."""
     from reference.conv3d import conv3d_backward
 
     dL1, dF = conv3d_backward(L1, F, dL2)

@@ -121,7 +121,8 @@ def test_reference_gives_finite_results(check_id: str) -> None:
             assert all(np.all(np.isfinite(leaf)) for leaf in leaves), probed.label
 
 
-def test_h_max_reference_is_the_catalogue_value() -> None:
+def test_h_max_reference_is_the_documented_value() -> None:
+    """docs/exercises.md#002-ex-2-gradient-descent-and-adam-on-a-ramp-with-a-bump"""
     assert abs(adam_escape_height() - 0.410184295) < 1e-9
 
 

@@ -1,4 +1,4 @@
-"""grader.score: the statuses of docs/contract.md, the zero-error rule, the grader's own failures."""
+"""grader.score: the statuses of docs/contract.md#statuses, the zero-error rule, the grader's own failures."""
 
 from __future__ import annotations
 
