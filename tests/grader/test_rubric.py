@@ -239,8 +239,8 @@ def test_load_rubrics_reports_the_broken_file(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- course keys
 MANUAL = {"id": "theory", "points": 7, "kind": "manual",
           "description": "Ex 6.1 and 6.3 answered in the PDF"}
-DEADLINE = {"due": datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=1))),
-            "amount": 0.1}
+DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=1)))
+DEADLINE: dict[str, Any] = {"due": DUE, "amount": 0.1}
 
 
 def test_manual_checks_are_kept_apart_from_the_automatic_ones(tmp_path: Path) -> None:
@@ -259,7 +259,7 @@ def test_course_keys_default_to_no_deadline_and_latest(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("table", "expected"), [
-    (DEADLINE, Deadline(due=DEADLINE["due"], amount=0.1)),
+    (DEADLINE, Deadline(due=DUE, amount=0.1)),
     ({"due": datetime(2026, 12, 1, 23, 59), "timezone": "Europe/Berlin", "amount": 2,
       "unit": "points", "per": "hour", "cap": 10, "grace_minutes": 15,
       "submitted_at": "folder-name"},
