@@ -36,6 +36,7 @@ from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
 from grader.export import FORMULA_START, csv_number, csv_text
+from grader.rubric import Rubric
 
 MARKING_CSV = "marking.csv"
 OVERRIDES_CSV = "overrides.csv"
@@ -70,6 +71,12 @@ class Slot:
     manual: tuple[tuple[str, float], ...] = ()       # hand-marked check id, max points
     automatic: tuple[tuple[str, float], ...] = ()    # automatic check id, max points
     choice: bool = False                             # duplicate upload under resubmission "tutor"
+
+    @classmethod
+    def for_upload(cls, file: str, group: str, rubric: Rubric, choice: bool = False) -> Slot:
+        """The slot of an upload graded under `rubric` (its hand-marked and automatic checks)."""
+        return cls(file, rubric.id, group, tuple((c.id, c.points) for c in rubric.manual_checks),
+                   tuple((c.id, c.points) for c in rubric.checks), choice)
 
     def manual_max(self, check: str) -> float | None:
         """Max points of a hand-marked check (#counts: 1 for a choice), None for any other."""

@@ -259,3 +259,14 @@ def test_stamps_overrides_keep_the_first_stamp_while_unchanged() -> None:
         Override(XOR, "sigmoid", 1.0, "regrade", "ana", EARLIER),
         Override(XOR, "loss_fn", 1.0, "ok", "ben", NOW),
     )
+
+
+
+def test_slot_for_an_upload_takes_the_rubrics_checks() -> None:
+    from rubric_builders import make_check, make_rubric
+
+    rubric = make_rubric(manual_checks=(make_check(id="comparison", kind="manual", points=1.0,
+                                                   symbol=None, reference=None, inputs=None,
+                                                   description="the written comparison"),))
+    assert Slot.for_upload(ADAM, "02", rubric, choice=True) == Slot(
+        ADAM, "adam", "02", (("comparison", 1.0),), (("adam_step", 1.0),), True)
