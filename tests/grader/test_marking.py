@@ -270,3 +270,26 @@ def test_slot_for_an_upload_takes_the_rubrics_checks() -> None:
                                                    description="the written comparison"),))
     assert Slot.for_upload(ADAM, "02", rubric, choice=True) == Slot(
         ADAM, "adam", "02", (("comparison", 1.0),), (("adam_step", 1.0),), True)
+
+
+def test_round_trip_with_the_bundled_xor_rubric() -> None:
+    from pathlib import Path
+
+    from grader.rubric import load_rubric
+    from grader.totals import CheckPoints, merge
+
+    rubric = load_rubric(Path(__file__).resolve().parents[2] / "rubrics" / "xor.toml")
+    slot = Slot.for_upload(XOR, "1234567", rubric)
+    assert [c for c, _ in slot.manual] == ["hessian_eigenvalues", "saddle_problems",
+                                           "saddle_free_newton"]
+    fresh = marking_sheet_text([slot], ())
+    filled = fresh.replace("hessian_eigenvalues,0.5,,", "hessian_eigenvalues,0.5,0.5,")
+    filled = filled.replace("saddle_problems,0.5,,", "saddle_problems,0.5,\"0,5\",")
+    read = read_marking_sheet(filled, [slot])
+    assert read.errors == ()
+    marks = {(m.file, m.check): m for m in read.marks}
+    checks = [CheckPoints(c.id, c.points, c.points) for c in rubric.checks]     # full marks
+    assert merge(XOR, checks, slot.manual, marks, {}).final_score is None        # 6.3c pending
+    filled = filled.replace("saddle_free_newton,1,,", "saddle_free_newton,1,1,")
+    marks = {(m.file, m.check): m for m in read_marking_sheet(filled, [slot]).marks}
+    assert merge(XOR, checks, slot.manual, marks, {}).final_score == 10.0        # the sheet's 10
