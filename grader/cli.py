@@ -6,6 +6,7 @@ See docs/contract.md#commands.
     grade check FILE [--rubrics DIR]
     grade release ASSIGNMENT --out DIR
     grade selfcheck [--rubrics DIR]
+    grade export --format moodle|canvas|gradescope|csv --out FILE [--roster CSV] [GRADED_DIR]
 
 Exit codes: 0 every upload has a grade record (whatever the scores); 1 the grader itself failed
 (a broken rubric, no usable kernel); 2 wrong usage.
@@ -36,7 +37,8 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE | release ASSIGNMENT --out DIR | selfcheck")
+        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE | release ASSIGNMENT --out DIR"
+                              " | selfcheck | export --format F --out FILE [GRADED_DIR]")
 
 
 def _fail(exc: GraderError) -> None:
@@ -140,3 +142,39 @@ def selfcheck_cmd(rubrics_dir: Path) -> None:
         _fail(exc)
         return
     sys.exit(0 if ok else 1)
+
+
+@main.command("export")
+@click.argument("graded", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
+                metavar="[GRADED_DIR]")
+@click.option("--format", "fmt", type=click.Choice(["moodle", "canvas", "gradescope", "csv"]),
+              required=True, help="What to write (see docs/course.md).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The file to write (gradescope: a folder, or a .json file for one upload).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV: student_id, name, email, group [, assignment, lms_id, "
+              "sis_login_id, section].")
+@click.option("--assignment", default=None, help="Export only this rubric id's uploads.")
+@click.option("--canvas-column", "canvas_columns", multiple=True, metavar="RUBRIC=HEADER",
+              help="Canvas column for a rubric, e.g. 'xor=Sheet 6 (12345)'.")
+def export_cmd(graded: Path, fmt: str, out: Path, roster: Path | None, assignment: str | None,
+               canvas_columns: tuple[str, ...]) -> None:
+    """Write GRADED_DIR's grades (default graded/) for an LMS."""
+    from datetime import UTC, datetime
+
+    from grader import lms
+
+    columns = dict(c.split("=", 1) for c in canvas_columns if "=" in c)
+    if len(columns) != len(canvas_columns):
+        click.echo("grade: error: --canvas-column takes RUBRIC=HEADER", err=True)
+        sys.exit(2)
+    try:
+        files, warnings = lms.export_graded(
+            graded, fmt, out, roster, assignment, columns, now=datetime.now(UTC).isoformat(timespec="seconds"))
+    except GraderError as exc:
+        _fail(exc)
+        return
+    for warning in warnings:
+        click.echo(f"grade: warning: {printable(warning, multiline=False)}", err=True)
+    for path in files:
+        click.echo(f"wrote {path}")

@@ -37,10 +37,22 @@ TOML layout (see rubrics/*.toml for real ones)::
     max_members = 200
     max_ratio = 200.0                 # compression ratio cap per member
 
+    resubmission = "latest"           # a group's second upload: "latest" | "best" | "tutor"
+
+    [deadline]                        # optional: lateness and its penalty (grader.lateness)
+    due = 2026-12-01T23:59:00+01:00   # a TOML offset date-time, or a local one / "2026-12-01 23:59"
+    timezone = "Europe/Berlin"        # with a local `due` (required then); checked against an offset
+    grace_minutes = 15                # on time until due + grace
+    per = "day"                       # "day" | "hour": per started unit after due + grace
+    amount = 0.1                      # per unit
+    unit = "fraction"                 # "fraction" of the upload's total maximum | "points"
+    cap = 0.5                         # most taken, in `unit` (default: no cap; never below 0)
+    submitted_at = "lms-csv"          # "lms-csv" | "folder-name" | "mtime" (mtime is the fallback)
+
     [[checks]]
     id = "adam_step"
     points = 1.0
-    kind = "call"                     # "call" | "variable" | "figure"
+    kind = "call"                     # "call" | "variable" | "figure" | "manual"
     symbol = "adam_step"              # call: the student's function; variable: a name
     symbols = ["Wi", "ba"]            # variable checks reading several names (instead of symbol)
     reference = "reference.adam:adam_step"                 # callable (variable: no-arg callable)
@@ -52,6 +64,15 @@ TOML layout (see rubrics/*.toml for real ones)::
     timeout = 10.0                    # seconds per call
     visible = true                    # shown to students (grade check, reports)
     description = "one Adam step against torch.optim.Adam"
+
+    [[checks]]                        # points a tutor gives in the marking sheet (grader.marking)
+    id = "theory"
+    points = 7.0
+    kind = "manual"                   # only id, points, visible and description (required)
+    description = "Ex 6.1 and 6.3 in the PDF: ..."   # what earns the points (tutors, students)
+
+Checks of kind "manual" are kept apart in `Rubric.manual_checks`: `Rubric.checks` (what the probe
+runs and `score` sums) and `Rubric.max_score` hold the automatic checks only.
 """
 
 from __future__ import annotations
@@ -65,15 +86,18 @@ import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Literal, NoReturn
 
 from grader.errors import RubricError
+from grader.lateness import Deadline, resolve_due, zone_problem
 from grader.probe_runtime import DRIVERS
 
 UploadKind = Literal["notebook", "zip"]
-CheckKind = Literal["call", "variable", "figure"]
+CheckKind = Literal["call", "variable", "figure", "manual"]
+Resubmission = Literal["latest", "best", "tutor"]
 
 
 @dataclass(frozen=True)
@@ -149,10 +173,24 @@ class Rubric:
     path: Path | None = None
     sha256: str = ""          # of the TOML bytes: part of the "already graded" key
     example: str = ""         # a file name the pattern accepts (selfcheck, student messages)
+    manual_checks: tuple[CheckSpec, ...] = ()   # kind "manual": marked by tutors, never probed
+    deadline: Deadline | None = None
+    resubmission: Resubmission = "latest"
 
     @property
     def max_score(self) -> float:
+        """The automatic checks' points (what `score` in grades.json is out of)."""
         return float(sum(c.points for c in self.checks))
+
+    @property
+    def manual_max_score(self) -> float:
+        """The hand-marked checks' points."""
+        return float(sum(c.points for c in self.manual_checks))
+
+    @property
+    def total_max_score(self) -> float:
+        """Automatic plus hand-marked points: what a fraction penalty and the final score use."""
+        return self.max_score + self.manual_max_score
 
 
 # ----------------------------------------------------------------------------- key table
@@ -179,6 +217,8 @@ STRINGS = ValueType("a list of strings",
 TABLE = ValueType("a table", lambda v: isinstance(v, dict))
 TABLES = ValueType("an array of tables ([[checks]])",
                    lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v))
+DATE_TIME = ValueType("a date-time (2026-12-01T23:59:00+01:00) or a string",
+                      lambda v: isinstance(v, (str, datetime, date)))
 
 Rule = Callable[[Any], str | None]          # returns the problem, or None when the value is fine
 REQUIRED: Any = object()                    # default of a key that must be present
@@ -248,6 +288,10 @@ TOP_KEYS = _keys(
     ("team", TABLE, "team information rule", None, None),
     ("zip", TABLE, "zip contents and caps (required when upload = 'zip')", None, None),
     ("checks", TABLES, "the graded checks", None),
+    ("deadline", TABLE, "the deadline and its late penalty", None, None),
+    ("resubmission", STRING, "which upload counts when a group uploaded twice: "
+     "'latest', 'best' or 'tutor' (chosen in the marking sheet)",
+     _one_of(("latest", "best", "tutor"))),
 )
 LIMITS_KEYS = _keys(
     Limits,
@@ -273,11 +317,27 @@ ZIP_KEYS = _keys(
     ("max_members", INTEGER, "cap on the number of entries", POSITIVE),
     ("max_ratio", NUMBER, "cap on one member's compression ratio (zip bombs)", POSITIVE),
 )
+DEADLINE_KEYS = _keys(
+    Deadline,
+    ("due", DATE_TIME, "when the assignment is due: with a UTC offset, or local with 'timezone'"),
+    ("timezone", STRING, "IANA time zone of a local 'due' (e.g. 'Europe/Berlin')", zone_problem),
+    ("grace_minutes", NUMBER, "minutes after 'due' that still count as on time", NON_NEGATIVE),
+    ("per", STRING, "the penalty is per started 'day' or 'hour' after due + grace",
+     _one_of(("day", "hour"))),
+    ("amount", NUMBER, "penalty per started unit, in 'unit'", NON_NEGATIVE),
+    ("unit", STRING, "'fraction' of the upload's total maximum, or 'points'",
+     _one_of(("fraction", "points"))),
+    ("cap", NUMBER, "the most a penalty takes, in 'unit' (absent: no cap)", POSITIVE),
+    ("submitted_at", STRING, "source of the submission time: 'lms-csv', 'folder-name' or "
+     "'mtime' (the file's mtime is always the unreliable fallback)",
+     _one_of(("lms-csv", "folder-name", "mtime"))),
+)
 CHECK_KEYS = _keys(
     CheckSpec,
     ("id", STRING, "check id, grades.json 'checks[].id' and a CSV column", NAME),
     ("points", NUMBER, "points of the check", NON_NEGATIVE),
-    ("kind", STRING, "'call', 'variable' or 'figure'", _one_of(("call", "variable", "figure"))),
+    ("kind", STRING, "'call', 'variable', 'figure' or 'manual' (points a tutor gives)",
+     _one_of(("call", "variable", "figure", "manual"))),
     ("symbol", STRING, "the student's function (call) or variable name", IDENTIFIER),
     ("symbols", STRINGS, "several variable names (variable checks)",
      _rule(lambda v: bool(v) and all(s.isidentifier() for s in v),
@@ -290,18 +350,21 @@ CHECK_KEYS = _keys(
     ("atol", NUMBER, "absolute tolerance", NON_NEGATIVE),
     ("timeout", NUMBER, "seconds per call", POSITIVE),
     ("visible", BOOLEAN, "shown to students"),
-    ("description", STRING, "what the check tests, in words"),
+    ("description", STRING, "what the check tests, in words (manual: what earns the points)"),
 )
 # Keys a kind needs (any one of each inner tuple) and keys it would silently ignore.
 KIND_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "call": (("symbol",), ("reference",), ("inputs",)),
     "variable": (("symbol", "symbols"), ("reference", "compare")),
     "figure": (),
+    "manual": (("description",),),
 }
 KIND_FORBIDS: dict[str, tuple[str, ...]] = {
     "call": ("symbols",),
     "variable": ("inputs", "driver"),
     "figure": ("symbol", "symbols", "reference", "inputs", "driver", "compare"),
+    "manual": ("symbol", "symbols", "reference", "inputs", "driver", "compare", "rtol", "atol",
+               "timeout"),
 }
 DOTTED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
@@ -332,8 +395,12 @@ def load_rubric(path: Path) -> Rubric:
         if name in top:
             top[name] = cls(**_read_table(path, top[name], keys, name + "."))
     top.setdefault("limits", Limits())
+    if "deadline" in top:
+        top["deadline"] = _read_deadline(path, top["deadline"])
     top["example"] = _example(path, top)
-    top["checks"] = _read_checks(path, top["checks"])
+    checks = _read_checks(path, top["checks"])
+    top["checks"] = tuple(c for c in checks if c.kind != "manual")
+    top["manual_checks"] = tuple(c for c in checks if c.kind == "manual")
     return Rubric(**top, path=Path(path), sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -358,7 +425,8 @@ def describe_keys() -> str:
     """Every rubric key with its type, default and description (for docs and `--help`)."""
     lines = []
     for section, keys in (("", TOP_KEYS), ("limits.", LIMITS_KEYS), ("team.", TEAM_KEYS),
-                          ("zip.", ZIP_KEYS), ("checks[].", CHECK_KEYS)):
+                          ("zip.", ZIP_KEYS), ("deadline.", DEADLINE_KEYS),
+                          ("checks[].", CHECK_KEYS)):
         for key in keys.values():
             default = "required" if key.default is REQUIRED else f"default {key.default!r}"
             lines.append(f"{section}{key.name} ({key.type.name}, {default}): {key.description}")
@@ -438,9 +506,27 @@ def _read_check(path: Path, raw: dict[str, Any], prefix: str, first_index: dict[
             _fail(path, prefix + name, f"not used by kind {kind!r}; remove it")
     if "symbol" in values and "symbols" in values:
         _fail(path, prefix + "symbols", "give either 'symbol' or 'symbols', not both")
+    if kind == "manual" and not values["description"].strip():
+        _fail(path, prefix + "description", "kind 'manual' needs a description of what earns "
+              "the points (tutors mark by it, students read it)")
     resolved: dict[str, Any] = {f"{name}_fn": _resolve(path, prefix + name, values[name])
                 for name in ("reference", "inputs", "compare") if name in values}
     return CheckSpec(**values, **resolved)
+
+
+def _read_deadline(path: Path, raw: dict[str, Any]) -> Deadline:
+    """Check the [deadline] table, resolve `due` to an aware datetime, check unit-wide limits."""
+    values = _read_table(path, raw, DEADLINE_KEYS, "deadline.")
+    try:
+        values["due"] = resolve_due(values["due"], values.get("timezone", ""))
+    except ValueError as exc:
+        _fail(path, "deadline.due", f"{_shown(raw['due'])} {exc}")
+    if values.get("unit", "fraction") == "fraction":
+        for name in ("amount", "cap"):
+            if values.get(name, 0.0) > 1:
+                _fail(path, f"deadline.{name}", "a fraction of the maximum must be at most 1, "
+                      f"got {_shown(values[name])} (unit = \"points\" for points)")
+    return Deadline(**values)
 
 
 def _example(path: Path, top: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ import json
 import re
 import warnings
 import zipfile
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,8 @@ def _is_tables(value: Any) -> bool:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()                       # a TOML date-time literal, unquoted
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

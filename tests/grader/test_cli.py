@@ -114,3 +114,46 @@ def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp
                                   "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1
     assert "dask" in result.output
+
+
+# ----------------------------------------------------------------------------- export
+EXPORTED = {"grader_version": "0.1.0", "generated_at": "2026-12-06T10:00:00+00:00",
+            "submissions": [{"file": "xor/sheet06_1234567.zip", "sha256": "a" * 64,
+                             "assignment": "xor", "group": "1234567", "status": "graded",
+                             "score": 1.0, "max_score": 2.0, "messages": [],
+                             "checks": [{"id": "sigmoid", "status": "pass", "points": 1.0,
+                                         "max_points": 2.0, "message": "ok"}]}]}
+
+
+def test_export_writes_the_file_and_warns_on_stderr(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "grades.json").write_text(json.dumps(EXPORTED), encoding="utf-8")
+    out = tmp_path / "moodle.csv"
+    result = runner.invoke(main, ["export", "--format", "moodle", "--out", str(out),
+                                  str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("Identifier,Full name,Email address,")
+    assert f"wrote {out}" in result.stdout
+    assert "no Moodle participant number" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--format", "csv", "--out", "{tmp}/x.csv", "{tmp}/nowhere"],
+    ["--format", "xls", "--out", "{tmp}/x.csv", "{tmp}"],
+    ["--format", "canvas", "--out", "{tmp}/x.csv", "--canvas-column", "xor", "{tmp}"],
+    ["--format", "csv", "{tmp}"],
+], ids=["no-grades-json", "unknown-format", "bad-canvas-column", "no-out"])
+def test_export_usage_errors_exit_2(runner: CliRunner, tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "grades.json").write_text(json.dumps(EXPORTED), encoding="utf-8")
+    result = runner.invoke(main, ["export", *(a.format(tmp=tmp_path) for a in args)])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_export_canvas_columns(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "grades.json").write_text(json.dumps(EXPORTED), encoding="utf-8")
+    out = tmp_path / "canvas.csv"
+    result = runner.invoke(main, ["export", "--format", "canvas", "--out", str(out),
+                                  "--canvas-column", "xor=Sheet 6 (4711)", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[0] == \
+        "Student,ID,SIS User ID,SIS Login ID,Section,Sheet 6 (4711)"

@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ from rubric_builders import (
 )
 
 from grader.errors import RubricError
+from grader.lateness import Deadline
 from grader.probe_runtime import plain
 from grader.rubric import (
     CHECK_KEYS,
+    DEADLINE_KEYS,
     LIMITS_KEYS,
     TEAM_KEYS,
     TOP_KEYS,
@@ -99,6 +102,7 @@ def test_key_tables_cover_every_dataclass_field_and_describe_them() -> None:
     assert set(LIMITS_KEYS) == {f for f in Limits.__dataclass_fields__}
     assert set(TEAM_KEYS) == {f for f in TeamRule.__dataclass_fields__}
     assert set(ZIP_KEYS) == {f for f in ZipRule.__dataclass_fields__}
+    assert set(DEADLINE_KEYS) == {f for f in Deadline.__dataclass_fields__}
     assert set(CHECK_KEYS) == {f for f in CheckSpec.__dataclass_fields__
                                if not f.endswith("_fn")}
     assert LIMITS_KEYS["cell_timeout"].default == Limits().cell_timeout
@@ -106,6 +110,8 @@ def test_key_tables_cover_every_dataclass_field_and_describe_them() -> None:
     for name in TOP_KEYS:
         assert f"\n{name} (" in "\n" + text
     assert "checks[].rtol (a number, default 1e-06): relative tolerance" in text
+    for name in DEADLINE_KEYS:
+        assert f"\ndeadline.{name} (" in "\n" + text
 
 
 # (edits applied to a valid rubric, key named in the error, fragment of the problem)
@@ -317,3 +323,112 @@ def test_a_course_module_shadowed_by_an_installed_one_is_named(tmp_path: Path) -
     assert caught.value.key == "checks[0].reference"
     assert f"'json' names a module in {tmp_path.resolve()}, but 'json' is imported from" \
         in caught.value.problem
+
+
+# ----------------------------------------------------------------------------- course keys
+MANUAL = {"id": "theory", "points": 7, "kind": "manual",
+          "description": "Ex 6.1 and 6.3 answered in the PDF"}
+DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=1)))
+DEADLINE: dict[str, Any] = {"due": DUE, "amount": 0.1}
+
+
+def test_manual_checks_are_kept_apart_from_the_automatic_ones(tmp_path: Path) -> None:
+    data = rubric_dict()
+    data["checks"].insert(1, MANUAL)
+    rubric = load_rubric(write_rubric(tmp_path, data))
+    assert [c.id for c in rubric.checks] == ["adam_step", "h_max", "figure"]
+    assert [(c.id, c.kind, c.points) for c in rubric.manual_checks] == [("theory", "manual", 7.0)]
+    assert rubric.manual_checks[0].description == MANUAL["description"]
+    assert (rubric.max_score, rubric.manual_max_score, rubric.total_max_score) == (3.5, 7.0, 10.5)
+
+
+def test_course_keys_default_to_no_deadline_and_latest(tmp_path: Path) -> None:
+    rubric = load_rubric(write_rubric(tmp_path))
+    assert (rubric.deadline, rubric.resubmission, rubric.manual_checks) == (None, "latest", ())
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    (DEADLINE, Deadline(due=DUE, amount=0.1)),
+    ({"due": datetime(2026, 12, 1, 23, 59), "timezone": "Europe/Berlin", "amount": 2,
+      "unit": "points", "per": "hour", "cap": 10, "grace_minutes": 15,
+      "submitted_at": "folder-name"},
+     Deadline(due=datetime(2026, 12, 1, 22, 59, tzinfo=UTC), amount=2.0,
+              timezone="Europe/Berlin", grace_minutes=15.0, per="hour", unit="points", cap=10.0,
+              submitted_at="folder-name")),
+    ({"due": "2026-12-01 23:59", "timezone": "Europe/Berlin", "amount": 0.25, "cap": 0.5},
+     Deadline(due=datetime(2026, 12, 1, 22, 59, tzinfo=UTC), amount=0.25,
+              timezone="Europe/Berlin", cap=0.5)),
+], ids=["offset-datetime", "local-datetime-points-per-hour", "string-with-zone"])
+def test_deadline_table_loads(tmp_path: Path, table: dict[str, Any], expected: Deadline) -> None:
+    rubric = load_rubric(write_rubric(tmp_path, rubric_dict(deadline=table,
+                                                            resubmission="tutor")))
+    assert rubric.deadline == expected
+    assert rubric.deadline is not None and rubric.deadline.due.tzinfo is not None
+    assert rubric.resubmission == "tutor"
+
+
+COURSE_ERRORS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("manual-without-description", {"checks[0]": {**MANUAL, "description": DELETE}},
+     "checks[0].description", "kind 'manual' needs 'description'"),
+    ("manual-blank-description", {"checks[0]": {**MANUAL, "description": "  "}},
+     "checks[0].description", "what earns the points"),
+    ("manual-with-symbol", {"checks[0]": {**MANUAL, "symbol": "x"}}, "checks[0].symbol",
+     "not used by kind 'manual'"),
+    ("manual-with-reference", {"checks[0]": {**MANUAL, "reference": REFERENCE}},
+     "checks[0].reference", "not used by kind 'manual'"),
+    ("manual-with-rtol", {"checks[0]": {**MANUAL, "rtol": 0.1}}, "checks[0].rtol",
+     "not used by kind 'manual'"),
+    ("resubmission-unknown", {"resubmission": "first"}, "resubmission",
+     "must be one of 'latest', 'best', 'tutor'"),
+    ("deadline-not-table", {"deadline": "2026-12-01"}, "deadline", "expected a table"),
+    ("deadline-unknown-key", {"deadline": {**DEADLINE, "grace_minute": 5}}, "deadline.grace_minute",
+     "unknown key (did you mean 'grace_minutes'?)"),
+    ("deadline-no-due", {"deadline": {"amount": 0.1}}, "deadline.due", "required key is missing"),
+    ("deadline-no-amount", {"deadline": {"due": DEADLINE["due"]}}, "deadline.amount",
+     "required key is missing"),
+    ("deadline-no-zone", {"deadline": {**DEADLINE, "due": datetime(2026, 12, 1, 23, 59)}},
+     "deadline.due", "has no UTC offset"),
+    ("deadline-date-only", {"deadline": {**DEADLINE, "due": date(2026, 12, 1)}}, "deadline.due",
+     "needs a time of day"),
+    ("deadline-skipped-time", {"deadline": {**DEADLINE, "due": "2026-03-29 02:30",
+                                            "timezone": "Europe/Berlin"}},
+     "deadline.due", "does not exist in Europe/Berlin"),
+    ("deadline-wrong-offset", {"deadline": {**DEADLINE, "timezone": "Asia/Tokyo"}},
+     "deadline.due", "but Asia/Tokyo is at +09:00"),
+    ("deadline-unknown-zone", {"deadline": {**DEADLINE, "timezone": "Mars/Olympus"}},
+     "deadline.timezone", "unknown time zone 'Mars/Olympus'"),
+    ("deadline-per-week", {"deadline": {**DEADLINE, "per": "week"}}, "deadline.per",
+     "must be one of 'day', 'hour'"),
+    ("deadline-fraction-above-1", {"deadline": {**DEADLINE, "amount": 2}}, "deadline.amount",
+     "a fraction of the maximum must be at most 1"),
+    ("deadline-cap-above-1", {"deadline": {**DEADLINE, "cap": 5}}, "deadline.cap",
+     "at most 1"),
+    ("deadline-cap-zero", {"deadline": {**DEADLINE, "cap": 0}}, "deadline.cap",
+     "must be greater than 0"),
+    ("deadline-negative-grace", {"deadline": {**DEADLINE, "grace_minutes": -1}},
+     "deadline.grace_minutes", "must not be negative"),
+    ("deadline-source", {"deadline": {**DEADLINE, "submitted_at": "email"}},
+     "deadline.submitted_at", "must be one of 'lms-csv', 'folder-name', 'mtime'"),
+]
+
+
+@pytest.mark.parametrize(("edits", "key", "fragment"), [c[1:] for c in COURSE_ERRORS],
+                         ids=[c[0] for c in COURSE_ERRORS])
+def test_invalid_course_keys_name_file_and_key(tmp_path: Path, edits: dict[str, Any], key: str,
+                                               fragment: str) -> None:
+    data = rubric_dict()
+    for dotted, value in edits.items():
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if v is not DELETE}
+        edit(data, dotted, value)
+    path = write_rubric(tmp_path, data)
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    assert caught.value.key == key
+    assert fragment in caught.value.problem
+
+
+def test_points_rubric_may_take_more_than_1(tmp_path: Path) -> None:
+    table = {**DEADLINE, "unit": "points", "amount": 2, "cap": 5}
+    rubric = load_rubric(write_rubric(tmp_path, rubric_dict(deadline=table)))
+    assert rubric.deadline is not None and (rubric.deadline.amount, rubric.deadline.cap) == (2, 5)

@@ -1,0 +1,282 @@
+"""LMS exports: Moodle's grading worksheet, Canvas's gradebook import, Gradescope's results.json.
+
+The headers and fields are checked against the LMSs' own documentation and importers (the
+sources are named beside each test), written out here rather than taken from grader.lms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.errors import GraderError, UsageError
+from grader.lms import (
+    canvas_gradebook, export_graded, feedback, gradescope_results, moodle_worksheet, plain_csv,
+    record_from_submission, records_from_document,
+)
+from grader.roster import Student, read_roster
+
+XOR = "xor/sheet06_1234567_7654321.zip"
+ADAM = "adam/adam_regression_classification_solved_group_02.ipynb"
+ADAM_OLD = "adam/old/adam_regression_classification_solved_group_02.ipynb"
+NOW = "2026-12-06T10:00:00+00:00"
+
+
+def check(cid: str, points: float, most: float, status: str = "pass") -> dict[str, Any]:
+    return {"id": cid, "status": status, "points": points, "max_points": most,
+            "message": "matches the reference" if status == "pass" else "got 0.2, expected 0.7"}
+
+
+def submission(**overrides: Any) -> dict[str, Any]:
+    """The xor upload, fully marked: 1 + 1.5 (override) automatic, 5 of 7 by hand, 0.5 late."""
+    fields: dict[str, Any] = {
+        "file": XOR, "sha256": "a" * 64, "assignment": "xor", "group": "1234567_7654321",
+        "status": "graded", "score": 1.0, "max_score": 3.0, "messages": [],
+        "checks": [check("sigmoid", 1.0, 1.0), check("manual_grads", 0.0, 2.0, "fail")],
+        "manual_score": 5.0, "manual_max_score": 7.0, "pending": 0, "penalty": 0.5,
+        "final_score": 7.0,
+        "manual_checks": [{"id": "theory", "max_points": 7.0, "points": 5.0,
+                           "comment": "6.3c missing", "marker": "ana", "marked_at": NOW}],
+        "overrides": {"manual_grads": {"points": 1.5, "reason": "ba shared: accepted",
+                                       "marker": "ana", "at": NOW}},
+        "team": [{"name": "Ada Lovelace", "student_id": "1234567", "username": "ada"},
+                 {"name": "Alan Turing", "student_id": "7654321", "username": "alan"}],
+    }
+    fields.update(overrides)
+    return fields
+
+
+DOCUMENT = {"grader_version": "0.1.0", "generated_at": NOW, "submissions": [
+    submission(),
+    submission(file=ADAM, assignment="adam", group="02", score=4.0, max_score=5.0,
+               checks=[check("adam_step", 1.5, 1.5), check("train_linreg", 2.5, 3.5, "fail")],
+               manual_score=0.0, manual_max_score=1.0, pending=1, penalty=0.0,
+               final_score=None, manual_checks=[], overrides={}, team=[], counts=True),
+    submission(file=ADAM_OLD, assignment="adam", group="02", counts=False),
+    submission(file="misc/notes.ipynb", assignment=None, group=None, status="rejected"),
+]}
+ROSTER = read_roster("student_id,name,email,group,assignment,lms_id,sis_login_id,section\n"
+                     "1234567,Ada Lovelace,ada@uni.example,,,301,ada,Tue\n"
+                     "7654321,Alan Turing,alan@uni.example,,,302,alan,Tue\n"
+                     "1111111,Katherine Johnson,kj@uni.example,02,adam,303,kj,Wed\n")[0]
+RECORDS = records_from_document(DOCUMENT)
+
+
+def rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# ----------------------------------------------------------------------------- reading
+def test_records_read_the_totals_and_fall_back_to_the_automatic_score() -> None:
+    xor = RECORDS[0]
+    assert (xor.grade, xor.grade_max, xor.checks[1].counted) == (7.0, 10.0, 1.5)
+    plain = record_from_submission({k: v for k, v in submission().items()
+                                    if k not in ("final_score", "manual_max_score")})
+    assert (plain.grade, plain.grade_max) == (1.0, 3.0)           # a grades.json of today
+    assert RECORDS[1].grade is None                                # pending
+
+
+@pytest.mark.parametrize(("document", "fragment"), [
+    ({"submissions": [submission(score="7")]}, "submissions[0].score: expected a number"),
+    ({"submissions": [submission(counts="yes")]}, "submissions[0].counts: expected true"),
+    ({"submissions": [{"file": "x"}]}, "submissions[0]: malformed (KeyError"),
+    ({"grades": []}, "not a grades.json document"),
+], ids=["score-string", "counts-string", "missing-fields", "not-grades-json"])
+def test_malformed_documents_are_named(document: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        records_from_document(document)
+
+
+def test_feedback_says_how_the_grade_was_made() -> None:
+    assert feedback(RECORDS[0]) == (
+        "automatic 2.5/3; manual_grads set to 1.5 by a tutor (ba shared: accepted); "
+        "hand-marked 5/7; theory: 6.3c missing; late penalty -0.5")
+    assert feedback(RECORDS[1]) == "automatic 4/5; hand-marked 0/1 (1 pending)"
+
+
+# ----------------------------------------------------------------------------- moodle
+# Moodle's worksheet header when downloading (mod/assign/gradingtable.php, constructor, with
+# the strings of mod/assign/lang/en/assign.php: recordid 'Identifier', maxgrade 'Maximum
+# Grade', gradecanbechanged, lastmodifiedsubmission, lastmodifiedgrade; 'Email address' is the
+# default identity field; 'Feedback comments' is assignfeedback_comments' editor field);
+# https://github.com/moodle/moodle/blob/main/mod/assign/gradingtable.php and
+# https://docs.moodle.org/en/Assignment_settings ("Offline grading worksheet").
+MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                 "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
+                 "Feedback comments"]
+
+
+def test_moodle_worksheet_matches_moodles_header_and_importer() -> None:
+    export = moodle_worksheet([r for r in RECORDS if r.assignment == "xor"], ROSTER, NOW)
+    table = rows(export.text)
+    assert table[0] == MOODLE_HEADER
+    # The importer (mod/assign/feedback/offline/importgradeslib.php, init) needs these three
+    # columns and reads the user from "Participant <n>" (string hiddenuser 'Participant ').
+    for needed in ("Identifier", "Grade", "Last modified (grade)"):
+        assert needed in table[0]
+    assert [r[:7] for r in table[1:]] == [
+        ["Participant 301", "Ada Lovelace", "ada@uni.example", "graded", "7", "10", "Yes"],
+        ["Participant 302", "Alan Turing", "alan@uni.example", "graded", "7", "10", "Yes"],
+    ]
+    assert {r[8] for r in table[1:]} == {NOW}
+    assert export.warnings == ()
+
+
+def test_moodle_pending_grade_is_empty_and_missing_participant_is_warned() -> None:
+    export = moodle_worksheet([r for r in RECORDS if r.assignment == "adam"], (), NOW)
+    table = rows(export.text)
+    assert len(table) == 2                         # the upload that does not count is left out
+    assert table[1][0] == "" and table[1][4] == "" and table[1][3] == "graded - marks pending"
+    assert any("no student known for group '02'" in w for w in export.warnings)
+    assert any("no Moodle participant number" in w for w in export.warnings)
+
+
+# ----------------------------------------------------------------------------- canvas
+# Canvas's gradebook import (https://community.canvaslms.com/t5/Instructor-Guide/
+# How-do-I-import-grades-in-the-Gradebook/ta-p/807; the importer app/models/
+# gradebook_importer.rb): the first column contains "Student", the second "ID", then
+# "SIS User ID" and "SIS Login ID", the last student column "Section", then one column per
+# assignment named "<name> (<assignment id>)".
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def test_canvas_gradebook_matches_canvas_importer() -> None:
+    export = canvas_gradebook(RECORDS, ROSTER, {"xor": "Sheet 6 (4711)"})
+    table = rows(export.text)
+    header = table[0]
+    assert header[:5] == CANVAS_HEADER
+    assert "Student" in header[0] and "ID" in header[1]
+    assert re.match(r"SIS\s+User\s+ID", header[2]) and re.match(r"SIS\s+Login\s+ID", header[3])
+    assert "Section" in header[4]
+    assert header[5:] == ["adam", "Sheet 6 (4711)"]
+    assert re.fullmatch(r"(.*)\s\((\d+)\)", header[6])         # Assignment.title_and_id
+    assert table[1:] == [
+        ["Ada Lovelace", "301", "1234567", "ada", "Tue", "", "7"],
+        ["Alan Turing", "302", "7654321", "alan", "Tue", "", "7"],
+        ["Katherine Johnson", "303", "1111111", "kj", "Wed", "", ""],
+    ]
+
+
+# ----------------------------------------------------------------------------- gradescope
+# Gradescope's autograder specification, "Output format"
+# (https://gradescope-autograders.readthedocs.io/en/latest/specs/, gradescope/autograder_samples
+# docs/specs.md): the top-level and per-test keys, their types and the visibility values.
+TOP_KEYS = {"score": (int, float), "execution_time": (int,), "output": (str,),
+            "visibility": (str,), "stdout_visibility": (str,), "extra_data": (dict,),
+            "tests": (list,), "leaderboard": (list,)}
+TEST_KEYS = {"score": (int, float), "max_score": (int, float), "name": (str,),
+             "number": (str,), "output": (str,), "tags": (list,), "visibility": (str,),
+             "extra_data": (dict,)}
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+def assert_gradescope_results(results: dict[str, Any]) -> None:
+    """Fail unless `results` follows Gradescope's documented results.json format."""
+    assert set(results) <= set(TOP_KEYS)
+    assert "score" in results or all("score" in t for t in results.get("tests", []))
+    for key, value in results.items():
+        assert isinstance(value, TOP_KEYS[key]) and not isinstance(value, bool), key
+    assert results.get("visibility", "visible") in VISIBILITIES
+    assert results.get("stdout_visibility", "hidden") in VISIBILITIES
+    for test in results.get("tests", []):
+        assert set(test) <= set(TEST_KEYS)
+        for key, value in test.items():
+            assert isinstance(value, TEST_KEYS[key]) and not isinstance(value, bool), key
+        assert test.get("visibility", "visible") in VISIBILITIES
+    json.dumps(results, allow_nan=False)
+
+
+def test_gradescope_results_follow_the_spec() -> None:
+    results = gradescope_results(record_from_submission(submission(duration=12.6)))
+    assert_gradescope_results(results)
+    assert results["score"] == 2.5 and results["execution_time"] == 13
+    assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
+        ("sigmoid", 1.0, 1.0), ("manual_grads", 1.5, 2.0)]
+    assert "Set to 1.5 by a tutor: ba shared: accepted" in results["tests"][1]["output"]
+
+
+def test_gradescope_without_duration_has_no_execution_time() -> None:
+    results = gradescope_results(RECORDS[1])
+    assert_gradescope_results(results)
+    assert "execution_time" not in results
+
+
+@pytest.mark.parametrize("bad", [{"score": "1"}, {"visibility": "soon"}, {"execution_time": 1.5},
+                                 {"tests": [{"name": "x", "score": 1, "weight": 2}]}])
+def test_the_gradescope_validator_can_fail(bad: dict[str, Any]) -> None:
+    with pytest.raises(AssertionError):
+        assert_gradescope_results({"score": 1.0, **bad})
+
+
+# ----------------------------------------------------------------------------- csv
+def test_plain_csv_has_one_row_per_student_and_counted_upload() -> None:
+    table = rows(plain_csv(RECORDS, ROSTER).text)
+    assert table[0][:4] == ["file", "assignment", "group", "student_id"]
+    assert [(r[0], r[3], r[12], r[14]) for r in table[1:]] == [
+        (XOR, "1234567", "7", "yes"), (XOR, "7654321", "7", "yes"), (ADAM, "1111111", "", "yes")]
+
+
+def test_formula_like_names_from_team_cells_are_inert() -> None:
+    record = record_from_submission(submission(team=[{"name": "=HYPERLINK(\"x\")",
+                                                      "student_id": "1234567"}],
+                                               group="1234567"))
+    table = rows(plain_csv([record], ()).text)
+    assert table[1][4] == "'=HYPERLINK(\"x\")"
+
+
+# ----------------------------------------------------------------------------- files
+@pytest.fixture
+def graded(tmp_path: Path) -> Path:
+    folder = tmp_path / "graded"
+    folder.mkdir()
+    (folder / "grades.json").write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    return folder
+
+
+def test_export_graded_writes_each_format(graded: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name,email,group\n1234567,Ada Lovelace,a@x,\n",
+                      encoding="utf-8")
+    files, _ = export_graded(graded, "moodle", tmp_path / "m.csv", roster, "xor", now=NOW)
+    assert rows(files[0].read_text(encoding="utf-8"))[0] == MOODLE_HEADER
+    files, _ = export_graded(graded, "canvas", tmp_path / "c.csv", roster)
+    assert rows(files[0].read_text(encoding="utf-8"))[0][:5] == CANVAS_HEADER
+    files, _ = export_graded(graded, "gradescope", tmp_path / "gs")
+    assert [f.relative_to(tmp_path / "gs").as_posix() for f in files] == [
+        "xor/sheet06_1234567_7654321/results.json",
+        "adam/adam_regression_classification_solved_group_02/results.json",
+        "misc/notes/results.json"]
+    one, _ = export_graded(graded, "gradescope", tmp_path / "results.json", assignment="xor")
+    assert_gradescope_results(json.loads(one[0].read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(("fmt", "out", "assignment", "error", "fragment"), [
+    ("moodle", "m.csv", None, UsageError, "a Moodle worksheet holds one assignment"),
+    ("csv", "c.csv", "conv3d", UsageError, "no upload of assignment 'conv3d'"),
+    ("gradescope", "r.json", None, UsageError, "a .json file takes exactly one upload"),
+    ("pdf", "x.pdf", None, UsageError, "unknown format 'pdf'"),
+], ids=["moodle-two-assignments", "unknown-assignment", "gradescope-file-many", "format"])
+def test_export_graded_usage_errors(graded: Path, tmp_path: Path, fmt: str, out: str,
+                                    assignment: str | None, error: type[Exception],
+                                    fragment: str) -> None:
+    with pytest.raises(error, match=re.escape(fragment)):
+        export_graded(graded, fmt, tmp_path / out, assignment=assignment)
+    assert not (tmp_path / out).exists()
+
+
+def test_export_graded_needs_a_grades_json(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no grades.json there"):
+        export_graded(tmp_path, "csv", tmp_path / "x.csv")
+    (tmp_path / "grades.json").write_text("{", encoding="utf-8")
+    with pytest.raises(GraderError, match="unreadable"):
+        export_graded(tmp_path, "csv", tmp_path / "x.csv")
+
+
+def test_roster_student_type_is_hashable() -> None:
+    assert len({Student("1"), Student("1")}) == 1
