@@ -11,9 +11,10 @@ Formats (`grade check --format`), each rendered from one `CheckRun`:
   `VERDICT:` line. Colour only when asked for (the CLI asks when stdout is a terminal).
 * `json` (here): always the top-level shape of grades.json, `{"grader_version", "generated_at",
   "submissions": [SUBMISSION, ...]}`, one SUBMISSION per upload exactly as grades.json writes it
-  (`file` is the path as given on the command line), for one upload or many, so a script reads
-  one shape. Two keys are added at the top: `min_score` (as given, or null) and `passed` (the
-  exit status: true means exit 0).
+  (`file` is the path as given on the command line; a hidden check, which `grade check` never
+  runs, would be left out), for one upload or many, so a script reads one shape. Three keys are
+  added at the top: `min_score` (as given, or null), `passed` (the exit status: true means exit
+  0) and `failed` (the `file` of each upload that is NOT OK).
 * `junit`: `grader.junit`. `github` and `classroom`: `grader.github`.
 
 Every string a student controls (file names, messages, tracebacks) goes through
@@ -205,14 +206,22 @@ class CheckRun:
 
 
 # ----------------------------------------------------------------------------- json
+def _record(grade: Grade) -> dict[str, Any]:
+    """`grade.to_contract()`, its hidden checks left out (none in `grade check`'s grades)."""
+    record = grade.to_contract()
+    record["checks"] = [c for c, check in zip(record["checks"], grade.checks) if check.visible]
+    return record
+
+
 def to_json(run: CheckRun) -> str:
     """grades.json's top-level shape for these uploads, plus `min_score` and `passed`."""
     document: dict[str, Any] = {
         "grader_version": run.grader_version,
         "generated_at": run.generated_at,
-        "submissions": [grade.to_contract() for grade in run.grades],
+        "submissions": [_record(grade) for grade in run.grades],
         "min_score": run.min_score.text if run.min_score else None,
         "passed": run.passed,
+        "failed": [g.file for g, o in zip(run.grades, run.outcomes()) if not o.ok],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
