@@ -42,7 +42,7 @@ def load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     """The `on:` mapping (PyYAML reads an unquoted `on` as True)."""
     value = workflow["on"] if "on" in workflow else workflow[True]
     return value if isinstance(value, dict) else {name: None for name in value}
