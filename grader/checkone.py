@@ -2,8 +2,8 @@
 
 Each upload (a file, or every upload a folder holds, found as the batch finds them) goes through
 the batch's own steps (`pipeline.grade_upload`) against the rubrics cut to their visible checks,
-and becomes one `Grade`; `grader.verdicts` decides and renders (`text`, `json`, `junit`,
-`github`, `classroom`). Nothing is recorded in any gradebook.
+and becomes one `Grade`. `grader.verdicts` decides and renders `json`; `verdict_text`,
+`junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in any gradebook.
 
 The file name, intake messages, check messages and the traceback all hold text the student
 controls: every renderer makes it `printable`, so no escape sequence or control character reaches
@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 
 import click
 
-from grader import github, junit, verdicts
+from grader import github, junit, verdict_text, verdicts
 from grader.discover import Upload, discover, is_utf8, safe_name
 from grader.errors import UsageError
 from grader.liveline import LiveLine
@@ -109,7 +109,7 @@ def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,
     for `github`, append the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set."""
     if fmt == "text":
         color = output is None and sys.stdout.isatty()
-        text = verdicts.to_text(run, color=color)
+        text = verdict_text.to_text(run, color=color)
     else:
         text = RENDERERS[fmt](run)
     if output is None:

@@ -10,7 +10,7 @@ import pytest
 
 import support_demo
 from grade_builders import make_check, make_grade
-from grader import checkone, verdicts
+from grader import checkone, verdict_text
 from grader.errors import UsageError
 from grader.liveline import LiveLine
 from grader.rubric import load_rubrics
@@ -35,7 +35,7 @@ def quiet() -> LiveLine:
 
 def check_text(paths: list[Path], rubrics: Path) -> list[str]:
     run = checkone.check_paths(paths, rubrics, None, quiet())
-    return verdicts.to_text(run).splitlines()
+    return verdict_text.to_text(run).splitlines()
 
 
 def assert_clean(lines: list[str]) -> None:
@@ -108,13 +108,13 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(
     assert_clean(lines)
     assert "      Oops: boom" in lines  # the coloured traceback line reads cleanly
     verdict_lines = [line for line in lines if line.startswith("VERDICT")]
-    assert verdict_lines == [verdicts.VERDICT_NOT_OK]
+    assert verdict_lines == [verdict_text.VERDICT_NOT_OK]
 
 
 @pytest.mark.kernel
 def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, rubrics: Path) -> None:
     raising = "E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\nraise E('boom \\x1bc reset \\x9b2J')"
     lines = check_text([write_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising)], rubrics)
-    assert lines[-1] == verdicts.VERDICT_NOT_OK
+    assert lines[-1] == verdict_text.VERDICT_NOT_OK
     assert_clean(lines)
     assert any(f"cell 6: Oops{REPLACEMENT}: boom  reset" in line for line in lines), lines

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from grade_builders import FIXED_GRADED_AT, make_check, make_grade
-from grader import checkone, github, junit, verdicts
+from grader import checkone, github, junit, verdict_text, verdicts
 from grader.liveline import LiveLine
 from grader.score import Grade
 from grader.text import printable
@@ -150,7 +150,7 @@ def test_public_score_counts_visible_checks_only() -> None:
 
 # ----------------------------------------------------------------------------- goldens
 RENDERINGS: dict[str, tuple[str, Callable[[CheckRun], str]]] = {
-    "text": ("text.txt", verdicts.to_text),
+    "text": ("text.txt", verdict_text.to_text),
     "json": ("grades.json", verdicts.to_json),
     "junit": ("junit.xml", junit.to_junit),
     "github": ("github.txt", github.to_github),
@@ -261,7 +261,7 @@ def test_workflow_command_escaping(text: str, data: str, prop: str) -> None:
 
 
 def test_the_text_verdict_cannot_be_faked_or_coloured_by_a_student() -> None:
-    out = verdicts.to_text(make_run(hostile_grade()), color=False)
+    out = verdict_text.to_text(make_run(hostile_grade()), color=False)
     assert not any(c in out for c in "\x1b\x07\x9b\r")
     verdict_lines = [line for line in out.splitlines() if line.startswith("VERDICT")]
     assert verdict_lines == ["VERDICT: OK - accepted and runs with no errors. "
@@ -271,8 +271,8 @@ def test_the_text_verdict_cannot_be_faked_or_coloured_by_a_student() -> None:
 
 def test_colour_only_when_asked() -> None:
     run = make_run(scenario("graded"), scenario("rejected"))
-    assert "\x1b[" in verdicts.to_text(run, color=True)
-    assert "\x1b[" not in verdicts.to_text(run, color=False)
+    assert "\x1b[" in verdict_text.to_text(run, color=True)
+    assert "\x1b[" not in verdict_text.to_text(run, color=False)
 
 
 def test_the_summary_keeps_student_text_inert() -> None:
