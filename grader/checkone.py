@@ -3,7 +3,8 @@
 Each upload (a file, or every upload a folder holds, found as the batch finds them) goes through
 the batch's own steps (`pipeline.grade_upload`) against the rubrics cut to their visible checks,
 and becomes one `Grade`. `grader.verdicts` decides and renders `json`; `verdict_text`,
-`junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in any gradebook.
+`junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in
+any gradebook.
 
 The file name, intake messages, check messages and the traceback all hold text the student
 controls: every renderer makes it `printable`, so no escape sequence or control character reaches
@@ -77,7 +78,8 @@ def visible_rubrics(rubrics: tuple[Rubric, ...]) -> tuple[Rubric, ...]:
                  for r in rubrics)
 
 
-def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path, live: LiveLine) -> tuple[Grade, ...]:
+def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
+                  live: LiveLine) -> tuple[Grade, ...]:
     """One Grade per upload, through the batch's steps, public checks only."""
     rubrics = visible_rubrics(load_rubrics(rubrics_dir))
     options = Options(rubrics_dir=rubrics_dir, visible_only=True)

@@ -35,7 +35,8 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE... | release ASSIGNMENT --out DIR | selfcheck")
+        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE... | "
+                                       "release ASSIGNMENT --out DIR | selfcheck")
 
 
 def _fail(exc: GraderError) -> None:

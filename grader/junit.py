@@ -8,7 +8,7 @@ pytest's `--junitxml` and GitLab's `artifacts:reports:junit` follow; the tests v
       <testsuite name=UPLOAD file=UPLOAD tests failures errors skipped time timestamp>
         <properties> file, sha256, assignment, group, status, score, max_score[, min_score]
         <testcase classname=ASSIGNMENT name="intake">       failure: the upload is rejected
-        <testcase classname=ASSIGNMENT name="notebook runs"> error: a cell raised, a timeout, a crash
+        <testcase classname=ASSIGNMENT name="notebook runs"> error: a cell raised, timeout, crash
         <testcase classname=ASSIGNMENT name=CHECK-ID>        per visible check: fail -> <failure>,
                                                              error -> <error>, not-run -> <skipped>
         <testcase classname=ASSIGNMENT name="min-score">     with --min-score: failure when below
@@ -25,7 +25,8 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from grader.text import printable
-from grader.verdicts import CheckRun, MinScore, failing_cell, public_score, shortfall, visible_checks
+from grader.verdicts import (CheckRun, MinScore, failing_cell, public_score, shortfall,
+                             visible_checks)
 
 if TYPE_CHECKING:
     from grader.score import Grade
@@ -43,7 +44,8 @@ def _xml_text(text: str) -> str:
 def _attribute(text: str) -> str:
     """The `message` attribute: the first line, shortened."""
     first = _xml_text(text).partition("\n")[0]
-    return first if len(first) <= MESSAGE_ATTRIBUTE_CHARS else first[:MESSAGE_ATTRIBUTE_CHARS] + "..."
+    limit = MESSAGE_ATTRIBUTE_CHARS
+    return first if len(first) <= limit else first[:limit] + "..."
 
 
 def _case(suite: ET.Element, classname: str, name: str, child: str | None = None,
@@ -106,7 +108,9 @@ def _count(element: ET.Element, skipped: bool = True) -> None:
     """
     cases = element.findall(".//testcase")
     element.set("tests", str(len(cases)))
-    counts = [("failure", "failures"), ("error", "errors")] + ([("skipped", "skipped")] if skipped else [])
+    counts = [("failure", "failures"), ("error", "errors")]
+    if skipped:
+        counts.append(("skipped", "skipped"))
     for child, attribute in counts:
         element.set(attribute, str(sum(case.find(child) is not None for case in cases)))
 

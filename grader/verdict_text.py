@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 TRACEBACK_LINES = 12         # of the first failing cell
 STATUS_ADVICE = {
-    "run-error": "Fix the failing cell: this assignment gives 0 points to a notebook with any error.",
-    "timeout": "Make the notebook faster (smaller loops, vectorised code) or remove an endless loop.",
+    "run-error": ("Fix the failing cell: this assignment gives 0 points to a notebook with any "
+                  "error."),
+    "timeout": ("Make the notebook faster (smaller loops, vectorised code) or remove an endless "
+                "loop."),
     "crashed": "The kernel died: look for huge allocations, os._exit/sys.exit or native crashes.",
 }
 VERDICT_OK = "VERDICT: OK - accepted and runs with no errors."
@@ -44,7 +46,8 @@ def _item(text: str, indent: str) -> str:
 def to_text(run: CheckRun, color: bool = False) -> str:
     """The verdict for a person: one block per upload, each ending in its `VERDICT:` line."""
     style: Style = click.style if color else _plain
-    blocks = [_text_block(grade, verdict, style) for grade, verdict in zip(run.grades, run.outcomes())]
+    blocks = [_text_block(grade, verdict, style)
+              for grade, verdict in zip(run.grades, run.outcomes())]
     if len(run.grades) > 1:
         ok = sum(o.ok for o in run.outcomes())
         blocks.append(f"{len(run.grades)} uploads checked: {ok} OK, {len(run.grades) - ok} NOT OK")

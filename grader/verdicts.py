@@ -6,9 +6,10 @@ accepted and its notebook runs with no error (the contract's rule, exit 0), and,
 
 Formats (`grade check --format`), each rendered from one `CheckRun`:
 
-* `text` (`grader.verdict_text`): for a person. Per upload its status, the public checks' score ("public checks:
-  4.5 of 5 points, 5 of 6 pass"), each check with the message of each failing one, then a
-  `VERDICT:` line. Colour only when asked for (the CLI asks when stdout is a terminal).
+* `text` (`grader.verdict_text`): for a person. Per upload its status, the public checks'
+  score ("public checks: 4.5 of 5 points, 5 of 6 pass"), each check with the message of each
+  failing one, then a `VERDICT:` line. Colour only when asked for (the CLI asks when stdout is
+  a terminal).
 * `json` (here): always the top-level shape of grades.json, `{"grader_version", "generated_at",
   "submissions": [SUBMISSION, ...]}`, one SUBMISSION per upload exactly as grades.json writes it
   (`file` is the path as given on the command line; a hidden check, which `grade check` never
@@ -122,7 +123,8 @@ def visible_checks(grade: Grade) -> tuple[CheckResult, ...]:
 
 def public_score(grade: Grade) -> PublicScore:
     checks = visible_checks(grade)
-    return PublicScore(float(sum(c.points for c in checks)), float(sum(c.max_points for c in checks)),
+    return PublicScore(float(sum(c.points for c in checks)),
+                       float(sum(c.max_points for c in checks)),
                        sum(c.status == "pass" for c in checks), len(checks))
 
 

@@ -62,6 +62,12 @@ def uses(path: Path) -> list[str]:
     return [s["uses"].split("@")[0] for s in steps(path) if "uses" in s]
 
 
+def action(path: Path, name: str) -> dict[str, Any]:
+    """The one step that uses the action `name` (e.g. actions/upload-artifact)."""
+    [found] = [s for s in steps(path) if name in s.get("uses", "")]
+    return found
+
+
 # ----------------------------------------------------------------------------- the files
 @pytest.mark.parametrize("path", [STUDENT, CLASSROOM, TUTORS, GITLAB, HOOKS], ids=lambda p: p.name)
 def test_every_file_is_valid_yaml_and_every_script_parses(path: Path) -> None:
@@ -92,12 +98,13 @@ def test_the_github_setup_steps(path: Path) -> None:
     [job] = workflow["jobs"].values()
     assert job["runs-on"] == "ubuntu-24.04"
     assert workflow["defaults"]["run"]["shell"] == "bash"
-    assert {"actions/checkout", "actions/setup-python", "actions/upload-artifact"} <= set(uses(path))
-    [python] = [s for s in steps(path) if s.get("uses", "").startswith("actions/setup-python")]
-    assert python["with"]["python-version"] == "3.11"
+    assert {"actions/checkout", "actions/setup-python",
+            "actions/upload-artifact"} <= set(uses(path))
+    assert action(path, "actions/setup-python")["with"]["python-version"] == "3.11"
     [pip_cache] = [s for s in steps(path) if s.get("name") == "Cache pip downloads"]
     assert pip_cache["with"]["path"] == "~/.cache/pip"
-    assert "torch2.13.0" in pip_cache["with"]["key"] and "vars.DLGRADE_PACKAGE" in pip_cache["with"]["key"]
+    key = pip_cache["with"]["key"]
+    assert "torch2.13.0" in key and "vars.DLGRADE_PACKAGE" in key
     install = step(path, "Install torch (CPU build) and the grader")["run"]
     assert TORCH_CPU in install.splitlines() and '"${DLGRADE_PACKAGE:?' in install
     sandbox = step(path, "Install bubblewrap and let it create user namespaces")["run"]
@@ -111,10 +118,11 @@ def test_the_github_setup_steps(path: Path) -> None:
 
 
 def test_the_student_workflow_uploads_the_junit_file() -> None:
-    [artifact] = [s for s in steps(STUDENT) if s.get("uses", "").startswith("actions/upload-artifact")]
+    artifact = action(STUDENT, "actions/upload-artifact")
     assert artifact["with"]["path"] == "${{ runner.temp }}/dlgrade-junit.xml"
     assert artifact["if"] == "${{ !cancelled() }}"
-    assert "--junit-xml \"$RUNNER_TEMP/dlgrade-junit.xml\"" in step(STUDENT, "Check the changed notebooks")["run"]
+    check = step(STUDENT, "Check the changed notebooks")["run"]
+    assert '--junit-xml "$RUNNER_TEMP/dlgrade-junit.xml"' in check
     assert [s for s in steps(STUDENT) if "uses" in s][0]["with"]["fetch-depth"] == 0
 
 
@@ -122,7 +130,7 @@ def test_the_classroom_variant_feeds_the_reporter() -> None:
     workflow = load(CLASSROOM)
     assert workflow["name"] == "Autograding Tests"
     assert workflow["permissions"]["checks"] == "write"
-    [reporter] = [s for s in steps(CLASSROOM) if "autograding-grading-reporter" in s.get("uses", "")]
+    reporter = action(CLASSROOM, "autograding-grading-reporter")
     assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"
     assert reporter["with"]["runners"] == "dlgrade"
     assert reporter["env"]["DLGRADE_RESULTS"] == "${{ steps.dlgrade.outputs.result }}"
@@ -132,7 +140,8 @@ def test_the_classroom_variant_feeds_the_reporter() -> None:
 def test_the_tutors_workflow_caches_the_gradebook_between_runs() -> None:
     restore = step(TUTORS, "Restore the gradebook")
     save = step(TUTORS, "Save the gradebook")
-    assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"].startswith("actions/cache/save@")
     assert restore["with"]["path"] == save["with"]["path"] == "graded/gradebook.sqlite"
     assert restore["with"]["key"] == save["with"]["key"]
     assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
@@ -178,7 +187,8 @@ class Runner:
 
     def git(self, *args: str) -> str:
         done = subprocess.run(["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org",
-                               *args], cwd=self.workspace, check=True, capture_output=True, text=True)
+                               *args], cwd=self.workspace, check=True, capture_output=True,
+                              text=True)
         return done.stdout.strip()
 
     def commit(self, message: str) -> str:
@@ -194,7 +204,8 @@ class Runner:
 
     def env(self, extra: dict[str, str]) -> dict[str, str]:
         """The job's environment: the runner's variables, then GITHUB_ENV's lines, then `extra`."""
-        env = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"),
+        env = {"PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+               "HOME": os.environ.get("HOME", "/tmp"),
                "LANG": "C.UTF-8", "CI": "true", "GITHUB_ACTIONS": "true",
                "GITHUB_WORKSPACE": str(self.workspace), "RUNNER_TEMP": str(self.temp),
                "GITHUB_ENV": str(self.env_file), "GITHUB_OUTPUT": str(self.output),
@@ -272,7 +283,8 @@ def test_the_student_workflow_fails_wrong_answers_with_a_min_score(tmp_path: Pat
     runner = Runner(tmp_path)
     upload = runner.add_upload(ADAM)
     runner.commit("my solution")
-    assert runner.run(step(STUDENT, "Find the changed uploads")["run"], BASE_SHA=runner.base).returncode == 0
+    find = step(STUDENT, "Find the changed uploads")["run"]
+    assert runner.run(find, BASE_SHA=runner.base).returncode == 0
     done = runner.run(step(STUDENT, "Check the changed notebooks")["run"], DLGRADE_MIN_SCORE="100%")
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
@@ -284,7 +296,8 @@ def test_the_student_workflow_fails_wrong_answers_with_a_min_score(tmp_path: Pat
     assert f"::notice file={upload},title=public checks::1 of 5 points, 2 of 6 pass" in done.stdout
     summary = runner.summary.read_text(encoding="utf-8")
     assert summary.startswith("## an earlier step\n## dlgrade check: 0 of 1 upload(s) OK")
-    assert "| adam\\_step | FAIL | 0 / 1.5 |" in summary and "| gd\\_step | pass | 0.5 / 0.5 |" in summary
+    assert "| adam\\_step | FAIL | 0 / 1.5 |" in summary
+    assert "| gd\\_step | pass | 0.5 / 0.5 |" in summary
     root = validate_junit(runner.temp / "dlgrade-junit.xml")
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("9", "5", "0")
 

@@ -45,8 +45,8 @@ def assert_clean(lines: list[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- which uploads
-def test_files_keep_the_path_as_given_and_folders_are_searched(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_keep_the_path_as_given_and_folders_are_searched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write_notebook(tmp_path / "one" / "demo_01.ipynb", *GOOD)
     write_notebook(tmp_path / "many" / "a" / "demo_02.ipynb", *GOOD)
