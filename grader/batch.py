@@ -18,16 +18,20 @@ from pathlib import Path
 
 from grader import export, report
 from grader.discover import Upload, discover
-from grader.errors import failure_note
+from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
-from grader.intake import Match, Rejected, match_upload
-from grader.pipeline import Job, Options, subject
+from grader.intake import Rejected
+from grader.pipeline import Job, Options, job_for, subject
 from grader.progress import Progress
 from grader.report_paths import report_paths
 from grader.rubric import Rubric, load_rubrics
 from grader.runners import Runner
 from grader.score import INTERNAL_ERROR, Grade, now_iso, score_fault
+from grader.text import printable
 from grader.version import grader_version, reference_version
+
+NO_UPLOADS = ("{folder}: no uploads found (*.ipynb or *.zip files, in this folder or its "
+              "subfolders)")
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,6 @@ class BatchResult:
     skipped: int
     failures: tuple[str, ...]
     out: Path
-
-
-def job_for(upload: Upload, rubrics: tuple[Rubric, ...]) -> Job:
-    """Match the upload's name once; the job says which rubric (by id) and what it depends on."""
-    matched = match_upload(upload, rubrics)
-    if isinstance(matched, Match):
-        return Job(upload, (matched.rubric.id, matched.group), matched.rubric.sha256)
-    return Job(upload, matched, "+".join(r.sha256 for r in rubrics))
 
 
 @dataclass
@@ -146,9 +142,15 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         force: regrade uploads the gradebook already holds unchanged.
         progress: shows each finished upload.
         argv: the command line, recorded with the run.
+
+    Raises:
+        UsageError: `submissions` is not a folder, or holds no upload (nothing is written).
+        GraderError: a rubric is broken, the gradebook is not ours (nothing is graded).
     """
     rubrics = load_rubrics(options.rubrics_dir)
     uploads = discover(submissions, skip=(out.resolve(),))
+    if not uploads:
+        raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False)))
     out.mkdir(parents=True, exist_ok=True)
     jobs = [job_for(upload, rubrics) for upload in uploads]
     with Gradebook.open(out / "gradebook.sqlite") as book:

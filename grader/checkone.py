@@ -1,84 +1,125 @@
-"""`grade check FILE`: the batch's rules for one upload, with a verdict a student understands.
+"""`grade check PATH...`: the batch's rules for each upload, with a verdict people and CI read.
+
+Each upload (a file, or every upload a folder holds, found as the batch finds them) goes through
+the batch's own steps (`pipeline.grade_upload`) against the rubrics cut to their visible checks,
+and becomes one `Grade`. `grader.verdicts` decides and renders `json`; `verdict_text`,
+`junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in
+any gradebook.
 
 The file name, intake messages, check messages and the traceback all hold text the student
-controls. Everything is printed through `printable`: no escape sequence or control character
-reaches the terminal, and a multi-line message is indented so it cannot fake a VERDICT line.
+controls: every renderer makes it `printable`, so no escape sequence or control character reaches
+the terminal, and a multi-line message cannot fake a VERDICT line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from pathlib import Path
-from typing import Callable
+import os
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+from typing import Callable, Mapping, Sequence
 
 import click
 
-from grader.discover import Upload
-from grader.intake import Rejected, intake
-from grader.pipeline import Options, grade_accepted
-from grader.rubric import load_rubrics
+from grader import github, junit, verdict_text, verdicts
+from grader.discover import Upload, discover, is_utf8, safe_name
+from grader.errors import UsageError
+from grader.liveline import LiveLine
+from grader.pipeline import Options, grade_upload
+from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade
-from grader.text import printable
+from grader.verdicts import CheckRun, MinScore
 
-STATUS_ADVICE = {
-    "run-error": "Fix the failing cell: this assignment gives 0 points to a notebook with any error.",
-    "timeout": "Make the notebook faster (smaller loops, vectorised code) or remove an endless loop.",
-    "crashed": "The kernel died: look for huge allocations, os._exit/sys.exit or native crashes.",
+RENDERERS: dict[str, Callable[[CheckRun], str]] = {
+    "json": verdicts.to_json,
+    "junit": junit.to_junit,
+    "github": github.to_github,
+    "classroom": github.to_classroom,
 }
+NO_UPLOADS = "{path}: no uploads in this folder (*.ipynb or *.zip files, in it or its subfolders)"
 
 
-def upload_for_file(path: Path) -> Upload:
-    """An Upload for one file given on the command line (its name is what intake checks)."""
+def upload_for_file(path: Path, shown: str | None = None) -> Upload:
+    """An Upload for one file given on the command line (its name is what intake checks).
+
+    Its `rel` (the grade's `file`) is the path as given, non-UTF-8 bytes shown as `%XX`.
+    """
     data = path.read_bytes()
-    return Upload(path.resolve(), path.name, hashlib.sha256(data).hexdigest(), len(data))
+    rel = shown if shown is not None else safe_name(PurePosixPath(path).as_posix())
+    return Upload(path.resolve(), rel, hashlib.sha256(data).hexdigest(), len(data),
+                  undecodable=not is_utf8(path.name))
 
 
-def _item(text: object, indent: str = "    ") -> str:
-    """Student-controlled text for one list item: printable, continuation lines indented."""
-    return printable(str(text)).replace("\n", "\n" + indent)
+def uploads_for(paths: Sequence[Path]) -> tuple[Upload, ...]:
+    """The uploads named by the command line: files as given, folders searched like a batch.
+
+    Raises:
+        UsageError: a folder holds no upload.
+    """
+    uploads: list[Upload] = []
+    for path in paths:
+        if not path.is_dir():
+            uploads.append(upload_for_file(path))
+            continue
+        found = discover(path)
+        if not found:
+            raise UsageError(NO_UPLOADS.format(path=safe_name(str(path))))
+        folder = PurePosixPath(safe_name(PurePosixPath(path).as_posix()))
+        uploads += [dataclasses.replace(u, rel=(folder / u.rel).as_posix()) for u in found]
+    return tuple(uploads)
 
 
-def check_file(path: Path, rubrics_dir: Path, echo: Callable[[str], None] = click.echo) -> bool:
-    """Print the verdict for one upload; True when it would be accepted and runs with no errors."""
-    def safe_echo(line: str) -> None:  # the last line of defence: every line printable
-        echo(printable(line))
-
-    rubrics = load_rubrics(rubrics_dir)
-    upload = upload_for_file(path)
-    verdict = intake(upload, rubrics)
-    name = printable(path.name, multiline=False)
-    if isinstance(verdict, Rejected):
-        safe_echo(f"{name}: REJECTED - this upload would not be graded (nothing was run).")
-        for message in verdict.messages:
-            safe_echo(f"  - {_item(message)}")
-        return False
-    safe_echo(f"{name}: accepted for '{verdict.rubric.id}' ({verdict.rubric.title}), "
-              f"group {printable(str(verdict.group), multiline=False)}")
-    safe_echo("running the notebook in the grader's sandbox ...")
-    grade = grade_accepted(verdict, Options(rubrics_dir=rubrics_dir, visible_only=True))
-    _print_grade(grade, safe_echo)
-    ok = grade.status == "graded" and grade.first_error is None
-    passed = sum(c.status == "pass" for c in grade.checks)
-    tally = f" Public checks: {passed} of {len(grade.checks)} pass." if grade.checks else ""
-    safe_echo(f"VERDICT: OK - accepted and runs with no errors.{tally}" if ok else
-              "VERDICT: NOT OK - fix the problem above before you submit.")
-    return ok
+def visible_rubrics(rubrics: tuple[Rubric, ...]) -> tuple[Rubric, ...]:
+    """Each rubric with only the checks students may see (a rejected upload lists no other)."""
+    return tuple(dataclasses.replace(r, checks=tuple(c for c in r.checks if c.visible))
+                 for r in rubrics)
 
 
-def _print_grade(grade: Grade, echo: Callable[[str], None]) -> None:
-    echo(f"status: {grade.status} (the notebook took {grade.notebook_seconds:.1f} s)")
-    for message in grade.messages:
-        echo(f"  - {_item(message)}")
-    if grade.first_error is not None:
-        echo("first error:")
-        error = grade.first_error
-        for line in printable(f"{error.summary()}\n{error.traceback}").splitlines()[:12]:
-            echo(f"    {line}")
-    if grade.status in STATUS_ADVICE:
-        echo(STATUS_ADVICE[grade.status])
-    for warning in grade.warnings:
-        echo(_item(warning, indent="  "))
-    if grade.checks:
-        echo("public checks:")
-        for c in grade.checks:
-            echo(f"  {c.status.upper():8} {c.id} ({c.points:g}/{c.max_points:g}) {_item(c.message)}")
+def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
+                  live: LiveLine) -> tuple[Grade, ...]:
+    """One Grade per upload, through the batch's steps, public checks only."""
+    rubrics = visible_rubrics(load_rubrics(rubrics_dir))
+    options = Options(rubrics_dir=rubrics_dir, visible_only=True)
+    grades = []
+    for upload in uploads:
+        with live.running(upload.rel):
+            grades.append(grade_upload(upload, rubrics, options))
+    return tuple(grades)
+
+
+def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | None,
+                live: LiveLine) -> CheckRun:
+    """Check every upload the paths name; the run the verdicts are rendered from."""
+    grades = check_uploads(uploads_for(paths), rubrics_dir, live)
+    return CheckRun(grades, min_score, installed_version(),
+                    datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def installed_version() -> str:
+    try:
+        return metadata.version("dlgrade")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,
+         environ: Mapping[str, str] = os.environ) -> None:
+    """Write the verdict in `fmt` to `output` (or stdout), JUnit to `junit_xml` when given, and,
+    for `github`, append the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set."""
+    if fmt == "text":
+        color = output is None and sys.stdout.isatty()
+        text = verdict_text.to_text(run, color=color)
+    else:
+        text = RENDERERS[fmt](run)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if junit_xml is not None:
+        junit_xml.write_text(junit.to_junit(run), encoding="utf-8")
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary:
+        github.append_summary(Path(summary), github.summary_markdown(run))

@@ -3,7 +3,8 @@
 See docs/contract.md#commands.
 
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
-    grade check FILE [--rubrics DIR]
+    grade check FILE... [--rubrics DIR] [--format text|json|junit|github|classroom]
+                        [--min-score X] [--output PATH] [--junit-xml PATH]
     grade release ASSIGNMENT --out DIR
     grade selfcheck [--rubrics DIR]
     grade export --format moodle|canvas|gradescope|csv --out FILE [--roster CSV] [GRADED_DIR]
@@ -23,6 +24,7 @@ import click
 from grader import progress as progress_mod
 from grader.errors import GraderError
 from grader.text import printable
+from grader.verdicts import FORMATS, MinScore, MinScoreType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUBRICS = PROJECT_ROOT / "rubrics"
@@ -37,8 +39,8 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE | release ASSIGNMENT --out DIR"
-                              " | selfcheck | export --format F --out FILE [GRADED_DIR]")
+        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS] | check FILE... | release ASSIGNMENT "
+                                       "--out DIR | selfcheck | export --format F --out FILE")
 
 
 def _fail(exc: GraderError) -> None:
@@ -94,14 +96,31 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
 
 
 @main.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(exists=True, path_type=Path))
 @rubrics_option
-def check(file: Path, rubrics_dir: Path) -> None:
-    """Check one upload before you submit it (nothing is recorded)."""
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people; json (grades.json's shape), junit, github (workflow "
+                   "commands and step summary) or classroom for machines.")
+@click.option("--min-score", type=MinScoreType(), default=None,
+              help="Also fail (exit 1) when the public checks score below X points or X% "
+                   "(e.g. 4.5 or 80%).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the verdict to this file instead of stdout.")
+@click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the verdict as JUnit XML to this file.")
+def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinScore | None,
+          output: Path | None, junit_xml: Path | None) -> None:
+    """Check uploads before you submit them (nothing is recorded).
+
+    FILE... are uploads or folders of uploads; each gets its own verdict. Exit 0 when every one
+    would be accepted and runs with no errors (and meets --min-score), 1 otherwise.
+    """
     from grader import checkone
+    from grader.liveline import LiveLine
 
     try:
-        ok = checkone.check_file(file, rubrics_dir)
+        run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr())
     except GraderError as exc:
         _fail(exc)
         return
@@ -110,7 +129,8 @@ def check(file: Path, rubrics_dir: Path) -> None:
                    f"{type(exc).__name__}: {printable(str(exc), multiline=False)[:300]}); "
                    "tell your tutor", err=True)
         sys.exit(1)
-    sys.exit(0 if ok else 1)
+    checkone.emit(run, fmt, output, junit_xml)
+    sys.exit(0 if run.passed else 1)
 
 
 @main.command("release")

@@ -24,7 +24,7 @@ from grader.compare import evaluate_check
 from grader.discover import Upload
 from grader.execute import Execution, run_notebook
 from grader.extract import CallRecord, read_results
-from grader.intake import Accepted, Match, Rejected, apply_rules
+from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload
 from grader.probe import ProbePlan, build_plan, probe_cells, upload_seed, write_inputs
 from grader.rubric import Rubric
 from grader.score import Grade, RunFacts, Subject, probes_can_score, score_rejected, score_run
@@ -54,6 +54,19 @@ class Job:
     upload: Upload
     match: tuple[str, str] | Rejected
     rubric_sha256: str
+
+
+def job_for(upload: Upload, rubrics: tuple[Rubric, ...]) -> Job:
+    """Match the upload's name once; the job says which rubric (by id) and what it depends on."""
+    matched = match_upload(upload, rubrics)
+    if isinstance(matched, Match):
+        return Job(upload, (matched.rubric.id, matched.group), matched.rubric.sha256)
+    return Job(upload, matched, "+".join(r.sha256 for r in rubrics))
+
+
+def grade_upload(upload: Upload, rubrics: tuple[Rubric, ...], options: Options) -> Grade:
+    """The whole flow for one upload outside a batch (`grade check`, `grade selfcheck`)."""
+    return grade_job(job_for(upload, rubrics), {r.id: r for r in rubrics}, options)
 
 
 def subject(upload: Upload, rubric: Rubric | None, group: str | None,

@@ -34,6 +34,28 @@ def test_unknown_option_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> N
     assert runner.invoke(main, [str(tmp_path), "--bogus"]).exit_code == 2
 
 
+@pytest.mark.parametrize("layout", ["empty", "no uploads", "only hidden"])
+def test_a_batch_over_a_folder_without_uploads_is_a_usage_error(
+        runner: CliRunner, tmp_path: Path, rubrics: Path, layout: str) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    if layout == "no uploads":
+        (subs / "notes.txt").write_text("x")
+    if layout == "only hidden":
+        write_notebook(subs / ".ipynb_checkpoints" / "demo_01.ipynb", *GOOD)
+    out = tmp_path / "out"
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics)])
+    assert result.exit_code == 2, result.output
+    assert "no uploads found" in result.output
+    assert not out.exists()
+
+
+def test_a_batch_over_a_mistyped_folder_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, [str(tmp_path / "submisions")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
 def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
     (rubrics / "demo.toml").write_text(support_demo.rubric_text() + "\nsurprise = 1\n")
     result = runner.invoke(main, [str(tmp_path), "--rubrics", str(rubrics), "--out", str(tmp_path / "o")])
@@ -55,7 +77,7 @@ def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: P
     def broken(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(checkone, "grade_accepted", broken)
+    monkeypatch.setattr(checkone, "grade_upload", broken)
     path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
     result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
     assert result.exit_code == 1
@@ -157,3 +179,53 @@ def test_export_canvas_columns(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").splitlines()[0] == \
         "Student,ID,SIS User ID,SIS Login ID,Section,Sheet 6 (4711)"
+
+
+def test_check_of_a_folder_without_uploads_is_a_usage_error(runner: CliRunner, tmp_path: Path,
+                                                            rubrics: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(main, ["check", str(tmp_path / "empty"), "--rubrics", str(rubrics)])
+    assert result.exit_code == 2
+    assert "no uploads in this folder" in result.output
+
+
+@pytest.mark.parametrize("value", ["lots", "101%", "-1"])
+def test_check_with_a_bad_min_score_is_a_usage_error(runner: CliRunner, tmp_path: Path,
+                                                     rubrics: Path, value: str) -> None:
+    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--min-score", value, "--rubrics", str(rubrics)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--min-score'" in result.output
+
+
+def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+    """Two misnamed uploads in a folder and one file: rejected without running anything."""
+    write_notebook(tmp_path / "subs" / "demo_1.ipynb", *GOOD)
+    write_notebook(tmp_path / "subs" / "deep" / "demo.ipynb", *GOOD)
+    single = write_notebook(tmp_path / "demo_7.ipynb", *GOOD)
+    out, junit_xml = tmp_path / "verdict.json", tmp_path / "junit.xml"
+    result = runner.invoke(main, ["check", str(tmp_path / "subs"), str(single), "--format", "json",
+                                  "--output", str(out), "--junit-xml", str(junit_xml),
+                                  "--rubrics", str(rubrics)])
+    assert result.exit_code == 1, result.output
+    document = json.loads(out.read_text())
+    files = [s["file"] for s in document["submissions"]]
+    assert files == [f"{tmp_path}/subs/deep/demo.ipynb", f"{tmp_path}/subs/demo_1.ipynb",
+                     f"{tmp_path}/demo_7.ipynb"]
+    assert {s["status"] for s in document["submissions"]} == {"rejected"}
+    assert document["failed"] == files and document["passed"] is False
+    assert junit_xml.read_text().count("<testsuite ") == 3
+
+
+@pytest.mark.kernel
+def test_check_fails_wrong_answers_only_with_a_min_score(runner: CliRunner, tmp_path: Path,
+                                                         rubrics: Path) -> None:
+    good = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    wrong = write_notebook(tmp_path / "demo_06.ipynb", *GOOD[:2], "answer = 0.5", GOOD[3])
+    args = ["check", str(good), str(wrong), "--rubrics", str(rubrics), "--format", "json"]
+    strict = runner.invoke(main, [*args, "--min-score", "100%"])
+    assert strict.exit_code == 1, strict.output
+    document = json.loads(strict.stdout)
+    assert document["failed"] == [str(wrong)]
+    assert [s["score"] for s in document["submissions"]] == [4.0, 3.0]
+    assert runner.invoke(main, [*args, "--min-score", "3"]).exit_code == 0

@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 
 from grader.lateness import (
-    Deadline, SubmissionTime, assess, read_times_csv, resolve_due, submission_time,
+    Deadline,
+    SubmissionTime,
+    assess,
+    read_times_csv,
+    resolve_due,
+    submission_time,
     time_from_path,
 )
 

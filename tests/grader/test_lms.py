@@ -17,8 +17,14 @@ import pytest
 
 from grader.errors import GraderError, UsageError
 from grader.lms import (
-    canvas_gradebook, export_graded, feedback, gradescope_results, moodle_worksheet, plain_csv,
-    record_from_submission, records_from_document,
+    canvas_gradebook,
+    export_graded,
+    feedback,
+    gradescope_results,
+    moodle_worksheet,
+    plain_csv,
+    record_from_submission,
+    records_from_document,
 )
 from grader.roster import Student, read_roster
 

@@ -8,8 +8,19 @@ from typing import Any
 import pytest
 
 from grader.marking import (
-    COUNTS, MARKING_COLUMNS, Mark, Override, SheetError, Slot, marking_sheet_text,
-    overrides_template, read_cell, read_marking_sheet, read_overrides, read_points, stamp_marks,
+    COUNTS,
+    MARKING_COLUMNS,
+    Mark,
+    Override,
+    SheetError,
+    Slot,
+    marking_sheet_text,
+    overrides_template,
+    read_cell,
+    read_marking_sheet,
+    read_overrides,
+    read_points,
+    stamp_marks,
     stamp_overrides,
 )
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from support_demo import GOOD, demo_rubrics, write_demo_notebook
 
-from grader.batch import job_for
 from grader.discover import Upload
 from grader.intake import Accepted, intake
-from grader.pipeline import Options, grade_accepted, grade_job
+from grader.pipeline import Options, grade_accepted, grade_job, job_for
 from grader.rubric import load_rubrics
 
 WRONG = [GOOD[0], "def double(x):\n    return 3 * np.asarray(x)", *GOOD[2:]]

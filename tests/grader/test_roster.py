@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from grader.roster import (
-    DownloadName, Member, Student, download_identity, ids_from_group, members_from_team_cell,
-    read_roster, students_for,
+    DownloadName,
+    Member,
+    Student,
+    download_identity,
+    ids_from_group,
+    members_from_team_cell,
+    read_roster,
+    students_for,
 )
 
 # The team cells of the bundled uploads (submissions/xor/*.zip, submissions/adam/*.ipynb).

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from support_demo import GOOD, demo_rubrics, write_demo_notebook
 
-from grader.batch import job_for
 from grader.discover import Upload
 from grader.errors import GraderError
-from grader.pipeline import Job, Options
+from grader.pipeline import Job, Options, job_for
 from grader.rubric import load_rubrics
 from grader.runners import DASK_MISSING, InProcess, require_dask
 from grader.score import Grade
