@@ -21,13 +21,11 @@ from pathlib import Path
 
 import click
 
+from grader import bundle
 from grader import progress as progress_mod
 from grader.errors import GraderError
 from grader.text import printable
 from grader.verdicts import FORMATS, MinScore, MinScoreType
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUBRICS = PROJECT_ROOT / "rubrics"
 
 
 class _DefaultGroup(click.Group):
@@ -50,7 +48,7 @@ def _fail(exc: GraderError) -> None:
 
 rubrics_option = click.option(
     "--rubrics", "rubrics_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_RUBRICS, show_default="the project's rubrics/",
+    default=bundle.rubrics_dir(), show_default="the project's rubrics/",
     help="Folder of rubric TOML files.")
 
 

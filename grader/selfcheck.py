@@ -16,6 +16,7 @@ from typing import Callable
 
 import nbformat
 
+from grader import bundle
 from grader.discover import Upload
 from grader.errors import UsageError
 from grader.intake import Accepted, Rejected, intake
@@ -24,17 +25,17 @@ from grader.release import release_notebook, write_student_version
 from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade
 
-PROJECT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "reference" / "notebooks"
 SELFCHECK_PDF = b"%PDF-1.4\n% selfcheck placeholder\n%%EOF\n"
 
 
 def reference_notebook(rubric: Rubric, rubrics_dir: Path) -> Path:
     """Where the rubric's solved notebook lives."""
-    for candidate in (rubrics_dir / f"{rubric.id}.ipynb", PROJECT_NOTEBOOKS / f"{rubric.id}.ipynb"):
+    bundled = bundle.notebooks_dir()
+    for candidate in (rubrics_dir / f"{rubric.id}.ipynb", bundled / f"{rubric.id}.ipynb"):
         if candidate.is_file():
             return candidate
     raise UsageError(f"no reference notebook for assignment {rubric.id!r} "
-                     f"(looked for {rubrics_dir / (rubric.id + '.ipynb')} and {PROJECT_NOTEBOOKS})")
+                     f"(looked for {rubrics_dir / (rubric.id + '.ipynb')} and {bundled})")
 
 
 def _rubric(assignment: str, rubrics_dir: Path) -> Rubric:
