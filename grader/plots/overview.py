@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 from grader.plots.encode import Picture, encode, margins, new_figure, short, style
 
 MAX_BINS = 20
+MIN_BINS = 4
 BIN_STEPS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0)   # times powers of ten
 STATUS_ORDER = ("pass", "fail", "error", "not-run")
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "error": "errored", "not-run": "not run"}
@@ -48,13 +49,31 @@ def score_stats(scores: ArrayLike) -> ScoreStats:
                       q1=q1, q3=q3, minimum=float(values.min()), maximum=float(values.max()))
 
 
-def histogram_edges(max_score: float) -> np.ndarray:
-    """Bin edges from 0 to `max_score` (shape (bins + 1,)): the smallest round width that gives
-    at most MAX_BINS bins; the last edge is `max_score` itself (the last bin is closed)."""
+def _multiple_of(values: np.ndarray, step: float) -> bool:
+    ratio = values / step
+    return bool(np.all(np.abs(ratio - np.round(ratio)) <= 1e-9 * np.maximum(1.0, np.abs(ratio))))
+
+
+def histogram_edges(max_score: float, scores: ArrayLike = ()) -> np.ndarray:
+    """Bin edges for scores in [0, max_score] (shape (bins + 1,), at most MAX_BINS bins).
+
+    When there are scores, and `max_score` and every score are multiples of a round step (0.5, 1, 2, ...) that gives
+    between MIN_BINS and MAX_BINS bins, the coarsest such step is the bin width and each bin is
+    centred on a multiple of it (edges -w/2, w/2, ..., max_score + w/2), so points awarded in
+    halves fill neighbouring bins without gaps. Otherwise: the smallest round width that gives
+    at most MAX_BINS bins from 0 to `max_score` (the last bin closed, its edge `max_score`).
+    """
     if not (np.isfinite(max_score) and max_score > 0):
         raise ValueError(f"max_score must be positive, got {max_score}")
     scale = 10.0 ** np.floor(np.log10(max_score / MAX_BINS))
-    width = next(s * scale for s in (*BIN_STEPS, 10.0) if max_score / (s * scale) <= MAX_BINS)
+    steps = [s * scale * 10.0**k for k in range(3) for s in (*BIN_STEPS, 10.0)]
+    width = next(w for w in steps if max_score / w <= MAX_BINS)
+    values = np.append(np.asarray(scores, dtype=np.float64).reshape(-1), max_score)
+    for step in sorted({w for w in steps if width <= w <= max_score / MIN_BINS}, reverse=True):
+        if values.size > 1 and _multiple_of(values, step):
+            bins = int(round(max_score / step)) + 1
+            centred: np.ndarray = (np.arange(bins + 1) - 0.5) * step
+            return centred
     bins = int(np.ceil(max_score / width - 1e-9))
     edges: np.ndarray = np.minimum(np.arange(bins + 1) * width, max_score)
     return edges
@@ -71,20 +90,21 @@ def score_histogram(scores: ArrayLike, max_score: float, *, title: str = "scores
         stats: `score_stats(scores)` if already computed.
     """
     stats = stats or score_stats(scores)
-    edges = histogram_edges(max_score)
     values = np.clip(np.asarray(scores, dtype=np.float64), 0.0, max_score)
+    edges = histogram_edges(max_score, values)
     counts, _ = np.histogram(values, bins=edges)
     with style():
         figure = new_figure(5.0, 2.8)
         margins(figure, left=0.55, bottom=0.85, top=0.3)
         ax = figure.add_subplot()
         ax.axvspan(stats.q1, stats.q3, color="#dfe7f3", label="middle half (quartiles)")
-        ax.stairs(counts, edges, fill=True, color="#1f4e9c", alpha=0.9, label="uploads")
+        ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#1f4e9c",
+               edgecolor="white", linewidth=0.6, label="uploads")
         ax.axvline(stats.median, color="#c0392b", linewidth=1.6,
                    label=f"median {short(stats.median)}")
         ax.axvline(stats.mean, color="#333", linewidth=1.2, linestyle=(0, (3, 2)),
                    label=f"mean {short(stats.mean)}")
-        ax.set_xlim(0, max_score)
+        ax.set_xlim(edges[0], edges[-1])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel=f"score (out of {short(max_score)})", ylabel="uploads", title=title)
         figure.legend(loc="lower center", ncols=2, frameon=False, borderaxespad=0.2)

@@ -274,6 +274,26 @@ def test_histogram_edges(max_score: float, width: float) -> None:
     assert 0 < edges[-1] - edges[-2] <= width * (1 + 1e-9)
 
 
+@pytest.mark.parametrize(("max_score", "scores", "width"), [
+    (5.0, [0.0, 0.5, 3.5, 5.0], 0.5), (5.0, [0.0, 1.0, 4.0], 1.0), (10.0, [2.0, 4.0, 10.0], 2.0),
+    (8.0, [1.5, 7.0], 0.5), (100.0, [35.0, 70.0], 5.0), (4.5, [0.5, 1.5, 4.5], 0.5),
+])
+def test_histogram_bins_are_centred_on_round_scores(max_score: float, scores: list[float],
+                                                    width: float) -> None:
+    edges = histogram_edges(max_score, scores)
+    np.testing.assert_allclose(np.diff(edges), width, rtol=1e-9)
+    np.testing.assert_allclose([edges[0], edges[-1]], [-width / 2, max_score + width / 2],
+                               rtol=1e-9)
+    counts, _ = np.histogram(scores, bins=edges)
+    assert counts.sum() == len(scores)
+    centres = (edges[:-1] + edges[1:]) / 2
+    assert set(np.round(centres[counts > 0], 9)) == set(np.round(scores, 9))
+
+
+def test_histogram_bins_fall_back_for_uneven_scores() -> None:
+    np.testing.assert_array_equal(histogram_edges(5.0, [1 / 3, 2.0]), histogram_edges(5.0))
+
+
 @pytest.mark.parametrize("max_score", [0.0, -1.0, float("nan"), float("inf")])
 def test_histogram_edges_need_a_positive_maximum(max_score: float) -> None:
     with pytest.raises(ValueError):
