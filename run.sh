@@ -20,6 +20,12 @@ setup() {
             echo "run.sh: bubblewrap (bwrap) not found; install it for the OS sandbox (apt-get install bubblewrap)" >&2
         fi
     fi
+    # Chromium and its driver let the browser tests render the pages (without them they skip).
+    if ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "run.sh: installing chromium and chromium-driver (Debian packages) for the browser tests ..." >&2
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+            || echo "run.sh: could not install chromium; the browser tests will skip" >&2
+    fi
     stamp="$venv/.installed"
     if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
         echo "run.sh: setting up $venv ..." >&2

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Mapping, Sequence, TypeVar
 from urllib.parse import quote
 
 import jinja2
@@ -23,6 +23,9 @@ from grader.export import iso8601, write_text_atomic
 from grader.report_paths import safe_rel
 from grader.score import Grade, Status
 from grader.text import printable
+
+if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
+    from grader.plots import Picture
 
 STATUSES: tuple[Status, ...] = ("graded", "rejected", "run-error", "timeout", "crashed")
 
@@ -90,7 +93,8 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None) -> Path:
+def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None,
+                 pictures: Mapping[str, Sequence[Picture]] | None = None) -> Path:
     """Write the feedback page of `grade` to `out_dir / relpath` (atomically) and return it.
 
     Args:
@@ -98,6 +102,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         grade: the upload's grade.
         relpath: from `report_paths` (or `report_relpath`).
         title: the assignment's title; None falls back to its id.
+        pictures: check id -> pictures shown under that check's row (never for a hidden check).
     """
     path = out_dir / safe_rel(relpath)
     html = environment().get_template("report.html.j2").render(
@@ -105,6 +110,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         title=title,
         explanation=STATUS_EXPLANATIONS[grade.status],
         hidden_check=HIDDEN_CHECK,
+        pictures=pictures or {},
     )
     write_text_atomic(path, html)
     return path
@@ -140,12 +146,14 @@ def summarize(grades: Sequence[Grade]) -> list[AssignmentSummary]:
 
 
 def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
-                generated_at: datetime | str, grader_version: str) -> Path:
+                generated_at: datetime | str, grader_version: str,
+                pictures: Mapping[str, Sequence[Picture]] | None = None) -> Path:
     """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
 
     Args:
         grades: every upload of the batch, in table order.
         report_paths: upload `file` -> report path relative to `out_dir` (no link if absent).
+        pictures: assignment id -> pictures shown under its row of the per-assignment table.
     """
     counts = Counter(g.status for g in grades)
     path = out_dir / "index.html"
@@ -156,6 +164,7 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         assignments=summarize(grades),
         generated_at=iso8601(generated_at),
         grader_version=grader_version,
+        pictures=pictures or {},
     )
     write_text_atomic(path, html)
     return path

@@ -176,3 +176,21 @@ def test_report_is_written_into_mirrored_subfolders(tmp_path: Path) -> None:
 def test_clip() -> None:
     assert clip("short", 10) == "short"
     assert clip("x" * 15, 10) == "x" * 10 + "… [5 more characters cut]"
+
+
+def test_pictures_show_under_visible_checks_only(tmp_path: Path) -> None:
+    from grader.plots import Picture
+
+    shown = Picture(src="data:image/png;base64,AAAA", width=320, height=200,
+                    alt="loss <curves>", caption="slice b=0; x down, y across & <more>")
+    hidden = Picture(src="data:image/png;base64,SECRET", width=10, height=10, alt="secret")
+    grade = SCENARIOS["graded"]
+    html = write_report(tmp_path, grade, "reports/x.html", title="Adam", pictures={
+        "adam_converges": [shown], "adam_hidden": [hidden]}).read_text()
+    assert ('<img src="data:image/png;base64,AAAA" width="320" height="200" '
+            'alt="loss &lt;curves&gt;">') in html
+    assert "<figcaption>slice b=0; x down, y across &amp; &lt;more&gt;</figcaption>" in html
+    assert "SECRET" not in html and html.count("<img ") == 1
+    index = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
+                        pictures={"adam": [shown, shown]}).read_text()
+    assert index.count('<img src="data:image/png;base64,AAAA"') == 2
