@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import support_demo
+from builders import write_team_notebook
 from grade_builders import make_check, make_grade
 from support_demo import GOOD
 
@@ -18,29 +18,21 @@ BAD = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
 HOSTILE = "\x1b]0;T\x07\x1bc\x9b2J\x9d0;x\x9c\r"
 
 
-write_notebook = support_demo.write_demo_notebook
-
-
-@pytest.fixture
-def rubrics(tmp_path: Path) -> Path:
-    return support_demo.demo_rubrics(tmp_path)
-
-
 def assert_clean(lines: list[str]) -> None:
     for line in lines:
         assert not any(bad in line for bad in BAD), repr(line)
         line.encode("utf-8")
 
 
-def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path, rubrics: Path) -> None:
-    path = write_notebook(tmp_path / "evil\x1b[2J\x1b]0;PWN\x07\x9b2J\udc9bname.ipynb", *GOOD)
+def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "evil\x1b[2J\x1b]0;PWN\x07\x9b2J\udc9bname.ipynb", *GOOD)
     lines: list[str] = []
-    assert checkone.check_file(path, rubrics, echo=lines.append) is False
+    assert checkone.check_file(path, demo_rubrics, echo=lines.append) is False
     assert_clean(lines)
     assert lines[0].startswith(f"evil{REPLACEMENT}{REPLACEMENT}{REPLACEMENT}{REPLACEMENT}name.ipynb: REJECTED")
 
 
-def test_messages_tracebacks_and_check_messages_are_printed_clean(tmp_path: Path, rubrics: Path,
+def test_messages_tracebacks_and_check_messages_are_printed_clean(tmp_path: Path, demo_rubrics: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     fake = make_grade(
         status="run-error", score=0.0,
@@ -55,7 +47,7 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(tmp_path: Path
 
     monkeypatch.setattr(checkone, "grade_accepted", fake_grade)
     lines: list[str] = []
-    assert checkone.check_file(write_notebook(tmp_path / "demo_05.ipynb", *GOOD), rubrics, echo=lines.append) is False
+    assert checkone.check_file(write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD), demo_rubrics, echo=lines.append) is False
     assert_clean(lines)
     text = "\n".join(lines)
     assert "    Oops: boom" in text.splitlines()  # the coloured traceback line reads cleanly
@@ -64,10 +56,10 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(tmp_path: Path
 
 
 @pytest.mark.kernel
-def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, rubrics: Path) -> None:
+def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
     raising = "E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\nraise E('boom \\x1bc reset \\x9b2J')"
     lines: list[str] = []
-    ok = checkone.check_file(write_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising), rubrics,
+    ok = checkone.check_file(write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising), demo_rubrics,
                              echo=lines.append)
     assert ok is False
     assert_clean(lines)
