@@ -1,15 +1,27 @@
-"""Notebook builders named for their scenario (nbformat v4, in memory).
+"""Every notebook the tests build, in one module.
 
-`notebook(*sources)` makes one code cell per source; `md("...")` marks a markdown cell, so cell
-numbering (1-based over *all* cells, markdown included) is explicit in each test.
+* In memory (nbformat v4): `notebook(*sources)` makes one code cell per source; `md("...")` marks a
+  markdown cell, so cell numbering (1-based over *all* cells, markdown included) is explicit in
+  each test. Scenario builders (`error_notebook()`, ...) are named for what they do.
+* Uploads: `team_notebook(*sources, team=...)` (the team cell, then code cells),
+  `team_notebook_bytes(...)` and `write_team_notebook(path, ...)`.
+* Solved notebooks for `grade release`: `make_code`, `make_markdown` (cells with any field
+  overridden) and `make_notebook(*cells)` (with a kernelspec).
+* Raw JSON, for the notebook-format rules (malformed on purpose where a test says so):
+  `notebook_dict(...)`, `code_cell(...)`, `notebook_bytes(...)`, `v3_notebook_bytes()`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+
+DEMO_TEAM = "# Team\nAda Lovelace"
 
 
 @dataclass(frozen=True)
@@ -84,3 +96,79 @@ def plot_notebook() -> NotebookNode:
 def probe_notebook(source: str) -> NotebookNode:
     """A single code cell that runs `source` (a probe of the kernel's surroundings)."""
     return notebook(source)
+
+
+# ----------------------------------------------------------------------------- uploads
+def team_notebook(*sources: str, team: str = DEMO_TEAM) -> NotebookNode:
+    """An upload: a markdown team cell `team`, then one code cell per source."""
+    return notebook(md(team), *sources)
+
+
+def team_notebook_bytes(*sources: str, team: str = DEMO_TEAM) -> bytes:
+    """`team_notebook(...)` as the bytes of an .ipynb file."""
+    return nbformat.writes(team_notebook(*sources, team=team)).encode()
+
+
+def write_team_notebook(path: Path, *sources: str, team: str = DEMO_TEAM) -> Path:
+    """Write `team_notebook(...)` at `path` (folders created); return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(team_notebook_bytes(*sources, team=team))
+    return path
+
+
+# ----------------------------------------------------------------------------- solved notebooks
+def make_code(source: str, **overrides: Any) -> NotebookNode:
+    """A code cell with any field (outputs, execution_count, metadata, id) overridden."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.update(overrides)
+    return cell
+
+
+def make_markdown(source: str, **overrides: Any) -> NotebookNode:
+    """A markdown cell with any field (metadata, attachments, id) overridden."""
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.update(overrides)
+    return cell
+
+
+def make_notebook(*cells: NotebookNode, **metadata: Any) -> NotebookNode:
+    """A notebook of these cells with a python3 kernelspec (plus any notebook `metadata`)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python"}, **metadata}
+    for i, cell in enumerate(cells, start=1):
+        cell.setdefault("id", f"c{i}")
+    nb.cells = list(cells)
+    return nb
+
+
+# ----------------------------------------------------------------------------- raw JSON
+def notebook_dict(cells: list[dict[str, Any]] | None = None, first: str | None = "# Team\nAda",
+                  nbformat: int = 4, minor: int = 5) -> dict[str, Any]:
+    """A v4 notebook as JSON data: a markdown team cell `first` (unless None), then `cells`."""
+    body = [] if first is None else [{"cell_type": "markdown", "metadata": {}, "source": first}]
+    body += cells if cells is not None else [code_cell("x = 1")]
+    if minor >= 5:
+        for i, cell in enumerate(body):
+            cell.setdefault("id", f"c{i}")
+    return {"cells": body, "metadata": {}, "nbformat": nbformat, "nbformat_minor": minor}
+
+
+def code_cell(source: str | list[str]) -> dict[str, Any]:
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
+            "execution_count": None}
+
+
+def notebook_bytes(**kwargs: Any) -> bytes:
+    """`notebook_dict(**kwargs)` as UTF-8 JSON bytes."""
+    return json.dumps(notebook_dict(**kwargs), ensure_ascii=False).encode("utf-8")
+
+
+def v3_notebook_bytes() -> bytes:
+    """A notebook in the old v3 format (worksheets): a team cell and one code cell."""
+    nb = nbformat.v3.new_notebook()
+    sheet = nbformat.v3.new_worksheet()
+    sheet.cells.append(nbformat.v3.new_text_cell("markdown", source="# Team\nAda"))
+    sheet.cells.append(nbformat.v3.new_code_cell(input="x = 1"))
+    nb.worksheets.append(sheet)
+    return nbformat.writes(nb, version=3).encode()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from probing import Rubrics
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,3 +83,10 @@ def bundled_grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     document = json.loads((out / "grades.json").read_text())
     return {s["file"]: s for s in document["submissions"]}
+
+
+@pytest.fixture(scope="session")
+def rubrics() -> Rubrics:
+    """The project's rubrics (rubrics/*.toml), loaded once: `rubrics["adam"]`,
+    `rubrics.check("adam", "gd_step")`, `rubrics.folder`."""
+    return Rubrics()

@@ -2,51 +2,38 @@
 
 from __future__ import annotations
 
-import ast
+import dataclasses
 import re
-from pathlib import Path
 from typing import Any, Callable
 
 import nbformat
 import numpy as np
 import pytest
-from tools_loader import tool
+from probing import Rubrics, cases, caught, grade_file, probe_function
 
 from grader.assignments import conv3d as gen
-from grader.release import release_notebook
 
-from .conftest import (
+from .support import (
     ROOT,
-    Outcomes,
-    assert_documented_outcomes,
     assert_generator_contract,
-    assert_stubs_end_in_raise,
-    cases,
-    caught,
-    check_spec,
-    probe_function,
-    rubric,
-    run_notebook_with_probes,
+    assert_release_conventions,
+    reference_notebook,
 )
 
 SEEDS = range(4)
-NOTEBOOK = ROOT / "reference" / "notebooks" / "conv3d.ipynb"
+UPLOADS = ROOT / "submissions" / "conv3d"
 GRADED_NAMES = ("conv3d_forward", "conv3d_backward")
 
 
-def builder() -> Any:
-    return tool("build_notebooks_xor_conv3d")
-
-
 # ----------------------------------------------------------------------------- rubric
-def test_rubric_checks_points_and_rules() -> None:
-    r = rubric("conv3d")
+def test_rubric_checks_points_and_rules(rubrics: Rubrics) -> None:
+    r = rubrics["conv3d"]
     assert [(c.id, c.symbol, c.points) for c in r.checks] == [
         ("forward", "conv3d_forward", 10.0), ("backward", "conv3d_backward", 15.0),
         ("forward_speed", "conv3d_forward", 5.0)]
     assert r.max_score == 30.0 and r.upload == "notebook" and r.zero_error
     assert r.team is not None and r.team.cell == 1 and r.team.placeholder == "YOUR ANSWER HERE"
-    assert check_spec("conv3d", "forward_speed").timeout == 10.0
+    assert rubrics.check("conv3d", "forward_speed").timeout == 10.0
 
 
 @pytest.mark.parametrize(("name", "group"), [
@@ -61,22 +48,22 @@ def test_rubric_checks_points_and_rules() -> None:
     ("conv3d_jdoe42.zip", None),
     ("Conv3d_jdoe42.ipynb", None),
 ], ids=lambda v: str(v))
-def test_file_name_pattern(name: str, group: str | None) -> None:
-    match = re.fullmatch(rubric("conv3d").pattern, name)
+def test_file_name_pattern(rubrics: Rubrics, name: str, group: str | None) -> None:
+    match = re.fullmatch(rubrics["conv3d"].pattern, name)
     assert (match.group("group") if match else None) == group
 
 
 # ----------------------------------------------------------------------------- generators
 @pytest.mark.parametrize("check_id", ["forward", "backward"])
-def test_generator_contract(check_id: str) -> None:
-    assert_generator_contract("conv3d", check_id)
+def test_generator_contract(rubrics: Rubrics, check_id: str) -> None:
+    assert_generator_contract(rubrics.check("conv3d", check_id))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("check_id", ["forward", "backward"])
-def test_small_cases_keep_the_promised_bounds(check_id: str, seed: int) -> None:
+def test_small_cases_keep_the_promised_bounds(rubrics: Rubrics, check_id: str, seed: int) -> None:
     kernels_u1, kernel_is_input = 0, 0
-    for case in cases("conv3d", check_id, seed):
+    for case in cases(rubrics.check("conv3d", check_id), seed):
         L1, F = case.args[:2]
         B, X, Y, T, Ci = L1.shape
         U, V, Z, Fi, Co = F.shape
@@ -91,8 +78,8 @@ def test_small_cases_keep_the_promised_bounds(check_id: str, seed: int) -> None:
     assert kernels_u1 >= 1 and kernel_is_input >= 1
 
 
-def test_speed_case() -> None:
-    (case,) = cases("conv3d", "forward_speed", 0)
+def test_speed_case(rubrics: Rubrics) -> None:
+    (case,) = cases(rubrics.check("conv3d", "forward_speed"), 0)
     assert case.args[0].shape == (8, 16, 16, 16, 8) and case.args[1].shape == (3, 3, 3, 8, 16)
 
 
@@ -177,13 +164,13 @@ MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
 
 
 @pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(check_id: str, buggy: Callable[..., Any], what: str) -> None:
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any], what: str) -> None:
     for seed in SEEDS:
-        assert caught("conv3d", check_id, buggy, seed), f"{what} passes every case of seed {seed}"
+        assert caught(rubrics["conv3d"], check_id, buggy, seed), f"{what} passes every case of seed {seed}"
 
 
-def test_nine_nested_loops_are_correct_on_small_shapes() -> None:
-    assert not caught("conv3d", "forward", forward_nine_loops, 0)
+def test_nine_nested_loops_are_correct_on_small_shapes(rubrics: Rubrics) -> None:
+    assert not caught(rubrics["conv3d"], "forward", forward_nine_loops, 0)
 
 
 # ----------------------------------------------------------------------------- correct alternatives
@@ -224,95 +211,31 @@ ALTERNATIVES: list[tuple[str, Callable[..., Any]]] = [
 
 @pytest.mark.parametrize(("check_id", "fn"), ALTERNATIVES,
                          ids=[f"{c}-{getattr(f, '__name__', i)}" for i, (c, f) in enumerate(ALTERNATIVES)])
-def test_correct_alternatives_pass_every_case(check_id: str, fn: Callable[..., Any]) -> None:
+def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str, fn: Callable[..., Any]) -> None:
     for seed in SEEDS if check_id != "forward_speed" else range(1):
-        failed = [p for p in probe_function("conv3d", check_id, fn, seed) if not p.verdict.passed]
+        failed = probe_function(rubrics["conv3d"], check_id, fn, seed).failed
         assert not failed, f"seed {seed}: {failed[0].label}: {failed[0].verdict.message}"
 
 
 # ----------------------------------------------------------------------------- notebook and uploads
 def test_reference_notebook_layout_and_student_version() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Team\n")
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-            assert not re.search(r"^\s*(from|import)\s+(reference|grader)\b", cell.source, re.M)
-    text = "\n".join(c.source for c in nb.cells)
+    text = "\n".join(c.source for c in reference_notebook("conv3d").cells)
     assert r"L_1.\mathrm{grad}[b,\, x+u,\, y+v,\, t+z,\, c']" in text   # the shifted index
     assert "x:x + U" in text and "x:x_U" in text  # the fix, and the note on the exam's typo
-    student = release_notebook(nb)
-    assert student.cells[0].source == "# Team\nYOUR ANSWER HERE"
-    assert_stubs_end_in_raise(student, GRADED_NAMES)
+    assert_release_conventions("conv3d", "# Team\n", GRADED_NAMES)
 
 
-def _definitions(path: Path) -> dict[str, Any]:
-    """Run only the import/def cells of one of our own generated notebooks."""
-    namespace: dict[str, Any] = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "code":
-            tree = ast.parse(cell.source)
-            if all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef)) for n in tree.body):
-                exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102
-    return namespace
-
-
-@pytest.mark.parametrize(("name", "failing"), [
-    ("conv3d_jdoe42.ipynb", set()),
-    ("conv3d_rroe7.ipynb", {"backward"}),
-    ("conv3d_mmust3.ipynb", set()),          # its functions are right; the timing cell has a typo
-    ("conv3d_slowp1.ipynb", set()),          # right, but nine nested loops: only forward_speed fails
-], ids=["correct", "no-shift", "name-error", "nine-loops"])
-def test_example_uploads_fail_exactly_the_intended_checks(name: str, failing: set[str]) -> None:
-    namespace = _definitions(ROOT / "submissions" / "conv3d" / name)
-    failed = {c.id for c in rubric("conv3d").checks
-              if c.id != "forward_speed" and caught("conv3d", c.id, namespace[c.symbol], 0)}
-    assert failed == failing
-
-
-def test_example_uploads_are_built_as_described() -> None:
-    folder = ROOT / "submissions" / "conv3d"
-    assert {p.name for p in folder.glob("*.ipynb")} >= {
-        "conv3d_jdoe42.ipynb", "conv3d_rroe7.ipynb", "conv3d_JDoe42.ipynb", "conv3d_mmust3.ipynb",
-        "conv3d_slowp1.ipynb"}
-    typo = nbformat.read(folder / "conv3d_mmust3.ipynb", as_version=4)
+def test_the_name_error_upload_has_its_typo_in_cell_11() -> None:
+    typo = nbformat.read(UPLOADS / "conv3d_mmust3.ipynb", as_version=4)
     assert "conv3d_foward(" in typo.cells[10].source     # cell 11, 1-based
-    for path in folder.glob("*.ipynb"):
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
-        assert all(c.get("outputs", []) == [] for c in nb.cells)
-        assert not any("SOLUTION" in c.source for c in nb.cells)
-        assert "YOUR ANSWER HERE" not in nb.cells[0].source
-
-
-def test_builder_output_is_up_to_date() -> None:
-    stale = [rel for rel, data in builder().outputs().items() if (ROOT / rel).read_bytes() != data]
-    assert not stale, f"run tools/build_notebooks_xor_conv3d.py: {stale}"
 
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -> None:
-    run = run_notebook_with_probes(NOTEBOOK, "conv3d", seed=3, workdir=tmp_path)
-    assert run.errors == []
-    assert set(run.results) == {"forward", "backward", "forward_speed"}
-    for check_id, probed in run.results.items():
-        failed = [p for p in probed if not p.verdict.passed]
-        assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
-
-
-UPLOAD_OUTCOMES: Outcomes = {   # file -> (status, score, failing checks, a message fragment)
-    "conv3d_jdoe42.ipynb": ("graded", 30.0, set(), ""),
-    "conv3d_rroe7.ipynb": ("graded", 15.0, {"backward"}, ""),
-    "conv3d_slowp1.ipynb": ("graded", 25.0, {"forward_speed"}, ""),
-    "conv3d_slowq2.ipynb": ("timeout", 0.0, set(), "cell 11 ran past the 120 s limit"),
-    "conv3d_JDoe42.ipynb": ("rejected", 0.0, set(), "conv3d_<studentid>.ipynb"),
-    "conv3d_mmust3.ipynb": ("run-error", 0.0, set(), "cell 11: NameError: name 'conv3d_foward' is not defined"),
-}
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_example_uploads_get_the_documented_grades(bundled_grades: dict[str, Any]) -> None:
-    graded = assert_documented_outcomes(bundled_grades, "conv3d", UPLOAD_OUTCOMES)
-    assert graded["conv3d_JDoe42.ipynb"]["assignment"] is None
+def test_the_name_error_upload_loses_its_points_only_to_the_zero_error_rule(rubrics: Rubrics) -> None:
+    """conv3d_mmust3.ipynb: its functions are right, the timing cell has a typo."""
+    lenient = dataclasses.replace(rubrics["conv3d"], zero_error=False)
+    grade = grade_file(UPLOADS / "conv3d_mmust3.ipynb", lenient)
+    assert (grade.status, grade.score) == ("graded", lenient.max_score), grade.checks
+    assert grade.first_error is not None and grade.first_error.cell == 11
+    assert "conv3d_foward" in grade.first_error.summary()

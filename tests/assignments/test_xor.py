@@ -2,51 +2,29 @@
 
 from __future__ import annotations
 
-import ast
-import io
 import re
-import zipfile
-from pathlib import Path
 from typing import Any, Callable
 
-import nbformat
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from tools_loader import tool  # noqa: E402
+from probing import Rubrics, cases, caught, probe_function  # noqa: E402
 
 from grader.assignments import xor as gen  # noqa: E402
 from grader.compare import Verdict  # noqa: E402
 from grader.probe_runtime import Tensor, Unsupported  # noqa: E402
-from grader.release import release_notebook  # noqa: E402
 
-from .conftest import (  # noqa: E402
-    ROOT,
-    Outcomes,
-    assert_documented_outcomes,
-    assert_stubs_end_in_raise,
-    cases,
-    caught,
-    probe_function,
-    rubric,
-    run_notebook_with_probes,
-    valid_argument,
-)
+from .support import assert_release_conventions, reference_notebook, valid_argument  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
 CALL_CHECKS = ("sigmoid", "sigmoid_prime", "sigmoid_taylor", "forward", "loss_fn", "manual_grads")
 GRADED_NAMES = CALL_CHECKS          # for xor every call check calls the function of its own name
 SEEDS = range(4)
-NOTEBOOK = ROOT / "reference" / "notebooks" / "xor.ipynb"
 SOLVING = {"Wi": np.array([[20.0, -20.0], [-20.0, 20.0]]), "ba": np.array(-10.0),
            "Wo": np.array([20.0, 20.0]), "bo": np.array(-10.0)}
-
-
-def builder() -> Any:
-    return tool("build_notebooks_xor_conv3d")
 
 
 def tensors(case: Any) -> list[np.ndarray]:
@@ -55,8 +33,8 @@ def tensors(case: Any) -> list[np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- rubric
-def test_rubric_checks_points_and_rules() -> None:
-    r = rubric("xor")
+def test_rubric_checks_points_and_rules(rubrics: Rubrics) -> None:
+    r = rubrics["xor"]
     assert [c.id for c in r.checks] == [*CALL_CHECKS, "solves_xor"]
     assert {c.id: c.points for c in r.checks} == {
         "sigmoid": 1, "sigmoid_prime": 1, "sigmoid_taylor": 1, "forward": 1, "loss_fn": 1,
@@ -82,8 +60,8 @@ def test_rubric_checks_points_and_rules() -> None:
     ("sheet06_1234567.ipynb", None),
     ("sheet6_1234567.zip", None),
 ], ids=lambda v: str(v))
-def test_file_name_pattern(name: str, group: str | None) -> None:
-    match = re.fullmatch(rubric("xor").pattern, name)
+def test_file_name_pattern(rubrics: Rubrics, name: str, group: str | None) -> None:
+    match = re.fullmatch(rubrics["xor"].pattern, name)
     assert (match.group("group") if match else None) == group
 
 
@@ -96,10 +74,10 @@ def same_tensors(a: Any, b: Any) -> bool:
 
 
 @pytest.mark.parametrize("check_id", CALL_CHECKS)
-def test_generator_contract(check_id: str) -> None:
+def test_generator_contract(rubrics: Rubrics, check_id: str) -> None:
     """3 to 8 valid, labelled float64 tensor cases; the same seed gives the same cases."""
     for seed in SEEDS:
-        first, again = cases("xor", check_id, seed), cases("xor", check_id, seed)
+        first, again = cases(rubrics.check("xor", check_id), seed), cases(rubrics.check("xor", check_id), seed)
         assert 3 <= len(first) <= 8
         labels = [c.label for c in first]
         assert all(labels) and len(set(labels)) == len(labels), labels
@@ -112,9 +90,9 @@ def test_generator_contract(check_id: str) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(("check_id", "bound"), [("sigmoid", 30.0), ("sigmoid_prime", 30.0),
                                                  ("sigmoid_taylor", 2.0)])
-def test_elementwise_cases_stay_in_range(check_id: str, bound: float, seed: int) -> None:
+def test_elementwise_cases_stay_in_range(rubrics: Rubrics, check_id: str, bound: float, seed: int) -> None:
     shapes = set()
-    for case in cases("xor", check_id, seed):
+    for case in cases(rubrics.check("xor", check_id), seed):
         (x,) = tensors(case)
         shapes.add(x.ndim)
         assert np.all(np.abs(x) <= bound) and (bound > 2 or np.all(np.abs(x) < 2))
@@ -123,9 +101,9 @@ def test_elementwise_cases_stay_in_range(check_id: str, bound: float, seed: int)
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("check_id", ["forward", "manual_grads"])
-def test_network_cases_have_the_sheets_shapes(check_id: str, seed: int) -> None:
+def test_network_cases_have_the_sheets_shapes(rubrics: Rubrics, check_id: str, seed: int) -> None:
     hidden = []
-    for case in cases("xor", check_id, seed):
+    for case in cases(rubrics.check("xor", check_id), seed):
         arrays = tensors(case)
         X, (Wi, ba, Wo, bo) = arrays[0], arrays[-4:]
         N, H = X.shape[0], Wi.shape[1]
@@ -135,20 +113,20 @@ def test_network_cases_have_the_sheets_shapes(check_id: str, seed: int) -> None:
             assert arrays[1].shape == (N,) and set(np.unique(arrays[1])) <= {0.0, 1.0}
         hidden.append(H)
     assert min(hidden) == 2 and max(hidden) == 8 and all(2 <= h <= 8 for h in hidden)
-    first = tensors(cases("xor", check_id, seed)[0])[0]
+    first = tensors(cases(rubrics.check("xor", check_id), seed)[0])[0]
     np.testing.assert_array_equal(first, gen.XOR_INPUTS)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_loss_cases(seed: int) -> None:
-    for case in cases("xor", "loss_fn", seed):
+def test_loss_cases(rubrics: Rubrics, seed: int) -> None:
+    for case in cases(rubrics.check("xor", "loss_fn"), seed):
         yhat, y = tensors(case)
         assert yhat.shape == y.shape and yhat.ndim == 1
         assert np.all((yhat > 0) & (yhat < 1))
 
 
-def test_generators_are_deterministic_and_seed_dependent() -> None:
-    a, b = cases("xor", "forward", 1), cases("xor", "forward", 2)
+def test_generators_are_deterministic_and_seed_dependent(rubrics: Rubrics) -> None:
+    a, b = cases(rubrics.check("xor", "forward"), 1), cases(rubrics.check("xor", "forward"), 2)
     assert not np.array_equal(tensors(a[1])[1], tensors(b[1])[1])
 
 
@@ -207,9 +185,9 @@ MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
 
 
 @pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(check_id: str, buggy: Callable[..., Any], what: str) -> None:
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any], what: str) -> None:
     for seed in SEEDS:
-        assert caught("xor", check_id, buggy, seed), f"{what} passes every case of seed {seed}"
+        assert caught(rubrics["xor"], check_id, buggy, seed), f"{what} passes every case of seed {seed}"
 
 
 # ----------------------------------------------------------------------------- correct alternatives
@@ -264,9 +242,9 @@ ALTERNATIVES: list[tuple[str, Callable[..., Any]]] = [
 
 @pytest.mark.parametrize(("check_id", "fn"), ALTERNATIVES,
                          ids=[f"{c}-{i}" for i, (c, _) in enumerate(ALTERNATIVES)])
-def test_correct_alternatives_pass_every_case(check_id: str, fn: Callable[..., Any]) -> None:
+def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str, fn: Callable[..., Any]) -> None:
     for seed in SEEDS:
-        failed = [p for p in probe_function("xor", check_id, fn, seed) if not p.verdict.passed]
+        failed = probe_function(rubrics["xor"], check_id, fn, seed).failed
         assert not failed, f"seed {seed}: {failed[0].label}: {failed[0].verdict.message}"
 
 
@@ -314,106 +292,9 @@ def test_solves_xor_reads_parameters_kept_as_lists() -> None:
     assert verdict.passed and "-> 0 1 1 0" in verdict.message, verdict.message
 
 
-# ----------------------------------------------------------------------------- notebook and uploads
-def test_builder_output_is_up_to_date() -> None:
-    stale = [rel for rel, data in builder().outputs().items() if (ROOT / rel).read_bytes() != data]
-    assert not stale, f"run tools/build_notebooks_xor_conv3d.py: {stale}"
-
-
-def test_reference_notebook_layout_and_student_version() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Team\n")
-    assert "| Ada Lovelace | 1234567 | ada.lovelace |" in nb.cells[0].source
-    assert re.fullmatch(rubric("xor").pattern, rubric("xor").example)
-    assert "1234567" in rubric("xor").example
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-            assert not re.search(r"^\s*(from|import)\s+(reference|grader)\b", cell.source, re.M)
-    student = release_notebook(nb)
-    assert student.cells[0].source == "# Team\nYOUR ANSWER HERE"
-    assert_stubs_end_in_raise(student, GRADED_NAMES)
-
-
-def _zip_members(rel: str) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO((ROOT / rel).read_bytes())) as zf:
-        return {name: zf.read(name) for name in zf.namelist()}
-
-
-def _uploaded_notebook(rel: str) -> nbformat.NotebookNode:
-    members = _zip_members(rel)
-    (name,) = [n for n in members if n.endswith(".ipynb") and not n.startswith("__MACOSX")][:1]
-    return nbformat.reads(members[name].decode("utf-8"), as_version=4)
-
-
-def test_example_uploads_are_built_as_described() -> None:
-    correct = _zip_members("submissions/xor/sheet06_1234567_7654321.zip")
-    assert sorted(correct) == ["sheet06.ipynb", "sheet06_theory.pdf"]
-    assert correct["sheet06_theory.pdf"].startswith(b"%PDF-") and b"%%EOF" in correct["sheet06_theory.pdf"]
-    team = _uploaded_notebook("submissions/xor/sheet06_1234567_7654321.zip").cells[0].source
-    assert "1234567" in team and "7654321" in team and "SOLUTION" not in team
-    assert not any(n.endswith(".pdf") for n in _zip_members("submissions/xor/sheet06_4567890.zip"))
-    assert sum(n.endswith(".ipynb") for n in _zip_members("submissions/xor/sheet06_8901234.zip")) == 2
-    missing = _uploaded_notebook("submissions/xor/sheet06_5678901_6789012.zip").cells[0].source
-    assert "5678901" in missing and "6789012" not in missing
-    nested = _zip_members("submissions/xor/sheet06_7777777.zip")
-    assert "sheet06_7777777/sheet06.ipynb" in nested and any(n.startswith("__MACOSX/") for n in nested)
-    for path in (ROOT / "submissions" / "xor").glob("*.zip"):
-        nb = _uploaded_notebook(str(path.relative_to(ROOT)))
-        nbformat.validate(nb)
-        assert all(c.get("outputs", []) == [] for c in nb.cells)
-        assert not any("SOLUTION" in c.source for c in nb.cells)
-
-
-def _definitions(nb: nbformat.NotebookNode) -> dict[str, Any]:
-    """Run only the notebook's import/def cells (our own generated code) in a fresh namespace."""
-    namespace: dict[str, Any] = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            tree = ast.parse(cell.source)
-            if all(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.Assign)) for n in tree.body):
-                exec(compile(tree, "<cell>", "exec"), namespace)  # noqa: S102
-    return namespace
-
-
-@pytest.mark.parametrize(("rel", "failing"), [
-    ("submissions/xor/sheet06_1234567_7654321.zip", set()),
-    ("submissions/xor/sheet06_2345678.zip", {"manual_grads"}),
-    ("submissions/xor/sheet06_3456789.zip", {"sigmoid_prime"}),
-    ("submissions/xor/sheet06_7777777.zip", set()),
-], ids=["correct", "per-unit-ba", "lost-minus", "plot-typo"])
-def test_example_uploads_fail_exactly_the_intended_checks(rel: str, failing: set[str]) -> None:
-    namespace = _definitions(_uploaded_notebook(rel))
-    failed = {check_id for check_id in CALL_CHECKS if caught("xor", check_id, namespace[check_id], 0)}
-    assert failed == failing
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_reference_notebook_runs_and_agrees_with_the_reference(tmp_path: Path) -> None:
-    run = run_notebook_with_probes(NOTEBOOK, "xor", seed=5, workdir=tmp_path)
-    assert run.errors == []
-    assert run.images >= 2
-    assert set(run.results) == {*CALL_CHECKS, "solves_xor"}
-    for check_id, probed in run.results.items():
-        failed = [p for p in probed if not p.verdict.passed]
-        assert not failed, f"{check_id}: {failed[0].label}: {failed[0].verdict.message}"
-    assert "0 1 1 0" in run.results["solves_xor"][0].verdict.message
-
-
-UPLOAD_OUTCOMES: Outcomes = {   # file -> (status, score, failing checks, a message fragment)
-    "sheet06_1234567_7654321.zip": ("graded", 8.0, set(), ""),
-    "sheet06_2345678.zip": ("graded", 6.0, {"manual_grads"}, ""),
-    "sheet06_3456789.zip": ("graded", 7.0, {"sigmoid_prime"}, ""),
-    "sheet06_4567890.zip": ("rejected", 0.0, set(), "PDF"),
-    "sheet06_5678901_6789012.zip": ("rejected", 0.0, set(), "6789012"),
-    "sheet06_8901234.zip": ("rejected", 0.0, set(), "notebook"),
-    "sheet06_7777777.zip": ("graded", 8.0, set(),
-                            "cell 20: AttributeError: module 'matplotlib.pyplot' has no attribute 'xlable'"),
-}
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_example_uploads_get_the_documented_grades(bundled_grades: dict[str, Any]) -> None:
-    assert_documented_outcomes(bundled_grades, "xor", UPLOAD_OUTCOMES)
+# ----------------------------------------------------------------------------- notebook
+def test_reference_notebook_layout_and_student_version(rubrics: Rubrics) -> None:
+    assert "| Ada Lovelace | 1234567 | ada.lovelace |" in reference_notebook("xor").cells[0].source
+    assert re.fullmatch(rubrics["xor"].pattern, rubrics["xor"].example)
+    assert "1234567" in rubrics["xor"].example
+    assert_release_conventions("xor", "# Team\n", GRADED_NAMES)

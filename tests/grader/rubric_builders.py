@@ -4,7 +4,7 @@
   the adam (notebook) and xor (zip, team ids) assignments, callables already resolved.
 * `rubric_dict(**overrides)` + `edit(d, "checks[0].rtol", value)` + `write_rubric(folder, d)`:
   a rubric as TOML on disk, for `load_rubric` tests (`DELETE` removes a key).
-* `notebook_dict(...)` / `notebook_bytes(...)`, `zip_bytes(...)`, `make_upload(folder, name, data)`.
+* `zip_bytes(...)`, `make_upload(folder, name, data)` (notebooks come from `builders`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from builders import notebook_bytes
 
 from grader.discover import Upload
 from grader.probe_runtime import plain
@@ -164,26 +166,6 @@ def write_rubric(folder: Path, data: dict[str, Any] | None = None, name: str = "
 
 
 # ----------------------------------------------------------------------------- uploads
-def notebook_dict(cells: list[dict[str, Any]] | None = None, first: str | None = "# Team\nAda",
-                  nbformat: int = 4, minor: int = 5) -> dict[str, Any]:
-    """A v4 notebook as JSON data: a markdown team cell `first` (unless None), then `cells`."""
-    body = [] if first is None else [{"cell_type": "markdown", "metadata": {}, "source": first}]
-    body += cells if cells is not None else [code_cell("x = 1")]
-    if minor >= 5:
-        for i, cell in enumerate(body):
-            cell.setdefault("id", f"c{i}")
-    return {"cells": body, "metadata": {}, "nbformat": nbformat, "nbformat_minor": minor}
-
-
-def code_cell(source: str | list[str]) -> dict[str, Any]:
-    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
-            "execution_count": None}
-
-
-def notebook_bytes(**kwargs: Any) -> bytes:
-    return json.dumps(notebook_dict(**kwargs), ensure_ascii=False).encode("utf-8")
-
-
 def make_upload(folder: Path, name: str, data: bytes) -> Upload:
     """Write `data` as `folder/name` and describe it as `discover` would."""
     path = folder / name

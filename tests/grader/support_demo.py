@@ -7,6 +7,7 @@ sys.path), so rubric TOML files written by the tests can name `support_demo:...`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ id = "double"
 points = 2
 kind = "call"
 symbol = "double"
-reference = "support_demo:double"
+reference = "{reference}"
 inputs = "support_demo:double_cases"
 timeout = 3
 
@@ -76,9 +77,10 @@ kind = "figure"
 
 
 def rubric_text(zero_error: bool = True, cell_timeout: float = 6, total_timeout: float = 40,
-                memory_mb: int = 2048) -> str:
+                memory_mb: int = 2048, reference: str = "support_demo:double") -> str:
+    """The demo rubric's TOML with some settings changed."""
     return RUBRIC.format(zero_error=str(zero_error).lower(), cell_timeout=cell_timeout,
-                         total_timeout=total_timeout, memory_mb=memory_mb)
+                         total_timeout=total_timeout, memory_mb=memory_mb, reference=reference)
 
 
 GOOD = [
@@ -89,20 +91,11 @@ GOOD = [
 ]
 
 
-def write_demo_notebook(path: Path, *cells: str, team: str = "# Team\nAda Lovelace") -> Path:
-    """A notebook upload at `path`: the team cell, then one code cell per source."""
-    import nbformat
+def demo_rubrics(folder: Path, **settings: Any) -> Path:
+    """Write the demo rubric (`rubric_text(**settings)`) as `folder/demo.toml`; return `folder`.
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(team)] + [nbformat.v4.new_code_cell(c) for c in cells]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
-
-
-def demo_rubrics(tmp_path: Path) -> Path:
-    """A rubrics folder holding only the demo rubric."""
-    folder = tmp_path / "rubrics"
-    folder.mkdir()
-    (folder / "demo.toml").write_text(rubric_text())
+    The `demo_rubrics` fixture (tests/grader/conftest.py) is this folder in the test's tmp_path.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "demo.toml").write_text(rubric_text(**settings))
     return folder

@@ -6,6 +6,7 @@ per module (it is the slow part) and each test reads its own upload's grade.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,9 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 import support_demo
+from builders import team_notebook_bytes
 from support_demo import GOOD
 
 from grader.batch import grade_all
@@ -34,10 +35,7 @@ TEAM = "# Team\nAda Lovelace, Alan Turing"
 WRONG_DOUBLE = "def double(x):\n    return 3 * np.asarray(x)"
 
 
-def notebook_bytes(*cells: str, team: str = TEAM) -> bytes:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(team)] + [nbformat.v4.new_code_cell(c) for c in cells]
-    return nbformat.writes(nb).encode()
+notebook_bytes = functools.partial(team_notebook_bytes, team=TEAM)
 
 
 def replace_cell(index: int, source: str) -> list[str]:
@@ -114,12 +112,6 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
     }
 
 
-def write_rubrics(folder: Path, **kwargs: Any) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "demo.toml").write_text(support_demo.rubric_text(**kwargs))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Grade], dict[str, Any], float]:
     root = tmp_path_factory.mktemp("batch")
@@ -129,7 +121,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Gra
         (submissions / name).write_bytes(data)
     out = root / "graded"
     start = time.monotonic()
-    result = grade_all(submissions, out, Options(rubrics_dir=write_rubrics(root / "rubrics")),
+    result = grade_all(submissions, out, Options(rubrics_dir=support_demo.demo_rubrics(root / "rubrics")),
                        LocalPool(2), force=False, progress=PlainProgress())
     elapsed = time.monotonic() - start
     assert result.failures == ()
@@ -220,7 +212,7 @@ def test_zero_error_rule_off_grades_with_the_error_listed(tmp_path: Path) -> Non
     submissions.mkdir()
     (submissions / "demo_03.ipynb").write_bytes(notebook_bytes(*insert_cell(2, "1 / 0")))
     result = grade_all(submissions, tmp_path / "out",
-                       Options(rubrics_dir=write_rubrics(tmp_path / "rubrics", zero_error=False)),
+                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics", zero_error=False)),
                        LocalPool(1), force=False, progress=PlainProgress())
     grade = result.grades[0]
     assert (grade.status, grade.score) == ("graded", 4.0)
@@ -233,7 +225,7 @@ def test_killed_grader_resumes_with_one_record_per_upload(tmp_path: Path) -> Non
     slow = insert_cell(2, "import time\ntime.sleep(1.5)")
     for i in range(1, 7):
         (submissions / f"demo_{i:02d}.ipynb").write_bytes(notebook_bytes(*slow))
-    rubrics = write_rubrics(tmp_path / "rubrics")
+    rubrics = support_demo.demo_rubrics(tmp_path / "rubrics")
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-m", "grader", str(submissions), "--out", str(out), "--rubrics", str(rubrics),
@@ -268,7 +260,7 @@ def test_an_upload_that_kills_its_worker_is_crashed_and_the_others_are_graded(tm
     for i in (2, 3):
         (submissions / f"demo_{i:02d}.ipynb").write_bytes(notebook_bytes(*GOOD))
     result = grade_all(submissions, tmp_path / "out",
-                       Options(rubrics_dir=write_rubrics(tmp_path / "rubrics"), sandbox=False),
+                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics"), sandbox=False),
                        LocalPool(2), force=False, progress=PlainProgress())
     assert result.failures == ()
     grades = {g.file: g for g in result.grades}

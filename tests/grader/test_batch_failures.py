@@ -14,9 +14,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Sequence
 
-import nbformat
 import pytest
 import support_demo
+from builders import team_notebook_bytes
 from click.testing import CliRunner, Result
 from rubric_builders import (
     TEAM_CELL,
@@ -44,37 +44,27 @@ CLASH_ZIP = "sheet06_1234567.zip"
 LONG_ZIP = "sheet06_7654321.zip"
 
 
-def demo_notebook(*cells: str) -> bytes:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Team\nAda Lovelace")]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    return nbformat.writes(nb).encode()
-
-
 @pytest.fixture
-def rubrics(tmp_path: Path) -> Path:
+def demo_rubrics(demo_rubrics: Path) -> Path:
     """The demo notebook rubric and an xor-like zip rubric."""
-    folder = tmp_path / "rubrics"
-    folder.mkdir()
-    (folder / "demo.toml").write_text(support_demo.rubric_text())
     xor = rubric_dict(id="xor", title="XOR", pattern=XOR_PATTERN, expected=XOR_EXPECTED,
                       upload="zip", zip=XOR_ZIP, team={"require_group_ids": True})
-    write_rubric(folder, xor, name="xor.toml")
-    return folder
+    write_rubric(demo_rubrics, xor, name="xor.toml")
+    return demo_rubrics
 
 
 def odd_uploads(subs: Path) -> None:
     """A name that is not UTF-8, a zip with a file and a folder of one name, a too-long name."""
     subs.mkdir(parents=True, exist_ok=True)
     with open(os.path.join(os.fsencode(subs), BAD_NAME), "wb") as fh:
-        fh.write(demo_notebook(*GOOD))
+        fh.write(team_notebook_bytes(*GOOD))
     members = good_xor_members(team=TEAM_CELL)
     (subs / CLASH_ZIP).write_bytes(zip_bytes(members + [("data", b"x"), ("data/y.txt", b"y")]))
     (subs / LONG_ZIP).write_bytes(zip_bytes(members + [("n" * 300 + ".txt", b"x")]))
 
 
-def run_cli(subs: Path, out: Path, rubrics: Path, *extra: str) -> Result:
-    return CliRunner().invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics),
+def run_cli(subs: Path, out: Path, rubrics_dir: Path, *extra: str) -> Result:
+    return CliRunner().invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics_dir),
                                      "--workers", "2", *extra])
 
 
@@ -88,11 +78,11 @@ def outputs(out: Path) -> tuple[dict[str, Any], dict[str, dict[str, str]], dict[
 
 
 @pytest.mark.kernel
-def test_odd_names_and_zips_get_records_in_every_output(tmp_path: Path, rubrics: Path) -> None:
+def test_odd_names_and_zips_get_records_in_every_output(tmp_path: Path, demo_rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     odd_uploads(subs)
-    (subs / "demo_01.ipynb").write_bytes(demo_notebook(*GOOD))
-    result = run_cli(subs, out, rubrics)
+    (subs / "demo_01.ipynb").write_bytes(team_notebook_bytes(*GOOD))
+    result = run_cli(subs, out, demo_rubrics)
     assert result.exit_code == 0, result.output
     submissions, rows, book = outputs(out)
     expected = {SHOWN: "rejected", CLASH_ZIP: "rejected", LONG_ZIP: "rejected",
@@ -111,27 +101,27 @@ def test_odd_names_and_zips_get_records_in_every_output(tmp_path: Path, rubrics:
         assert report.is_file(), name
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(name in index for name in expected)
-    again = run_cli(subs, out, rubrics)
+    again = run_cli(subs, out, demo_rubrics)
     assert again.exit_code == 0 and "0 graded now, 4 unchanged and kept" in again.output
 
 
-def test_rejected_odd_uploads_alone_exit_0(tmp_path: Path, rubrics: Path) -> None:
+def test_rejected_odd_uploads_alone_exit_0(tmp_path: Path, demo_rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     odd_uploads(subs)
-    result = run_cli(subs, out, rubrics)
+    result = run_cli(subs, out, demo_rubrics)
     assert result.exit_code == 0, result.output
     submissions, rows, book = outputs(out)
     assert set(submissions) == set(rows) == set(book) == {SHOWN, CLASH_ZIP, LONG_ZIP}
     assert (out / "reports" / "demo%FF%FE01.html").is_file()
 
 
-def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path, rubrics: Path) -> None:
+def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path, demo_rubrics: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     name = b"demo_" + b"\xff" * 200 + b".zip"        # 209 bytes; escaped, 609 characters
     with open(os.path.join(os.fsencode(subs), name), "wb") as fh:
         fh.write(b"PK")
-    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=rubrics), LocalPool(1), force=False, progress=PlainProgress())
+    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=demo_rubrics), LocalPool(1), force=False, progress=PlainProgress())
     assert result.failures == ()
     (report,) = (tmp_path / "out" / "reports").iterdir()
     assert len(os.fsencode(report.name)) <= 255 and report.suffix == ".html"
@@ -148,12 +138,12 @@ def breaking_runner(broken: str) -> Runner:
 
 
 def test_an_internal_error_is_recorded_as_crashed_and_is_retried(
-        tmp_path: Path, rubrics: Path) -> None:
+        tmp_path: Path, demo_rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     (subs / "demo_02.ipynb").write_bytes(b"{not json")      # rejected at intake once readable
-    (subs / "demo_7.ipynb").write_bytes(demo_notebook(*GOOD))  # misnamed: rejected
-    result = grade_all(subs, out, Options(rubrics_dir=rubrics), breaking_runner("demo_02.ipynb"),
+    (subs / "demo_7.ipynb").write_bytes(team_notebook_bytes(*GOOD))  # misnamed: rejected
+    result = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), breaking_runner("demo_02.ipynb"),
                        force=False, progress=PlainProgress())
     assert [f.split(":")[0] for f in result.failures] == ["demo_02.ipynb"]
     assert "internal error: TypeError" in result.failures[0]
@@ -168,7 +158,7 @@ def test_an_internal_error_is_recorded_as_crashed_and_is_retried(
     assert (out / "reports" / "demo_02.html").is_file()
     assert "demo_02.ipynb" in (out / "index.html").read_text()
 
-    again = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
+    again = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), LocalPool(1), force=False,
                       progress=PlainProgress())
     assert again.failures == () and (again.graded, again.skipped) == (1, 1)
     statuses = {g.file: g.status for g in again.grades}
@@ -176,14 +166,10 @@ def test_an_internal_error_is_recorded_as_crashed_and_is_retried(
 
 
 def test_a_broken_reference_is_a_grader_failure_exit_1(tmp_path: Path) -> None:
-    folder = tmp_path / "rubrics"
-    folder.mkdir()
-    text = support_demo.rubric_text().replace('reference = "support_demo:double"',
-                                              'reference = "support_demo:broken_double"')
-    (folder / "demo.toml").write_text(text)
+    folder = support_demo.demo_rubrics(tmp_path / "rubrics", reference="support_demo:broken_double")
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
-    (subs / "demo_01.ipynb").write_bytes(demo_notebook(*GOOD))
+    (subs / "demo_01.ipynb").write_bytes(team_notebook_bytes(*GOOD))
     result = run_cli(subs, out, folder)
     assert result.exit_code == 1, result.output
     submissions, _, _ = outputs(out)
@@ -193,13 +179,13 @@ def test_a_broken_reference_is_a_grader_failure_exit_1(tmp_path: Path) -> None:
     assert "GRADER FAULT: demo_01.ipynb: recorded as crashed" in result.output
 
 
-def test_a_failing_runner_still_records_every_upload(tmp_path: Path, rubrics: Path) -> None:
+def test_a_failing_runner_still_records_every_upload(tmp_path: Path, demo_rubrics: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     odd_uploads(subs)
 
     def explode(jobs: Sequence[Job], options: Options, on_done: OnDone) -> None:
         raise RuntimeError("no processes left")
-    result = grade_all(subs, out, Options(rubrics_dir=rubrics), explode, force=False,
+    result = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), explode, force=False,
                        progress=PlainProgress())
     assert len(result.failures) == 3
     submissions, rows, book = outputs(out)
@@ -210,7 +196,7 @@ def test_a_failing_runner_still_records_every_upload(tmp_path: Path, rubrics: Pa
 
 
 def test_a_gradebook_that_fails_loses_no_upload(
-        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, demo_rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     odd_uploads(subs)
     record = Gradebook.record
@@ -220,7 +206,7 @@ def test_a_gradebook_that_fails_loses_no_upload(
             raise OSError("disk I/O error")
         record(self, run_id, grade)
     monkeypatch.setattr(Gradebook, "record", flaky)
-    result = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
+    result = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), LocalPool(1), force=False,
                        progress=PlainProgress())
     assert [f.split(":")[0] for f in result.failures] == [CLASH_ZIP]
     submissions, rows, book = outputs(out)
@@ -230,7 +216,7 @@ def test_a_gradebook_that_fails_loses_no_upload(
     monkeypatch.undo()
     with sqlite3.connect(out / "gradebook.sqlite") as db:       # and an unreadable old record
         db.execute("update grades set record_json = '{' where file = ?", (LONG_ZIP,))
-    again = grade_all(subs, out, Options(rubrics_dir=rubrics), LocalPool(1), force=False,
+    again = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), LocalPool(1), force=False,
                       progress=PlainProgress())
     assert again.failures == () and (again.graded, again.skipped) == (2, 1)
     assert {g.file: g.status for g in again.grades} == {

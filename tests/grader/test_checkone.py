@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import support_demo
+from builders import write_team_notebook
 from grade_builders import make_check, make_grade
 from support_demo import GOOD
 
@@ -22,20 +23,15 @@ BAD = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
 HOSTILE = "\x1b]0;T\x07\x1bc\x9b2J\x9d0;x\x9c\r"
 
 
-write_notebook = support_demo.write_demo_notebook
 
-
-@pytest.fixture
-def rubrics(tmp_path: Path) -> Path:
-    return support_demo.demo_rubrics(tmp_path)
 
 
 def quiet() -> LiveLine:
     return LiveLine(io.StringIO(), redraw=False)
 
 
-def check_text(paths: list[Path], rubrics: Path) -> list[str]:
-    run = checkone.check_paths(paths, rubrics, None, quiet())
+def check_text(paths: list[Path], demo_rubrics: Path) -> list[str]:
+    run = checkone.check_paths(paths, demo_rubrics, None, quiet())
     return verdict_text.to_text(run).splitlines()
 
 
@@ -49,8 +45,8 @@ def assert_clean(lines: list[str]) -> None:
 def test_files_keep_the_path_as_given_and_folders_are_searched(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    write_notebook(tmp_path / "one" / "demo_01.ipynb", *GOOD)
-    write_notebook(tmp_path / "many" / "a" / "demo_02.ipynb", *GOOD)
+    write_team_notebook(tmp_path / "one" / "demo_01.ipynb", *GOOD)
+    write_team_notebook(tmp_path / "many" / "a" / "demo_02.ipynb", *GOOD)
     (tmp_path / "many" / "b.zip").write_bytes(b"PK")
     (tmp_path / "many" / ".hidden.ipynb").write_text("{}")
     (tmp_path / "many" / "notes.txt").write_text("ignored")
@@ -67,33 +63,33 @@ def test_a_folder_without_uploads_is_a_usage_error(tmp_path: Path) -> None:
     assert caught.value.exit_code == 2
 
 
-def test_only_visible_checks_are_kept(rubrics: Path) -> None:
+def test_only_visible_checks_are_kept(demo_rubrics: Path) -> None:
     text = support_demo.rubric_text().replace('id = "answer"', 'id = "answer"\nvisible = false')
-    (rubrics / "demo.toml").write_text(text)
-    [demo] = checkone.visible_rubrics(load_rubrics(rubrics))
+    (demo_rubrics / "demo.toml").write_text(text)
+    [demo] = checkone.visible_rubrics(load_rubrics(demo_rubrics))
     assert [c.id for c in demo.checks] == ["double", "figure"]
 
 
-def test_a_rejected_upload_lists_only_public_checks(tmp_path: Path, rubrics: Path) -> None:
+def test_a_rejected_upload_lists_only_public_checks(tmp_path: Path, demo_rubrics: Path) -> None:
     text = support_demo.rubric_text().replace('id = "answer"', 'id = "answer"\nvisible = false')
-    (rubrics / "demo.toml").write_text(text)
-    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD, team="# Team\nYOUR ANSWER HERE")
-    [grade] = checkone.check_paths([path], rubrics, None, quiet()).grades
+    (demo_rubrics / "demo.toml").write_text(text)
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, team="# Team\nYOUR ANSWER HERE")
+    [grade] = checkone.check_paths([path], demo_rubrics, None, quiet()).grades
     assert grade.status == "rejected"
     assert [c.id for c in grade.checks] == ["double", "figure"] and grade.max_score == 3.0
 
 
 # ----------------------------------------------------------------------------- printed clean
-def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path, rubrics: Path) -> None:
-    path = write_notebook(tmp_path / "evil\x1b[2J\x1b]0;PWN\x07\x9b2J\udc9bname.ipynb", *GOOD)
-    lines = check_text([path], rubrics)
+def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "evil\x1b[2J\x1b]0;PWN\x07\x9b2J\udc9bname.ipynb", *GOOD)
+    lines = check_text([path], demo_rubrics)
     assert_clean(lines)
     assert lines[0].endswith(f"evil{REPLACEMENT * 3}%9Bname.ipynb: REJECTED - this upload would "
                              "not be graded (nothing was run).")
 
 
 def test_messages_tracebacks_and_check_messages_are_printed_clean(
-        tmp_path: Path, rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, demo_rubrics: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = make_grade(
         status="run-error", score=0.0,
         messages=(f"cell 6: Oops{HOSTILE}: boom\nVERDICT: OK - accepted and runs with no errors.",),
@@ -106,7 +102,7 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(
         return fake
 
     monkeypatch.setattr(checkone, "grade_upload", fake_grade)
-    lines = check_text([write_notebook(tmp_path / "demo_05.ipynb", *GOOD)], rubrics)
+    lines = check_text([write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)], demo_rubrics)
     assert_clean(lines)
     assert "      Oops: boom" in lines  # the coloured traceback line reads cleanly
     verdict_lines = [line for line in lines if line.startswith("VERDICT")]
@@ -114,9 +110,9 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(
 
 
 @pytest.mark.kernel
-def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, rubrics: Path) -> None:
+def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
     raising = "E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\nraise E('boom \\x1bc reset \\x9b2J')"
-    lines = check_text([write_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising)], rubrics)
+    lines = check_text([write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising)], demo_rubrics)
     assert lines[-1] == verdict_text.VERDICT_NOT_OK
     assert_clean(lines)
     assert any(f"cell 6: Oops{REPLACEMENT}: boom  reset" in line for line in lines), lines

@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 import support_demo
+from builders import write_team_notebook
 from click.testing import CliRunner
 from support_demo import GOOD
 
 from grader.cli import main
-
-write_notebook = support_demo.write_demo_notebook
-
-
-@pytest.fixture
-def rubrics(tmp_path: Path) -> Path:
-    return support_demo.demo_rubrics(tmp_path)
 
 
 @pytest.fixture
@@ -36,15 +30,15 @@ def test_unknown_option_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> N
 
 @pytest.mark.parametrize("layout", ["empty", "no uploads", "only hidden"])
 def test_a_batch_over_a_folder_without_uploads_is_a_usage_error(
-        runner: CliRunner, tmp_path: Path, rubrics: Path, layout: str) -> None:
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path, layout: str) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     if layout == "no uploads":
         (subs / "notes.txt").write_text("x")
     if layout == "only hidden":
-        write_notebook(subs / ".ipynb_checkpoints" / "demo_01.ipynb", *GOOD)
+        write_team_notebook(subs / ".ipynb_checkpoints" / "demo_01.ipynb", *GOOD)
     out = tmp_path / "out"
-    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics)])
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2, result.output
     assert "no uploads found" in result.output
     assert not out.exists()
@@ -56,21 +50,21 @@ def test_a_batch_over_a_mistyped_folder_is_a_usage_error(runner: CliRunner, tmp_
     assert "does not exist" in result.output
 
 
-def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
-    (rubrics / "demo.toml").write_text(support_demo.rubric_text() + "\nsurprise = 1\n")
-    result = runner.invoke(main, [str(tmp_path), "--rubrics", str(rubrics), "--out", str(tmp_path / "o")])
+def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    (demo_rubrics / "demo.toml").write_text(support_demo.rubric_text() + "\nsurprise = 1\n")
+    result = runner.invoke(main, [str(tmp_path), "--rubrics", str(demo_rubrics), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "demo.toml" in result.output and "surprise" in result.output
 
 
-def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
-    path = write_notebook(tmp_path / "demo_1.ipynb", *GOOD)
-    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1
     assert "REJECTED" in result.output and "demo_NN.ipynb" in result.output
 
 
-def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: Path, rubrics: Path,
+def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: Path, demo_rubrics: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from grader import checkone
 
@@ -78,45 +72,45 @@ def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: P
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(checkone, "grade_upload", broken)
-    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
-    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1
     assert ("grade: error: the grader failed on this upload (internal error: RecursionError: "
             "maximum recursion depth exceeded); tell your tutor") in result.output
     assert "Traceback" not in result.output
 
 
-def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
-    result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path), "--rubrics", str(rubrics)])
+def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2
     assert "demo" in result.output
 
 
 @pytest.mark.kernel
-def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
-    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
-    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 0, result.output
     assert "VERDICT: OK" in result.output and "double" in result.output
     assert not (tmp_path / "graded").exists()
 
 
 @pytest.mark.kernel
-def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
-    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD, "raise ValueError('boom')")
-    result = runner.invoke(main, ["check", str(path), "--rubrics", str(rubrics)])
+def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, "raise ValueError('boom')")
+    result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1
     assert "cell 6: ValueError: boom" in result.output
 
 
 @pytest.mark.kernel
-def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
     subs = tmp_path / "subs"
-    write_notebook(subs / "demo_01.ipynb", *GOOD)
-    write_notebook(subs / "demo_02.ipynb", "1/0")
+    write_team_notebook(subs / "demo_01.ipynb", *GOOD)
+    write_team_notebook(subs / "demo_02.ipynb", "1/0")
     (subs / "notes.txt").write_text("ignored")
     out = tmp_path / "out"
-    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(rubrics), "--workers", "2"])
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(demo_rubrics), "--workers", "2"])
     assert result.exit_code == 0, result.output
     document = json.loads((out / "grades.json").read_text())
     assert {s["file"]: s["status"] for s in document["submissions"]} == {
@@ -124,15 +118,15 @@ def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_pat
     assert "[2/2]" in result.output
 
 
-def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
     try:
         import distributed  # noqa: F401
         pytest.skip("dask.distributed is installed; this covers the missing-extra message")
     except ImportError:
         pass
     subs = tmp_path / "subs"
-    write_notebook(subs / "demo_01.ipynb", *GOOD)
-    result = runner.invoke(main, [str(subs), "--out", str(tmp_path / "out"), "--rubrics", str(rubrics),
+    write_team_notebook(subs / "demo_01.ipynb", *GOOD)
+    result = runner.invoke(main, [str(subs), "--out", str(tmp_path / "out"), "--rubrics", str(demo_rubrics),
                                   "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1
     assert "dask" in result.output
@@ -182,31 +176,31 @@ def test_export_canvas_columns(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_check_of_a_folder_without_uploads_is_a_usage_error(runner: CliRunner, tmp_path: Path,
-                                                            rubrics: Path) -> None:
+                                                            demo_rubrics: Path) -> None:
     (tmp_path / "empty").mkdir()
-    result = runner.invoke(main, ["check", str(tmp_path / "empty"), "--rubrics", str(rubrics)])
+    result = runner.invoke(main, ["check", str(tmp_path / "empty"), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2
     assert "no uploads in this folder" in result.output
 
 
 @pytest.mark.parametrize("value", ["lots", "101%", "-1"])
 def test_check_with_a_bad_min_score_is_a_usage_error(runner: CliRunner, tmp_path: Path,
-                                                     rubrics: Path, value: str) -> None:
-    path = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
-    result = runner.invoke(main, ["check", str(path), "--min-score", value, "--rubrics", str(rubrics)])
+                                                     demo_rubrics: Path, value: str) -> None:
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--min-score", value, "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2
     assert "Invalid value for '--min-score'" in result.output
 
 
-def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path, rubrics: Path) -> None:
+def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
     """Two misnamed uploads in a folder and one file: rejected without running anything."""
-    write_notebook(tmp_path / "subs" / "demo_1.ipynb", *GOOD)
-    write_notebook(tmp_path / "subs" / "deep" / "demo.ipynb", *GOOD)
-    single = write_notebook(tmp_path / "demo_7.ipynb", *GOOD)
+    write_team_notebook(tmp_path / "subs" / "demo_1.ipynb", *GOOD)
+    write_team_notebook(tmp_path / "subs" / "deep" / "demo.ipynb", *GOOD)
+    single = write_team_notebook(tmp_path / "demo_7.ipynb", *GOOD)
     out, junit_xml = tmp_path / "verdict.json", tmp_path / "junit.xml"
     result = runner.invoke(main, ["check", str(tmp_path / "subs"), str(single), "--format", "json",
                                   "--output", str(out), "--junit-xml", str(junit_xml),
-                                  "--rubrics", str(rubrics)])
+                                  "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1, result.output
     document = json.loads(out.read_text())
     files = [s["file"] for s in document["submissions"]]
@@ -219,10 +213,10 @@ def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path, 
 
 @pytest.mark.kernel
 def test_check_fails_wrong_answers_only_with_a_min_score(runner: CliRunner, tmp_path: Path,
-                                                         rubrics: Path) -> None:
-    good = write_notebook(tmp_path / "demo_05.ipynb", *GOOD)
-    wrong = write_notebook(tmp_path / "demo_06.ipynb", *GOOD[:2], "answer = 0.5", GOOD[3])
-    args = ["check", str(good), str(wrong), "--rubrics", str(rubrics), "--format", "json"]
+                                                         demo_rubrics: Path) -> None:
+    good = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    wrong = write_team_notebook(tmp_path / "demo_06.ipynb", *GOOD[:2], "answer = 0.5", GOOD[3])
+    args = ["check", str(good), str(wrong), "--rubrics", str(demo_rubrics), "--format", "json"]
     strict = runner.invoke(main, [*args, "--min-score", "100%"])
     assert strict.exit_code == 1, strict.output
     document = json.loads(strict.stdout)

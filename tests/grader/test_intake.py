@@ -11,8 +11,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 
-import nbformat
 import pytest
+from builders import code_cell, notebook_bytes, notebook_dict, v3_notebook_bytes
 from rubric_builders import (
     ADAM_EXPECTED,
     ADAM_NAME,
@@ -21,13 +21,10 @@ from rubric_builders import (
     TEAM_CELL,
     XOR_EXPECTED,
     XOR_NAME,
-    code_cell,
     good_xor_members,
     make_rubric,
     make_upload,
     make_xor_rubric,
-    notebook_bytes,
-    notebook_dict,
     zip_bytes,
 )
 
@@ -137,15 +134,6 @@ def nb_json(**kwargs: Any) -> bytes:
     return notebook_bytes(**kwargs)
 
 
-def v3_notebook() -> bytes:
-    nb = nbformat.v3.new_notebook()
-    sheet = nbformat.v3.new_worksheet()
-    sheet.cells.append(nbformat.v3.new_text_cell("markdown", source="# Team\nAda"))
-    sheet.cells.append(nbformat.v3.new_code_cell(input="x = 1"))
-    nb.worksheets.append(sheet)
-    return nbformat.writes(nb, version=3).encode()
-
-
 def without_ids() -> bytes:
     data = notebook_dict()
     for cell in data["cells"]:
@@ -179,7 +167,7 @@ ACCEPTED_NOTEBOOKS: list[tuple[str, Callable[[], bytes]]] = [
     ("v4.4-without-ids", lambda: nb_json(minor=4)),
     ("v4.5-missing-ids-repaired", without_ids),
     ("v4.5-duplicate-ids-repaired", duplicate_ids),
-    ("nbformat-3-upgraded", v3_notebook),
+    ("nbformat-3-upgraded", v3_notebook_bytes),
     ("source-as-lines", lambda: nb_json(cells=[code_cell(["x = 1\n", "y = 2"])])),
     ("no-code-cell", lambda: nb_json(cells=[])),
     ("non-ascii", lambda: nb_json(first="# Team\nJürgen Ørsted 名前")),

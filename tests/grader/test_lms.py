@@ -172,7 +172,7 @@ def test_canvas_gradebook_matches_canvas_importer() -> None:
 # ----------------------------------------------------------------------------- gradescope
 # Gradescope's autograder specification, "Output format"
 # (https://gradescope-autograders.readthedocs.io/en/latest/specs/, gradescope/autograder_samples
-# docs/specs.md): the top-level and per-test keys, their types and the visibility values.
+# its file "specs.md"): the top-level and per-test keys, their types and the visibility values.
 TOP_KEYS = {"score": (int, float), "execution_time": (int,), "output": (str,),
             "visibility": (str,), "stdout_visibility": (str,), "extra_data": (dict,),
             "tests": (list,), "leaderboard": (list,)}

@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from support_demo import GOOD, demo_rubrics, write_demo_notebook
+from builders import write_team_notebook
+from support_demo import GOOD
 
 from grader.discover import Upload
 from grader.intake import Accepted, intake
@@ -22,32 +23,32 @@ def upload_of(path: Path) -> Upload:
 
 
 @pytest.mark.kernel
-def test_the_bytes_intake_read_are_the_bytes_that_run(tmp_path: Path) -> None:
-    rubrics = demo_rubrics(tmp_path)
-    path = write_demo_notebook(tmp_path / "subs" / "demo_01.ipynb", *GOOD)
-    verdict = intake(upload_of(path), load_rubrics(rubrics))
+def test_the_bytes_intake_read_are_the_bytes_that_run(tmp_path: Path, demo_rubrics: Path) -> None:
+    path = write_team_notebook(tmp_path / "subs" / "demo_01.ipynb", *GOOD)
+    verdict = intake(upload_of(path), load_rubrics(demo_rubrics))
     assert isinstance(verdict, Accepted)
-    write_demo_notebook(path, *WRONG)            # replaced on disk after intake read it
-    grade = grade_accepted(verdict, Options(rubrics_dir=rubrics))
+    write_team_notebook(path, *WRONG)            # replaced on disk after intake read it
+    grade = grade_accepted(verdict, Options(rubrics_dir=demo_rubrics))
     assert (grade.status, grade.score) == ("graded", 4.0)
     assert grade.sha256 == verdict.upload.sha256
 
 
-def test_a_name_that_matches_no_rubric_is_rejected_and_never_read(tmp_path: Path) -> None:
-    rubrics = load_rubrics(demo_rubrics(tmp_path))
+def test_a_name_that_matches_no_rubric_is_rejected_and_never_read(tmp_path: Path,
+                                                                  demo_rubrics: Path) -> None:
+    rubrics = load_rubrics(demo_rubrics)
     upload = Upload(tmp_path / "absent.ipynb", "demo_7.ipynb", "0" * 64, 10)
     grade = grade_job(job_for(upload, rubrics), {r.id: r for r in rubrics},
-                      Options(rubrics_dir=tmp_path / "rubrics"))
+                      Options(rubrics_dir=demo_rubrics))
     assert (grade.status, grade.assignment, grade.group) == ("rejected", None, None)
     assert grade.messages[0].startswith("file name: expected demo_NN.ipynb")
     assert grade.rubric_sha256 == rubrics[0].sha256
 
 
-def test_a_matched_name_then_fails_the_rubrics_rules(tmp_path: Path) -> None:
-    rubrics = load_rubrics(demo_rubrics(tmp_path))
-    path = write_demo_notebook(tmp_path / "demo_02.ipynb", *GOOD, team="# Team\nYOUR ANSWER HERE")
+def test_a_matched_name_then_fails_the_rubrics_rules(tmp_path: Path, demo_rubrics: Path) -> None:
+    rubrics = load_rubrics(demo_rubrics)
+    path = write_team_notebook(tmp_path / "demo_02.ipynb", *GOOD, team="# Team\nYOUR ANSWER HERE")
     job = job_for(upload_of(path), rubrics)
     assert job.match == ("demo", "02") and job.rubric_sha256 == rubrics[0].sha256
-    grade = grade_job(job, {r.id: r for r in rubrics}, Options(rubrics_dir=tmp_path / "rubrics"))
+    grade = grade_job(job, {r.id: r for r in rubrics}, Options(rubrics_dir=demo_rubrics))
     assert (grade.status, grade.assignment, grade.group) == ("rejected", "demo", "02")
     assert grade.messages[0].startswith("team information: the first cell still says")

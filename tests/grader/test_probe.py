@@ -1,7 +1,8 @@
 """The probe round trip without a kernel: plan -> inputs on disk -> runtime -> files -> extract.
 
 The runtime is the same module the kernel executes (as source text); here it runs in-process
-against a plain namespace standing in for the student's globals.
+against a plain namespace standing in for the student's globals (`probing.run_round_trip`, the
+harness the assignment tests share).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from probing import run_round_trip
 
 from grader import probe_runtime as rt
 from grader.compare import evaluate_check
 from grader.errors import ReferenceFault
 from grader.execute import ExtraOutcome
-from grader.extract import read_results
 from grader.probe import build_plan, plan_document, probe_cells, upload_seed, write_inputs
 from grader.rubric import CheckSpec, Limits, Rubric
 
@@ -75,23 +76,9 @@ def make_rubric(*checks: CheckSpec) -> Rubric:
                   upload="notebook", zero_error=True, limits=Limits(), checks=checks or (make_check(),))
 
 
-def run_round_trip(rubric: Rubric, namespace: dict[str, Any], tmp_path: Path, seed: int = 1):
-    """Plan, write inputs, run the runtime for each check, read the results back."""
-    plan = build_plan(rubric, seed)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    write_inputs(plan, rubric, tmp_path)
-    plan_path = str(tmp_path / plan.dirname / "in" / "plan.json")
-    out_dir = str(tmp_path / plan.dirname / "out")
-    for check in rubric.checks:
-        rt.run_probes(plan_path, out_dir, namespace, check.id)
-    records = read_results(tmp_path, plan.dirname)
-    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, ExtraOutcome("ok", 0.1))
-               for c in rubric.checks}
-    return plan, records, results
-
-
 def test_correct_function_passes_every_case(tmp_path: Path) -> None:
-    _, records, results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    trip = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    records, results = trip.records, trip.results
     assert len(records) == 3
     assert results["affine"].status == "pass"
     assert results["affine"].points == 2.0
@@ -99,7 +86,7 @@ def test_correct_function_passes_every_case(tmp_path: Path) -> None:
 
 
 def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
-    _, _, results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: a @ b}, tmp_path)
+    results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: a @ b}, tmp_path).results
     result = results["affine"]
     assert result.status == "fail" and result.points == 0.0
     assert "got" in result.message and "expected" in result.message and "case 1" in result.message
@@ -115,7 +102,7 @@ def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
     ({"affine": lambda a, b, scale=1.0: None}, "fail", "returned None"),
 ], ids=["missing", "not-callable", "raises", "nan", "wrong-shape", "string", "none"])
 def test_student_mistakes_are_data(tmp_path: Path, namespace: dict[str, Any], status: str, fragment: str) -> None:
-    _, _, results = run_round_trip(make_rubric(), namespace, tmp_path)
+    results = run_round_trip(make_rubric(), namespace, tmp_path).results
     assert results["affine"].status == status
     assert fragment in results["affine"].message
 
@@ -127,13 +114,13 @@ def test_inputs_are_fresh_copies(tmp_path: Path) -> None:
         a[...] = 0.0
         return out
 
-    _, _, results = run_round_trip(make_rubric(), {"affine": mutating}, tmp_path)
+    results = run_round_trip(make_rubric(), {"affine": mutating}, tmp_path).results
     assert results["affine"].status == "pass"
 
 
 def test_tuple_results_accept_lists_and_python_floats(tmp_path: Path) -> None:
     check = make_check(id="pair", symbol="pair", reference_fn=_pair, inputs_fn=_pair_cases)
-    _, _, results = run_round_trip(make_rubric(check), {"pair": lambda x: [x * 2, x.sum()]}, tmp_path)
+    results = run_round_trip(make_rubric(check), {"pair": lambda x: [x * 2, x.sum()]}, tmp_path).results
     assert results["pair"].status == "pass"
 
 
@@ -141,8 +128,8 @@ def test_optimizer_chain_driver(tmp_path: Path) -> None:
     check = make_check(id="chain", symbol="step", driver="optimizer_chain", reference_fn=_sgd,
                        inputs_fn=_chain_cases)
     wrong = lambda th, g, m, v, t, lr=0.1: (th + lr * g, m, v)  # noqa: E731 - ascent instead of descent
-    _, _, ok = run_round_trip(make_rubric(check), {"step": _sgd}, tmp_path / "a")
-    _, _, bad = run_round_trip(make_rubric(check), {"step": wrong}, tmp_path / "b")
+    ok = run_round_trip(make_rubric(check), {"step": _sgd}, tmp_path / "a").results
+    bad = run_round_trip(make_rubric(check), {"step": wrong}, tmp_path / "b").results
     assert ok["chain"].status == "pass"
     assert bad["chain"].status == "fail"
 
@@ -156,16 +143,16 @@ def test_tensor_arguments_and_tensor_results(tmp_path: Path) -> None:
         assert isinstance(x, torch.Tensor) and x.dtype == torch.float64
         return (x * x).requires_grad_(True)
 
-    _, _, results = run_round_trip(make_rubric(check), {"sq": student}, tmp_path)
+    results = run_round_trip(make_rubric(check), {"sq": student}, tmp_path).results
     assert results["sq"].status == "pass"
 
 
 def test_variable_check(tmp_path: Path) -> None:
     check = make_check(id="h", kind="variable", symbol="h_max", reference_fn=_answer, inputs_fn=None,
                        atol=1e-3, rtol=0.0)
-    _, _, good = run_round_trip(make_rubric(check), {"h_max": 0.4105}, tmp_path / "a")
-    _, _, bad = run_round_trip(make_rubric(check), {"h_max": 0.5}, tmp_path / "b")
-    _, _, missing = run_round_trip(make_rubric(check), {}, tmp_path / "c")
+    good = run_round_trip(make_rubric(check), {"h_max": 0.4105}, tmp_path / "a").results
+    bad = run_round_trip(make_rubric(check), {"h_max": 0.5}, tmp_path / "b").results
+    missing = run_round_trip(make_rubric(check), {}, tmp_path / "c").results
     assert (good["h"].status, good["h"].message) == ("pass", "h_max agrees with the reference")
     assert bad["h"].status == "fail"
     assert "got 0.5" in bad["h"].message and "0.41" not in bad["h"].message   # one answer for all
@@ -181,8 +168,8 @@ def test_a_comparator_pass_message_is_kept_for_a_single_case(tmp_path: Path) -> 
     one = make_check(inputs_fn=lambda rng: _affine_cases(rng)[:1], compare_fn=_says_what_it_saw)
     many = make_check(compare_fn=_says_what_it_saw)
     student = {"affine": lambda a, b, scale=1.0: scale * a @ b}
-    _, _, single = run_round_trip(make_rubric(one), student, tmp_path / "one")
-    _, _, several = run_round_trip(make_rubric(many), student, tmp_path / "many")
+    single = run_round_trip(make_rubric(one), student, tmp_path / "one").results
+    several = run_round_trip(make_rubric(many), student, tmp_path / "many").results
     assert single["affine"].status == "pass" and single["affine"].message.startswith("saw ")
     assert several["affine"].message == "3 case(s) agree with the reference"
 
@@ -192,8 +179,8 @@ def test_a_probe_cell_slower_than_its_calls_limits_is_an_error(tmp_path: Path) -
     from grader.compare import TIMING_GRACE
 
     rubric = make_rubric(make_check(timeout=5.0))
-    plan, records, results = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b},
-                                            tmp_path)
+    trip = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    plan, records, results = trip.plan, trip.records, trip.results
     check, calls = rubric.checks[0], plan.for_check("affine")
     assert results["affine"].status == "pass" and len(calls) == 3
     in_time = evaluate_check(check, calls, records, 0, ExtraOutcome("ok", 3 * 5.0 + TIMING_GRACE - 0.1))
@@ -207,7 +194,7 @@ def test_timeout_of_one_call(tmp_path: Path) -> None:
     import time
 
     check = make_check(timeout=0.2)
-    _, _, results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)}, tmp_path)
+    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)}, tmp_path).results
     assert results["affine"].status == "error"
     assert "did not return within 0.2 s" in results["affine"].message
 
@@ -266,6 +253,6 @@ def test_a_returned_object_that_hangs_on_conversion_is_timed(tmp_path: Path) -> 
 
     check = make_check(timeout=0.3)
     started = time.monotonic()
-    _, _, results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: Sticky()}, tmp_path)
+    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: Sticky()}, tmp_path).results
     assert results["affine"].status == "error" and "did not return within" in results["affine"].message
     assert time.monotonic() - started < 4

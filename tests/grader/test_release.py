@@ -10,6 +10,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from builders import make_code, make_markdown, make_notebook
 from nbformat import NotebookNode
 
 from grader.errors import GraderError
@@ -28,29 +29,7 @@ MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
 MARKER_TEXT = re.compile(r"(BEGIN|END)\s+SOLUTION")
 
 
-# ----------------------------------------------------------------------------- builders
-def make_code(source: str, **overrides: Any) -> NotebookNode:
-    cell = nbformat.v4.new_code_cell(source)
-    cell.update(overrides)
-    return cell
-
-
-def make_markdown(source: str, **overrides: Any) -> NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(source)
-    cell.update(overrides)
-    return cell
-
-
-def make_notebook(*cells: NotebookNode, **metadata: Any) -> NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}, **metadata}
-    for i, cell in enumerate(cells, start=1):
-        cell.setdefault("id", f"c{i}")
-    nb.cells = list(cells)
-    return nb
-
-
+# ----------------------------------------------------------------------------- helpers
 def sources(nb: NotebookNode) -> list[str]:
     return [c.source for c in nb.cells]
 
