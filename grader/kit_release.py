@@ -84,8 +84,8 @@ def kit_document(rubric: Rubric, plan: ProbePlan, reasons: dict[str, str],
             "symbols": list(check.symbols), "driver": check.driver, "compare": check.compare,
             "rtol": check.rtol, "atol": check.atol, "timeout": check.timeout,
             "description": check.description, "checkable": not reasons[check.id]}
-        if reasons[check.id]:
-            entry = {k: entry[k] for k in ("id", "points", "kind", "description", "checkable")}
+        if reasons[check.id]:   # no settings, no description (it may state the answer)
+            entry = {k: entry[k] for k in ("id", "points", "kind", "checkable")}
             entry["reason"] = reasons[check.id]
         else:
             entry["cases"] = [
