@@ -6,13 +6,14 @@ For every assignment, one interleaved run: `grade check FILE` as a student or CI
 fresh process: interpreter start, imports, intake, planning, the sandboxed kernel, the probes,
 the verdict), then the notebook's own code cells joined into one script run by a plain `python`
 in a fresh folder (a zip's members beside it, matplotlib's Agg backend, lines starting with `%`
-or `!` commented out). With `--kit` the check runs from a kit that `grade release` writes first
-(the student's path: no reference computed at check time).
+or `!` commented out, one thread per numeric library as in the kernel). With `--kit` the check
+runs from a kit that `grade release` writes first (the student's path: no reference computed at
+check time).
 
-Columns: `check` and `python` are wall seconds, `ratio` is check / python; `cells` is the time
-the kernel spent in the student's cells and `run` the whole execution (kernel start to
-shutdown, probes included), both as `grade check --format json` does not report them: they come
-from a second, in-process check of the same upload (`--phases`, off by default). Nothing asserts.
+Columns: wall seconds of `grade check` and of `python` and their ratio, then the CPU seconds
+(user + sys of the process and the children it waited for: on a shared machine far less noisy
+than wall time) and their ratio. `--rounds N` repeats the interleaved run and shows medians.
+Nothing asserts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import argparse
 import io
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +40,19 @@ CORRECT = {
     "xor": "submissions/xor/sheet06_1234567_7654321.zip",
 }
 PLAIN_PRELUDE = "import matplotlib\nmatplotlib.use('Agg')\n"
+THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMEXPR_NUM_THREADS")}   # as grader.sandbox.kernel_env
+
+
+def timed(args: list[str], **kwargs: object) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall seconds, CPU seconds of the process tree it waited for, the finished process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.monotonic()
+    done = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+    wall = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done
 
 
 def notebook_script(upload: Path, folder: Path) -> Path:
@@ -62,31 +78,26 @@ def notebook_script(upload: Path, folder: Path) -> Path:
     return script
 
 
-def time_plain(upload: Path) -> float:
+def time_plain(upload: Path) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp:
         script = notebook_script(upload, Path(tmp))
-        env = {**os.environ, "MPLBACKEND": "Agg"}
-        began = time.monotonic()
-        done = subprocess.run([sys.executable, str(script)], cwd=tmp, env=env,
-                              capture_output=True, text=True, check=False)
-        wall = time.monotonic() - began
+        env = {**os.environ, "MPLBACKEND": "Agg", **THREADS}
+        wall, cpu, done = timed([sys.executable, str(script)], cwd=tmp, env=env)
     if done.returncode != 0:
         raise SystemExit(f"plain python failed on {upload}:\n{done.stderr[-2000:]}")
-    return wall
+    return wall, cpu
 
 
-def time_check(upload: Path, kit: Path | None) -> tuple[float, dict[str, object]]:
+def time_check(upload: Path, kit: Path | None) -> tuple[float, float, dict[str, object]]:
     args = [str(BIN / "grade"), "check", "--format", "json", str(upload)]
     if kit is not None:
         args[2:2] = ["--kit", str(kit)]
-    began = time.monotonic()
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
-    wall = time.monotonic() - began
+    wall, cpu, done = timed(args, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"grade check failed on {upload}:\n{done.stdout[-2000:]}"
                          f"{done.stderr[-2000:]}")
     [record] = json.loads(done.stdout)["submissions"]
-    return wall, record
+    return wall, cpu, record
 
 
 def release_kits(names: list[str], out: Path) -> dict[str, Path]:
@@ -104,23 +115,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kit", action="store_true", help="check from a released kit")
     parser.add_argument("--only", action="append", choices=sorted(CORRECT), default=None)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     names = args.only or sorted(CORRECT)
+    samples: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in names}
+    records: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-kits-") as tmp:
         kits = release_kits(names, Path(tmp)) if args.kit else {}
         time_plain(ROOT / CORRECT[names[0]])                   # warm the page cache
-        rows = []
-        for name in names:
-            upload = ROOT / CORRECT[name]
-            check, record = time_check(upload, kits.get(name))
-            plain = time_plain(upload)
-            rows.append((name, check, plain, record))
+        for _ in range(args.rounds):
+            for name in names:
+                upload = ROOT / CORRECT[name]
+                check_wall, check_cpu, records[name] = time_check(upload, kits.get(name))
+                plain_wall, plain_cpu = time_plain(upload)
+                samples[name].append((check_wall, plain_wall, check_cpu, plain_cpu))
     mode = "grade check --kit" if args.kit else "grade check"
-    print(f"one interleaved run; {mode} vs plain python, wall seconds")
-    print(f"{'assignment':<11} {'check':>7} {'python':>7} {'ratio':>7}  score")
-    for name, check, plain, record in rows:
-        print(f"{name:<11} {check:7.2f} {plain:7.2f} {check / plain:6.2f}x  "
-              f"{record['score']:g}/{record['max_score']:g} {record['status']}")
+    rounds = "one interleaved run" if args.rounds == 1 else f"medians of {args.rounds} rounds"
+    print(f"{rounds}; {mode} vs plain python (seconds; load {os.getloadavg()[0]:.1f})")
+    print(f"{'assignment':<11} {'check':>7} {'python':>7} {'ratio':>6}   {'cpu':>6} {'cpu':>6} "
+          f"{'ratio':>6}  score")
+    for name in names:
+        cw, pw, cc, pc = (statistics.median(s[i] for s in samples[name]) for i in range(4))
+        record = records[name]
+        print(f"{name:<11} {cw:7.2f} {pw:7.2f} {cw / pw:5.2f}x   {cc:6.2f} {pc:6.2f} "
+              f"{cc / pc:5.2f}x  {record['score']:g}/{record['max_score']:g} {record['status']}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from pathlib import Path
 import click
 
 from grader import bundle
-from grader import progress as progress_mod
 from grader.errors import GraderError
 from grader.text import printable
 from grader.verdicts import FORMATS, MinScore, MinScoreType
@@ -71,6 +70,7 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
           scheduler: str | None) -> None:
     """Grade every upload in SUBMISSIONS."""
     from grader import batch as batch_mod
+    from grader import progress as progress_mod     # rich: only the batch draws a bar
     from grader import runners
     from grader.pipeline import Options
 
