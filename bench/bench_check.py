@@ -10,10 +10,13 @@ or `!` commented out, one thread per numeric library as in the kernel). With `--
 runs from a kit that `grade release` writes first (the student's path: no reference computed at
 check time).
 
-Columns: wall seconds of `grade check` and of `python` and their ratio, then the CPU seconds
-(user + sys of the process and the children it waited for: on a shared machine far less noisy
-than wall time) and their ratio. `--rounds N` repeats the interleaved run and shows medians.
-Nothing asserts.
+Columns: wall seconds of `grade check` and of `python`, and their ratio. On a shared machine
+wall time drifts with the load (printed): `--rounds N` repeats the interleaved run and shows
+medians. (CPU time would be steadier, but the sandboxed kernel is killed, never reaped by the
+`grade` process, so its CPU time cannot be read from the outside.)
+`--baseline DIR` adds, in the same interleaved run, `grade check` of another tree of the project
+(DIR holding its grader/, reference/ and rubrics/, e.g. from `git archive`) on PYTHONPATH: the
+before/after of a change under the same load. Nothing asserts.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,15 +46,12 @@ THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
                                   "NUMEXPR_NUM_THREADS")}   # as grader.sandbox.kernel_env
 
 
-def timed(args: list[str], **kwargs: object) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """(wall seconds, CPU seconds of the process tree it waited for, the finished process)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(args: list[str], cwd: Path | str,
+          env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """(wall seconds, the finished process)."""
     began = time.monotonic()
-    done = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
-    wall = time.monotonic() - began
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.monotonic() - began, done
 
 
 def notebook_script(upload: Path, folder: Path) -> Path:
@@ -78,26 +77,28 @@ def notebook_script(upload: Path, folder: Path) -> Path:
     return script
 
 
-def time_plain(upload: Path) -> tuple[float, float]:
+def time_plain(upload: Path) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp:
         script = notebook_script(upload, Path(tmp))
         env = {**os.environ, "MPLBACKEND": "Agg", **THREADS}
-        wall, cpu, done = timed([sys.executable, str(script)], cwd=tmp, env=env)
+        wall, done = timed([sys.executable, str(script)], cwd=tmp, env=env)
     if done.returncode != 0:
         raise SystemExit(f"plain python failed on {upload}:\n{done.stderr[-2000:]}")
-    return wall, cpu
+    return wall
 
 
-def time_check(upload: Path, kit: Path | None) -> tuple[float, float, dict[str, object]]:
+def time_check(upload: Path, kit: Path | None,
+               tree: Path | None = None) -> tuple[float, dict[str, object]]:
     args = [str(BIN / "grade"), "check", "--format", "json", str(upload)]
     if kit is not None:
         args[2:2] = ["--kit", str(kit)]
-    wall, cpu, done = timed(args, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree is not None else None
+    wall, done = timed(args, cwd=tree or ROOT, env=env)
     if done.returncode != 0:
         raise SystemExit(f"grade check failed on {upload}:\n{done.stdout[-2000:]}"
                          f"{done.stderr[-2000:]}")
     [record] = json.loads(done.stdout)["submissions"]
-    return wall, cpu, record
+    return wall, record
 
 
 def release_kits(names: list[str], out: Path) -> dict[str, Path]:
@@ -116,9 +117,10 @@ def main() -> None:
     parser.add_argument("--kit", action="store_true", help="check from a released kit")
     parser.add_argument("--only", action="append", choices=sorted(CORRECT), default=None)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR")
     args = parser.parse_args()
     names = args.only or sorted(CORRECT)
-    samples: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in names}
+    samples: dict[str, list[tuple[float, ...]]] = {n: [] for n in names}
     records: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-kits-") as tmp:
         kits = release_kits(names, Path(tmp)) if args.kit else {}
@@ -126,19 +128,23 @@ def main() -> None:
         for _ in range(args.rounds):
             for name in names:
                 upload = ROOT / CORRECT[name]
-                check_wall, check_cpu, records[name] = time_check(upload, kits.get(name))
-                plain_wall, plain_cpu = time_plain(upload)
-                samples[name].append((check_wall, plain_wall, check_cpu, plain_cpu))
+                before: tuple[float, ...] = ()
+                if args.baseline is not None:
+                    before = (time_check(upload, None, args.baseline.resolve())[0],)
+                check, records[name] = time_check(upload, kits.get(name))
+                samples[name].append((check, time_plain(upload), *before))
     mode = "grade check --kit" if args.kit else "grade check"
     rounds = "one interleaved run" if args.rounds == 1 else f"medians of {args.rounds} rounds"
     print(f"{rounds}; {mode} vs plain python (seconds; load {os.getloadavg()[0]:.1f})")
-    print(f"{'assignment':<11} {'check':>7} {'python':>7} {'ratio':>6}   {'cpu':>6} {'cpu':>6} "
-          f"{'ratio':>6}  score")
+    heading = f"  {'before':>7} {'ratio':>6}" if args.baseline is not None else ""
+    print(f"{'assignment':<11} {'check':>7} {'python':>7} {'ratio':>6}{heading}  score")
     for name in names:
-        cw, pw, cc, pc = (statistics.median(s[i] for s in samples[name]) for i in range(4))
+        med = [statistics.median(s[i] for s in samples[name]) for i in range(len(samples[name][0]))]
         record = records[name]
-        print(f"{name:<11} {cw:7.2f} {pw:7.2f} {cw / pw:5.2f}x   {cc:6.2f} {pc:6.2f} "
-              f"{cc / pc:5.2f}x  {record['score']:g}/{record['max_score']:g} {record['status']}")
+        line = f"{name:<11} {med[0]:7.2f} {med[1]:7.2f} {med[0] / med[1]:5.2f}x"
+        if len(med) == 3:
+            line += f"  {med[2]:7.2f} {med[2] / med[1]:5.2f}x"
+        print(f"{line}  {record['score']:g}/{record['max_score']:g} {record['status']}")
 
 
 if __name__ == "__main__":
