@@ -211,6 +211,11 @@ def _calls(data: dict[str, Any], folder: Path) -> tuple[PlannedCall, ...]:
             kwargs = {k: decode_arg(v, load) for k, v in entry["kwargs"].items()}
             case = rt.Case(args, kwargs, str(cases[key].get("label", "")))
         calls.append(PlannedCall(key[0], key[1], case, expected))
+    if sorted(cases) != sorted((c.check_id, c.index) for c in calls):
+        raise ValueError("kit.json and cases/plan.json list different cases")
+    for check in (c for c in data["checks"] if c["checkable"] and c["kind"] != "figure"):
+        if not check["cases"]:
+            raise ValueError(f"check {check['id']!r} has no public case")
     return tuple(calls)
 
 

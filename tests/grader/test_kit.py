@@ -71,6 +71,7 @@ def test_a_kit_loads_as_a_rubric_without_any_callable_of_the_reference(kit: Path
     ("other file", "is not a check kit's"),
     ("newer format", "kit format 99"),
     ("missing array", "a broken check kit"),
+    ("case left out", "list different cases"),
     ("foreign comparator", "a broken check kit"),
 ], ids=lambda v: v if " " in v else "")
 def test_a_damaged_kit_is_a_usage_error_naming_it(kit: Path, damage: str, words: str) -> None:
@@ -84,6 +85,10 @@ def test_a_damaged_kit_is_a_usage_error_naming_it(kit: Path, damage: str, words:
         edit_kit(kit, {"format": 99})
     elif damage == "missing array":
         next((kit / "cases").glob("*.npy")).unlink()
+    elif damage == "case left out":
+        plan = json.loads((kit / "cases" / "plan.json").read_text())
+        plan["entries"] = plan["entries"][1:]
+        (kit / "cases" / "plan.json").write_text(json.dumps(plan))
     else:
         data = json.loads((kit / KIT_FILE).read_text())
         data["checks"][0]["compare"] = "os:system"
