@@ -135,8 +135,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     if missing or not SYSTEM_PYTHON.exists():
         unavailable(f"missing {', '.join(missing) or SYSTEM_PYTHON}")
     version = sh(str(SYSTEM_PYTHON), "-c", "import sys; print(sys.version_info[:2])").stdout
-    if version.strip() != "(3, 11)":
-        unavailable(f"{SYSTEM_PYTHON} is {version.strip()}, not 3.11 (the borrowed packages')")
+    if version.strip() != str(sys.version_info[:2]):
+        unavailable(f"{SYSTEM_PYTHON} is {version.strip()}, not {sys.version_info[:2]} (the "
+                    "borrowed packages' Python)")
     uid, gid = ensure_user()
     root = Path(tempfile.mkdtemp(prefix="dlgrade-nonroot-", dir="/tmp"))
     try:
