@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import reference
-
 RUBRICS_PACKAGE = "dlgrade_rubrics"
 CHECKOUT_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
 
@@ -27,5 +25,10 @@ def rubrics_dir() -> Path:
 
 
 def notebooks_dir() -> Path:
-    """The solved reference notebooks (`reference/notebooks/<assignment id>.ipynb`)."""
+    """The solved reference notebooks (`reference/notebooks/<assignment id>.ipynb`).
+
+    `reference` is imported here, not at module load: the student distribution has none.
+    """
+    import reference
+
     return Path(reference.__file__).resolve().parent / "notebooks"

@@ -2,7 +2,10 @@
 
 Each upload (a file, or every upload a folder holds, found as the batch finds them) goes through
 the batch's own steps (`pipeline.grade_upload`) against the rubrics cut to their visible checks,
-and becomes one `Grade`. `grader.verdicts` decides and renders `json`; `verdict_text`,
+and becomes one `Grade`. With `--kit KIT` (`grader.kit`) the rubric and the plan step come from
+the kit instead: its public cases and the values the reference computed at release; nothing on
+that path imports `reference` (the student distribution has none), and a check the kit cannot
+decide is listed as not-run with its reason. `grader.verdicts` decides and renders `json`; `verdict_text`,
 `junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in
 any gradebook.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import os
 import sys
 from datetime import UTC, datetime
@@ -27,8 +31,10 @@ import click
 from grader import github, junit, verdict_text, verdicts
 from grader.discover import Upload, discover, is_utf8, safe_name
 from grader.errors import UsageError
+from grader.intake import Match, match_upload
+from grader.kit import Kit, load_kit, with_unchecked
 from grader.liveline import LiveLine
-from grader.pipeline import Options, grade_upload
+from grader.pipeline import REFERENCE, Options, Planner, grade_upload
 from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade
 from grader.verdicts import CheckRun, MinScore
@@ -40,6 +46,8 @@ RENDERERS: dict[str, Callable[[CheckRun], str]] = {
     "classroom": github.to_classroom,
 }
 NO_UPLOADS = "{path}: no uploads in this folder (*.ipynb or *.zip files, in it or its subfolders)"
+NO_RUBRICS = ("{path}: no rubrics here, and this installation has no reference solutions to "
+              "check against: pass --kit KIT, the check kit of your assignment (ask your tutor)")
 
 
 def upload_for_file(path: Path, shown: str | None = None) -> Upload:
@@ -81,28 +89,65 @@ def visible_rubrics(rubrics: tuple[Rubric, ...]) -> tuple[Rubric, ...]:
 def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
                   live: LiveLine) -> tuple[Grade, ...]:
     """One Grade per upload, through the batch's steps, public checks only."""
+    if not rubrics_dir.is_dir() and importlib.util.find_spec("reference") is None:
+        raise UsageError(NO_RUBRICS.format(path=rubrics_dir))
     rubrics = visible_rubrics(load_rubrics(rubrics_dir))
     options = Options(rubrics_dir=rubrics_dir, visible_only=True)
     grades = []
     for upload in uploads:
-        with live.running(upload.rel):
-            grades.append(grade_upload(upload, rubrics, options))
+        with live.running(upload.rel) as on_cell:
+            grades.append(grade_upload(upload, rubrics, options, REFERENCE, on_cell))
+    return tuple(grades)
+
+
+def kit_for(upload: Upload, kits: Sequence[Kit]) -> Kit | None:
+    """The kit whose file-name rule the upload matches (None: it matches none)."""
+    matched = match_upload(upload, tuple(k.rubric for k in kits))
+    if not isinstance(matched, Match):
+        return None
+    return next(k for k in kits if k.rubric.id == matched.rubric.id)
+
+
+def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
+                    live: LiveLine) -> tuple[Grade, ...]:
+    """One Grade per upload from the kits alone: their rules, public cases and values."""
+    options = Options(rubrics_dir=kits[0].path, visible_only=True)
+    grades = []
+    for upload in uploads:
+        kit = kit_for(upload, kits)
+        rubrics = (kit.rubric,) if kit is not None else tuple(k.rubric for k in kits)
+        source = kit if kit is not None else kits[0]
+        with live.running(upload.rel) as on_cell:
+            grade = grade_upload(upload, rubrics, options, Planner(source.plan, source.version),
+                                 on_cell)
+        if kit is not None:
+            grade = dataclasses.replace(grade, checks=with_unchecked(grade.checks, kit))
+        grades.append(grade)
     return tuple(grades)
 
 
 def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | None,
-                live: LiveLine) -> CheckRun:
-    """Check every upload the paths name; the run the verdicts are rendered from."""
-    grades = check_uploads(uploads_for(paths), rubrics_dir, live)
+                live: LiveLine, kit_paths: Sequence[Path] = ()) -> CheckRun:
+    """Check every upload the paths name (against the kits, when given); the run the verdicts
+    are rendered from."""
+    kits = [load_kit(path) for path in kit_paths]
+    uploads = uploads_for(paths)
+    grades = (check_with_kits(uploads, kits, live) if kits
+              else check_uploads(uploads, rubrics_dir, live))
     return CheckRun(grades, min_score, installed_version(),
                     datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+DISTRIBUTIONS = ("dlgrade", "dlgrade-check")   # the full project, the student distribution
+
+
 def installed_version() -> str:
-    try:
-        return metadata.version("dlgrade")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    for name in DISTRIBUTIONS:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "0+unknown"
 
 
 def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,

@@ -3,9 +3,9 @@
 See docs/contract.md#commands.
 
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
-    grade check FILE... [--rubrics DIR] [--format text|json|junit|github|classroom]
+    grade check FILE... [--kit KIT]... [--rubrics DIR] [--format text|json|junit|github|classroom]
                         [--min-score X] [--output PATH] [--junit-xml PATH]
-    grade release ASSIGNMENT --out DIR
+    grade release ASSIGNMENT --out DIR [--no-kit]
     grade selfcheck [--rubrics DIR]
     grade export --format moodle|canvas|gradescope|csv --out FILE [--roster CSV] [GRADED_DIR]
 
@@ -22,7 +22,6 @@ from pathlib import Path
 import click
 
 from grader import bundle
-from grader import progress as progress_mod
 from grader.errors import GraderError
 from grader.text import printable
 from grader.verdicts import FORMATS, MinScore, MinScoreType
@@ -71,6 +70,7 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
           scheduler: str | None) -> None:
     """Grade every upload in SUBMISSIONS."""
     from grader import batch as batch_mod
+    from grader import progress as progress_mod  # rich: only the batch draws a bar
     from grader import runners
     from grader.pipeline import Options
 
@@ -107,8 +107,13 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
               help="Write the verdict to this file instead of stdout.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the verdict as JUnit XML to this file.")
+@click.option("--kit", "kits", multiple=True, metavar="KIT",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Check against this check kit (the folder `grade release` writes as "
+                   "<assignment>-kit) instead of the rubrics and reference solutions; repeat "
+                   "for several assignments.")
 def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinScore | None,
-          output: Path | None, junit_xml: Path | None) -> None:
+          output: Path | None, junit_xml: Path | None, kits: tuple[Path, ...]) -> None:
     """Check uploads before you submit them (nothing is recorded).
 
     FILE... are uploads or folders of uploads; each gets its own verdict. Exit 0 when every one
@@ -118,7 +123,7 @@ def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinSc
     from grader.liveline import LiveLine
 
     try:
-        run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr())
+        run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr(), kits)
     except GraderError as exc:
         _fail(exc)
         return
@@ -134,18 +139,26 @@ def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinSc
 @main.command("release")
 @click.argument("assignment")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the student version into.")
+              help="Folder to write the student version and the check kit into.")
 @rubrics_option
-def release(assignment: str, out: Path, rubrics_dir: Path) -> None:
-    """Write the student version of ASSIGNMENT's reference notebook into --out."""
-    from grader import selfcheck
+@click.option("--no-kit", is_flag=True, help="Write only the student version, no check kit.")
+def release(assignment: str, out: Path, rubrics_dir: Path, no_kit: bool) -> None:
+    """Write the student version of ASSIGNMENT's reference notebook into --out, and beside it
+    the check kit (<id>-kit/ and <id>-kit.tar.gz) that `grade check --kit` grades from."""
+    from grader import kit_release, selfcheck
 
     try:
         path = selfcheck.release_assignment(assignment, out, rubrics_dir)
+        click.echo(f"wrote {path}")
+        if no_kit:
+            return
+        kit = kit_release.write_kit(selfcheck.rubric_named(assignment, rubrics_dir), out)
     except GraderError as exc:
         _fail(exc)
         return
-    click.echo(f"wrote {path}")
+    unchecked = (f"; not checkable before submission: {', '.join(kit.unchecked)}"
+                 if kit.unchecked else "")
+    click.echo(f"wrote {kit.folder}/ ({kit.cases} public cases{unchecked}) and {kit.archive}")
 
 
 @main.command("selfcheck")

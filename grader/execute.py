@@ -150,14 +150,21 @@ class _Progress:
     dropped_chars: int = 0
 
 
+CellHook = Callable[[int, int], None]
+"""`on_cell(cell, count)`: told before student cell `cell` (1-based among all `count` cells,
+markdown included, as messages number them) runs; e.g. the live line of `grade check`."""
+
+
 async def _student_cells(client: CappedClient, count: int, limits: Limits,
-                         found: _Progress) -> None:
+                         found: _Progress, on_cell: CellHook | None = None) -> None:
     """Run student cells 1..count; stop at the first timeout, crash or MemoryError."""
     start = found.started = time.monotonic()
     client.count_images = True
     for index in range(1, count + 1):
         if client.nb.cells[index].cell_type != "code":
             continue
+        if on_cell is not None:
+            on_cell(index, count)
         remaining = limits.total_timeout - (time.monotonic() - start)
         timeout = min(limits.cell_timeout, remaining)
         began = time.monotonic()
@@ -241,7 +248,7 @@ PrepareExtra = Callable[[tuple[CellError, ...]], bool]
 
 async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
                extra: Sequence[ExtraCell], prepare_extra: PrepareExtra | None,
-               seed: int) -> _Progress:
+               seed: int, on_cell: CellHook | None = None) -> _Progress:
     work = prepare_notebook(nb, [e.source for e in extra], seed)
     count = len(work.cells) - 1 - len(extra)
     prepare_workdir(spec)
@@ -254,7 +261,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
         end, why = await run_cell(client, 0, STARTUP_TIMEOUT)
         if end != "ok" or client.replies.get(0, {}).get("status") != "ok":
             raise KernelError(f"the kernel could not run the grader's seed cell ({end} {why})")
-        await _student_cells(client, count, limits, found)
+        await _student_cells(client, count, limits, found, on_cell)
         if found.outcome == "ok" and extra and _prepare(spec, prepare_extra, found.errors):
             await _extra_cells(client, km, count + 1, extra, found, limits)
         else:
@@ -302,6 +309,7 @@ def run_notebook(
     seed: int = 0,
     *,
     sandbox: bool = True,
+    on_cell: CellHook | None = None,
 ) -> Execution:
     """Execute `nb` in a fresh sandboxed kernel whose cwd is `workdir`.
 
@@ -317,6 +325,7 @@ def run_notebook(
             all (False: every extra cell is "not-run").
         seed: seeds random, numpy and torch in the kernel before the first student cell.
         sandbox: False forces the fallback without an OS sandbox (rlimits only).
+        on_cell: called before each student code cell (progress only; it must not raise).
 
     Raises:
         KernelError: no usable kernel could be started (a grader fault, not the student's).
@@ -329,7 +338,7 @@ def run_notebook(
         reason = status.reason if status is not None else "disabled by the caller"
         warnings = (NO_SANDBOX.format(reason=reason),)
     began = time.monotonic()
-    found = _run_sync(lambda: _run(nb, spec, limits, extra, prepare_extra, seed))
+    found = _run_sync(lambda: _run(nb, spec, limits, extra, prepare_extra, seed, on_cell))
     return Execution(
         outcome=found.outcome, message=found.message, cell_errors=tuple(found.errors),
         image_outputs=found.images, extra=dict(found.extra),

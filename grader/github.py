@@ -7,6 +7,8 @@ upload (`file=`, the path as given, relative to the repository when the workflow
     ::error file=PATH,title=cell 7 raised ...::TRACEBACK    the first failing cell
     ::error file=PATH,title=timeout|crashed::MESSAGE
     ::error file=PATH,title=check ID (0/1.5 points)::MESSAGE   each failing or erroring check
+    ::notice file=PATH,title=check ID not checked::MESSAGE     a check that was not run (e.g. one
+                                                              a check kit cannot decide: why)
     ::error file=PATH,title=below the required score::...   with --min-score
     ::warning file=PATH,title=grader warning::...           e.g. no OS sandbox
     ::notice file=PATH,title=public checks::4.5 of 5 points, 5 of 6 pass
@@ -78,6 +80,9 @@ def _upload_commands(grade: Grade, run: CheckRun) -> list[str]:
         if c.status in ("fail", "error"):
             lines.append(command("error", c.message or c.status, file=file,
                                  title=f"check {c.id} ({c.points:g}/{c.max_points:g} points)"))
+        elif c.status == "not-run" and grade.status == "graded":
+            lines.append(command("notice", c.message or c.status, file=file,
+                                 title=f"check {c.id} not checked"))
     verdict = outcome(grade, run.min_score)
     if verdict.below_min_score:
         lines.append(command("error", verdict.reason, file=file, title="below the required score"))

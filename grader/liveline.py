@@ -1,10 +1,9 @@
 """A live line while `grade check` runs a notebook, so a slow notebook is not two silent minutes.
 
-On a terminal one line is redrawn every second ("checking adam_02.ipynb ... 12 s") and replaced by
-"checked adam_02.ipynb in 13.2 s" when done; elsewhere (CI logs, pipes) the same two facts come
-as two plain lines. It goes to stderr, so stdout holds only the verdict (`--format json` stays
-parseable). The executor offers no per-cell hook yet; with one, the line could also say
-"cell 7 of 23" (see `LiveLine.running`).
+On a terminal one line is redrawn every second ("checking adam_02.ipynb ... running cell 7 of 23,
+12 s", the cell told by the executor's `on_cell` hook) and replaced by "checked adam_02.ipynb in
+13.2 s" when done; elsewhere (CI logs, pipes) the first and last facts come as two plain lines.
+It goes to stderr, so stdout holds only the verdict (`--format json` stays parseable).
 """
 
 from __future__ import annotations
@@ -46,20 +45,27 @@ class LiveLine:
         self.stream.flush()
 
     @contextmanager
-    def running(self, name: str) -> Iterator[None]:
+    def running(self, name: str) -> Iterator[Callable[[int, int], None]]:
         """Around the check of one upload named `name` (student-controlled: made printable).
 
-        A per-cell hook from the executor (`on_cell(index: int, total: int)`, called before each
-        student cell) would go here: the redrawn line would read "... cell 7 of 23, 12 s".
+        Yields the executor's `on_cell(cell, count)` hook (`grader.execute.CellHook`): from
+        then on the redrawn line reads "checking NAME ... running cell 7 of 23, 12 s".
         """
         shown = printable(name, multiline=False)
         began = self.clock()
         stop = threading.Event()
         ticker = None
+        at: list[tuple[int, int]] = []
+
+        def on_cell(cell: int, count: int) -> None:
+            at[:] = [(cell, count)]
+
         if self.redraw:
             def tick() -> None:
                 while not stop.wait(self.interval):
-                    self._write(f"{CLEAR_LINE}checking {shown} ... {self.clock() - began:.0f} s")
+                    where = f"running cell {at[0][0]} of {at[0][1]}, " if at else ""
+                    self._write(f"{CLEAR_LINE}checking {shown} ... {where}"
+                                f"{self.clock() - began:.0f} s")
 
             self._write(f"checking {shown} ...")
             ticker = threading.Thread(target=tick, name="liveline", daemon=True)
@@ -67,7 +73,7 @@ class LiveLine:
         else:
             self._write(f"checking {shown} ...\n")
         try:
-            yield
+            yield on_cell
         finally:
             stop.set()
             if ticker is not None:

@@ -3,6 +3,7 @@
     match    grader.intake    the file name to a rubric (grader.filenames)
     intake   grader.intake    read the upload once and apply the rubric's rules; nothing runs
     plan     grader.probe     fresh inputs and the reference values, in the grader's process
+                              (`grade check --kit`: the kit's public cases, grader.kit)
     execute  grader.execute   the notebook, then the probe cells, in a sandboxed kernel
     extract  grader.extract   the probe files read back as plain data (no pickle, capped)
     compare  grader.compare   every check against the reference values
@@ -18,11 +19,12 @@ import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from grader.cell_error import CellError
 from grader.compare import evaluate_check
 from grader.discover import Upload
-from grader.execute import Execution, run_notebook
+from grader.execute import CellHook, Execution, run_notebook
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload
 from grader.probe import ProbePlan, build_plan, probe_cells, upload_seed, write_inputs
@@ -38,6 +40,23 @@ class Options:
     rubrics_dir: Path
     visible_only: bool = False      # `grade check`: only the checks students may see
     sandbox: bool = True            # False forces the rlimits-only fallback
+
+
+@dataclass(frozen=True)
+class Planner:
+    """Where an upload's probe cases and expected values come from (the "plan" step).
+
+    Attributes:
+        plan: (rubric, seed) -> the plan: fresh cases and the reference's values for a grade
+            (`build_plan`), or a kit's fixed public cases for `grade check --kit`.
+        version: the reference version recorded with the grade.
+    """
+
+    plan: Callable[[Rubric, int], ProbePlan]
+    version: Callable[[], str]
+
+
+REFERENCE = Planner(build_plan, reference_version)
 
 
 @dataclass(frozen=True)
@@ -64,43 +83,51 @@ def job_for(upload: Upload, rubrics: tuple[Rubric, ...]) -> Job:
     return Job(upload, matched, "+".join(r.sha256 for r in rubrics))
 
 
-def grade_upload(upload: Upload, rubrics: tuple[Rubric, ...], options: Options) -> Grade:
+def grade_upload(upload: Upload, rubrics: tuple[Rubric, ...], options: Options,
+                 planner: Planner = REFERENCE, on_cell: CellHook | None = None) -> Grade:
     """The whole flow for one upload outside a batch (`grade check`, `grade selfcheck`)."""
-    return grade_job(job_for(upload, rubrics), {r.id: r for r in rubrics}, options)
+    return grade_job(job_for(upload, rubrics), {r.id: r for r in rubrics}, options, planner,
+                     on_cell)
 
 
 def subject(upload: Upload, rubric: Rubric | None, group: str | None,
-            rubric_sha256: str) -> Subject:
-    """Who is graded, for `grader.score`."""
-    return Subject(upload.rel, upload.sha256, rubric, group, rubric_sha256, reference_version())
+            rubric_sha256: str, version: str | None = None) -> Subject:
+    """Who is graded, for `grader.score` (`version`: the reference's, by default)."""
+    return Subject(upload.rel, upload.sha256, rubric, group, rubric_sha256,
+                   reference_version() if version is None else version)
 
 
-def grade_job(job: Job, rubrics: dict[str, Rubric], options: Options) -> Grade:
+def grade_job(job: Job, rubrics: dict[str, Rubric], options: Options,
+              planner: Planner = REFERENCE, on_cell: CellHook | None = None) -> Grade:
     """The whole flow for one upload. A student's mistake never raises; a grader fault does.
 
     Args:
         job: the upload and its file-name match.
         rubrics: every rubric by id (the job's rubric among them).
         options: how to grade.
+        planner: where the cases and expected values come from (the reference by default).
+        on_cell: told before each student cell runs (`grader.execute.CellHook`).
     """
     if isinstance(job.match, Rejected):
-        return score_rejected(subject(job.upload, None, None, job.rubric_sha256),
-                              job.match.messages)
+        return score_rejected(subject(job.upload, None, None, job.rubric_sha256,
+                                      planner.version()), job.match.messages)
     rubric_id, group = job.match
     verdict = apply_rules(job.upload, Match(rubrics[rubric_id], group))
     if isinstance(verdict, Rejected):
-        who = subject(job.upload, verdict.rubric, verdict.group, job.rubric_sha256)
+        who = subject(job.upload, verdict.rubric, verdict.group, job.rubric_sha256,
+                      planner.version())
         return score_rejected(who, verdict.messages)
-    return grade_accepted(verdict, options)
+    return grade_accepted(verdict, options, planner, on_cell)
 
 
-def grade_accepted(accepted: Accepted, options: Options) -> Grade:
+def grade_accepted(accepted: Accepted, options: Options, planner: Planner = REFERENCE,
+                   on_cell: CellHook | None = None) -> Grade:
     """Run, probe, compare and score one upload that passed intake."""
     rubric = accepted.rubric
     if options.visible_only:
         rubric = dataclasses.replace(rubric, checks=tuple(c for c in rubric.checks if c.visible))
     seed = upload_seed(accepted.upload.sha256, rubric.id)
-    plan = build_plan(rubric, seed)
+    plan = planner.plan(rubric, seed)
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workdir = Path(tmp) / "work"
         workdir.mkdir()
@@ -114,8 +141,9 @@ def grade_accepted(accepted: Accepted, options: Options) -> Grade:
 
         execution = run_notebook(accepted.notebook, workdir, rubric.limits,
                                  probe_cells(plan, rubric, workdir), prepare_probes,
-                                 seed=seed % (2**32), sandbox=options.sandbox)
-        return _score(accepted, rubric, plan, execution, read_results(workdir, plan.dirname))
+                                 seed=seed % (2**32), sandbox=options.sandbox, on_cell=on_cell)
+        records = read_results(workdir, plan.dirname)
+        return _score(accepted, rubric, plan, execution, records, planner.version())
 
 
 def _stage(accepted: Accepted, workdir: Path) -> None:
@@ -127,7 +155,7 @@ def _stage(accepted: Accepted, workdir: Path) -> None:
 
 
 def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execution,
-           records: dict[tuple[str, int], CallRecord]) -> Grade:
+           records: dict[tuple[str, int], CallRecord], version: str) -> Grade:
     checks = tuple(
         evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
                        execution.extra.get(check.id))
@@ -137,5 +165,5 @@ def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execu
                      cell_errors=execution.cell_errors, members=accepted.listing,
                      isolation=execution.isolation, warnings=execution.warnings,
                      duration=execution.duration, notebook_seconds=execution.notebook_seconds)
-    who = subject(accepted.upload, rubric, accepted.group, rubric.sha256)
+    who = subject(accepted.upload, rubric, accepted.group, rubric.sha256, version)
     return score_run(who, facts, checks)

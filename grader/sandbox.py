@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from grader.sandbox_diagnosis import NOT_FOUND, apparmor_restricts, diagnose
+
 UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
 NS_UID = 1000                   # uid inside a user namespace
 FILE_SIZE_MB = 1024             # RLIMIT_FSIZE
@@ -327,7 +329,7 @@ def _chown_below(path: Path, parent_fd: int, name: str, uid: int, keep: set[Path
 def sandbox_status() -> SandboxStatus:
     """Can bubblewrap start `true` here with the options used for kernels? (probed once)"""
     if shutil.which("bwrap") is None:
-        return SandboxStatus(False, "bwrap (bubblewrap) not found on PATH")
+        return SandboxStatus(False, NOT_FOUND)
     with tempfile.TemporaryDirectory(prefix="dlg-probe-") as tmp:
         spec = make_spec(Path(tmp), 4096, use_bwrap=True)
         prepare_workdir(spec)
@@ -338,7 +340,9 @@ def sandbox_status() -> SandboxStatus:
             return SandboxStatus(False, f"bwrap did not start: {exc}")
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip()[-300:]
-        return SandboxStatus(False, f"bwrap failed (exit {proc.returncode}): {detail}")
+        why = diagnose(detail, os.geteuid() == 0, apparmor_restricts())
+        return SandboxStatus(False, f"bwrap failed (exit {proc.returncode}): {detail}"
+                                    + (f"; {why}" if why else ""))
     mode = "dedicated uid" if spec.uid is not None else "user namespace"
     return SandboxStatus(True, f"bubblewrap works ({mode})")
 

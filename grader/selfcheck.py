@@ -38,7 +38,8 @@ def reference_notebook(rubric: Rubric, rubrics_dir: Path) -> Path:
                      f"(looked for {rubrics_dir / (rubric.id + '.ipynb')} and {bundled})")
 
 
-def _rubric(assignment: str, rubrics_dir: Path) -> Rubric:
+def rubric_named(assignment: str, rubrics_dir: Path) -> Rubric:
+    """The rubric of `assignment` (a UsageError naming the known ids when there is none)."""
     rubrics = {r.id: r for r in load_rubrics(rubrics_dir)}
     if assignment not in rubrics:
         raise UsageError(f"unknown assignment {assignment!r}; known: {', '.join(sorted(rubrics))}")
@@ -47,7 +48,7 @@ def _rubric(assignment: str, rubrics_dir: Path) -> Rubric:
 
 def release_assignment(assignment: str, out: Path, rubrics_dir: Path) -> Path:
     """Write the student version of an assignment's reference notebook into `out`."""
-    rubric = _rubric(assignment, rubrics_dir)
+    rubric = rubric_named(assignment, rubrics_dir)
     return write_student_version(reference_notebook(rubric, rubrics_dir), out, f"{rubric.id}.ipynb")
 
 

@@ -8,7 +8,6 @@ from importlib import metadata
 from pathlib import Path
 
 import grader
-import reference
 
 
 def grader_version() -> str:
@@ -23,8 +22,11 @@ def grader_version() -> str:
 def reference_version() -> str:
     """A digest of the reference package, the input generators and the probe runtime.
 
-    A grade recorded under another digest is stale: the rerun regrades it.
+    A grade recorded under another digest is stale: the rerun regrades it. `reference` is
+    imported here, not at module load: `grade check --kit` runs where it is not installed.
     """
+    import reference
+
     digest = hashlib.sha256()
     roots = [Path(reference.__file__).parent, Path(grader.__file__).parent / "assignments"]
     files = [p for root in roots for p in sorted(root.rglob("*.py"))]

@@ -260,6 +260,18 @@ def test_solves_xor_passes_on_solving_parameters(params: dict[str, np.ndarray]) 
     assert verdict == Verdict(True, verdict.message) and "-> 0 1 1 0" in verdict.message
 
 
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("hidden", [1, 2, 8])
+def test_solves_xors_forward_is_the_references_bit_for_bit(seed: int, hidden: int) -> None:
+    from reference.xor import forward
+
+    rng = np.random.default_rng(seed)
+    X = np.vstack([gen.XOR_INPUTS, rng.uniform(-40.0, 40.0, size=(6, 2))])
+    params = (rng.normal(0.0, 5.0, size=(2, hidden)), np.array(rng.normal(0.0, 5.0)),
+              rng.normal(0.0, 5.0, size=hidden), np.array(rng.normal(0.0, 5.0)))
+    np.testing.assert_array_equal(gen.xor_forward(X, *params), forward(X, *params))
+
+
 @pytest.mark.parametrize(("got", "fragment"), [
     ({k: np.zeros_like(v) for k, v in SOLVING.items()}, "expected 0 1 1 0"),
     ({**SOLVING, "Wo": -SOLVING["Wo"], "bo": np.array(10.0)}, "that is 1 0 0 1"),

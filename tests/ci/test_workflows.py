@@ -304,6 +304,30 @@ def test_the_student_workflow_fails_wrong_answers_with_a_min_score(tmp_path: Pat
 
 @pytest.mark.kernel
 @pytest.mark.slow
+def test_the_student_workflow_checks_from_the_kit_in_the_repository(tmp_path: Path) -> None:
+    from grader import kit_release
+    from grader.rubric import load_rubric
+
+    runner = Runner(tmp_path)
+    kit = kit_release.write_kit(load_rubric(ROOT / "rubrics" / "gradients.toml"), tmp_path).folder
+    shutil.copytree(kit, runner.workspace / ".dlgrade" / "kit")
+    name = "gradient_studies_group_01.ipynb"          # correct: every public check passes
+    shutil.copy(ROOT / "submissions" / "gradients" / name, runner.workspace / name)
+    runner.commit("my solution and the course's kit")
+    assert runner.run(step(STUDENT, "Fetch the check kit")["run"]).returncode == 0
+    assert runner.run(step(STUDENT, "Find the changed uploads")["run"],
+                      BASE_SHA=runner.base).returncode == 0
+    done = runner.run(step(STUDENT, "Check the changed notebooks")["run"],
+                      DLGRADE_MIN_SCORE="100%")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"::notice file={name},title=public checks::8.5 of 8.5 points, 7 of 8 pass" in (
+        done.stdout)
+    assert f"::notice file={name},title=check h_max not checked::not checkable before " in (
+        done.stdout)
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
 def test_the_classroom_variant_reports_the_public_points(tmp_path: Path) -> None:
     runner = Runner(tmp_path)
     runner.add_upload(ADAM)

@@ -317,3 +317,28 @@ def test_a_quiet_notebook_stays_under_the_disk_limit(run) -> None:  # type: igno
     limits = Limits(cell_timeout=20, total_timeout=40, memory_mb=2048, disk_mb=20)
     result = run(notebook("open('small.bin', 'wb').write(b'0' * 1_000_000)"), limits=limits)
     assert result.outcome == "ok" and result.message == ""
+
+
+@pytest.mark.kernel
+def test_the_executor_tells_the_hook_each_code_cell_before_it_runs(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# title"), nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("text"), nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell("y = 2")])
+    seen: list[tuple[int, int]] = []
+    work = tmp_path / "work"
+    work.mkdir()
+    run_notebook(nb, work, Limits(cell_timeout=30, total_timeout=60),
+                 on_cell=lambda cell, count: seen.append((cell, count)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+@pytest.mark.kernel
+def test_the_kernel_starts_without_a_debugger_and_debugpy_stays_importable(
+        run) -> None:  # type: ignore[no-untyped-def]
+    check = ("import ipykernel.debugger, sys\n"
+             "assert not ipykernel.debugger._is_debugpy_available\n"
+             "assert 'debugpy' not in sys.modules or sys.modules['debugpy'] is not None\n"
+             "import debugpy")
+    result = run(notebook(check), limits=Limits(cell_timeout=30, total_timeout=60))
+    assert (result.outcome, result.cell_errors) == ("ok", ())

@@ -338,3 +338,17 @@ def test_the_live_line_on_a_terminal_is_redrawn_in_place() -> None:
     assert text.startswith("checking a.ipynb ...")
     assert "\r\x1b[2Kchecking a.ipynb ... 7 s" in text
     assert text.endswith("\r\x1b[2Kchecked a.ipynb in 7.0 s\n")
+
+
+def test_the_live_line_names_the_cell_the_executor_is_running() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    line = LiveLine(stream, redraw=True, interval=0.01, clock=clock)
+    with line.running("a.ipynb") as on_cell:
+        on_cell(7, 23)
+        clock.now += 12.0
+        for _ in range(500):  # wait (at most 5 s) for a redraw that shows the cell
+            if "running cell 7 of 23" in stream.getvalue():
+                break
+            time.sleep(0.01)
+    assert "\r\x1b[2Kchecking a.ipynb ... running cell 7 of 23, 12 s" in stream.getvalue()
+

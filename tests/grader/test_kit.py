@@ -1,0 +1,174 @@
+"""`grade check --kit`: a kit is read as data (never as code), and grades through the batch's own
+steps with the kit's public cases; checks it cannot decide are shown, with the reason."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import support_demo
+from builders import write_team_notebook
+from support_demo import GOOD
+
+from grader import checkone, github, junit, kit_release, verdict_text, verdicts
+from grader.errors import UsageError
+from grader.kit import (
+    KIT_FILE,
+    NOT_CHECKABLE,
+    PUBLIC_COMPARATORS,
+    KitError,
+    comparator,
+    describe,
+    load_kit,
+)
+from grader.liveline import LiveLine
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Path:
+    """The demo rubric's kit: double (3 public cases), answer (not checkable), figure."""
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "rubrics" / "demo.toml").write_text(support_demo.rubric_text())
+    rubric = load_rubric(tmp_path / "rubrics" / "demo.toml")
+    return kit_release.write_kit(rubric, tmp_path / "kits").folder
+
+
+def edit_kit(kit: Path, change: dict[str, object]) -> None:
+    data = json.loads((kit / KIT_FILE).read_text())
+    data.update(change)
+    (kit / KIT_FILE).write_text(json.dumps(data))
+
+
+def quiet() -> LiveLine:
+    return LiveLine(io.StringIO(), redraw=False)
+
+
+# ----------------------------------------------------------------------------- reading a kit
+def test_a_kit_loads_as_a_rubric_without_any_callable_of_the_reference(kit: Path) -> None:
+    loaded = load_kit(kit)
+    assert loaded.rubric.id == "demo" and loaded.rubric.example == "demo_01.ipynb"
+    assert [c.id for c in loaded.rubric.checks] == ["double", "figure"]
+    assert all(c.reference_fn is None and c.inputs_fn is None for c in loaded.rubric.checks)
+    assert loaded.rubric.max_score == 3.0
+    assert describe(loaded) == ("demo: 3 public case(s) for 2 check(s); not checkable before "
+                                "submission: answer")
+    [answer] = [u.result() for u in loaded.unchecked]
+    assert (answer.status, answer.points, answer.max_points) == ("not-run", 0.0, 0.0)
+    assert answer.message == NOT_CHECKABLE.format(reason=kit_release.FIXED_ANSWER)
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    ("no kit.json", "not a check kit (no kit.json)"),
+    ("not json", "cannot read kit.json"),
+    ("other file", "is not a check kit's"),
+    ("newer format", "kit format 99"),
+    ("missing array", "a broken check kit"),
+    ("case left out", "list different cases"),
+    ("foreign comparator", "a broken check kit"),
+], ids=lambda v: v if " " in v else "")
+def test_a_damaged_kit_is_a_usage_error_naming_it(kit: Path, damage: str, words: str) -> None:
+    if damage == "no kit.json":
+        (kit / KIT_FILE).unlink()
+    elif damage == "not json":
+        (kit / KIT_FILE).write_text("{")
+    elif damage == "other file":
+        edit_kit(kit, {"kit": "something else"})
+    elif damage == "newer format":
+        edit_kit(kit, {"format": 99})
+    elif damage == "missing array":
+        next((kit / "cases").glob("*.npy")).unlink()
+    elif damage == "case left out":
+        plan = json.loads((kit / "cases" / "plan.json").read_text())
+        plan["entries"] = plan["entries"][1:]
+        (kit / "cases" / "plan.json").write_text(json.dumps(plan))
+    else:
+        data = json.loads((kit / KIT_FILE).read_text())
+        data["checks"][0]["compare"] = "os:system"
+        (kit / KIT_FILE).write_text(json.dumps(data))
+    with pytest.raises(KitError, match=re.escape(words)) as caught:
+        load_kit(kit)
+    assert caught.value.exit_code == 2 and str(kit) in str(caught.value)
+
+
+def test_only_public_comparators_are_ever_imported() -> None:
+    with pytest.raises(ValueError, match="not one a kit may use"):
+        comparator("os:system")
+    assert all(callable(comparator(name)) for name in sorted(PUBLIC_COMPARATORS))
+
+
+def test_the_public_comparators_run_where_reference_cannot_be_imported() -> None:
+    script = (
+        "import sys\n"
+        "sys.modules['reference'] = None   # `import reference` raises ImportError\n"
+        "import numpy as np\n"
+        "from grader.kit import PUBLIC_COMPARATORS, comparator\n"
+        "pair = (np.zeros(3), np.ones(5))\n"
+        "params = {'Wi': np.ones((2, 2)), 'ba': np.zeros(()), 'Wo': np.ones(2), 'bo': np.zeros(())}\n"
+        "samples = {'train_compare': (pair, pair), 'solves_xor': (params, None)}\n"
+        "for name in sorted(PUBLIC_COMPARATORS):\n"
+        "    got, expected = samples[name.split(':')[1]]\n"
+        "    print(name, comparator(name)(got, expected).passed)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["grader.assignments.adam:train_compare", "True",
+                                   "grader.assignments.xor:solves_xor", "False"]
+
+
+# ----------------------------------------------------------------------------- checking
+def test_an_upload_no_kit_matches_is_rejected_naming_the_kits_file_name(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD)
+    [grade] = checkone.check_paths([upload], tmp_path / "none", None, quiet(), [kit]).grades
+    assert grade.status == "rejected" and grade.assignment is None
+    assert "expected demo_NN.ipynb" in grade.messages[0]
+
+
+def test_without_a_kit_or_rubrics_and_no_reference_the_message_says_pass_a_kit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkone.importlib.util, "find_spec", lambda name: None)
+    upload = write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD)
+    with pytest.raises(UsageError, match="pass --kit KIT"):
+        checkone.check_paths([upload], tmp_path / "missing", None, quiet())
+
+
+@pytest.mark.kernel
+def test_a_correct_upload_passes_from_the_kit_and_the_fixed_answer_shows_as_not_checkable(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD)
+    run = checkone.check_paths([upload], tmp_path / "none", verdicts.parse_min_score("100%"),
+                               quiet(), [kit])
+    [grade] = run.grades
+    assert run.passed, grade
+    assert [(c.id, c.status, c.max_points) for c in grade.checks] == [
+        ("double", "pass", 2.0), ("figure", "pass", 1.0), ("answer", "not-run", 0.0)]
+    assert grade.reference_version == load_kit(kit).reference_version
+    reason = kit_release.FIXED_ANSWER
+    text = verdict_text.to_text(run)
+    assert "public checks: 3 of 3 points, 2 of 3 pass" in text and reason in text
+    assert reason in verdicts.to_json(run) and reason in junit.to_junit(run)
+    assert github.markdown_text(reason) in github.summary_markdown(run)
+    assert f"title=check answer not checked::{NOT_CHECKABLE.format(reason=reason)}" in (
+        github.to_github(run).replace("%2C", ","))
+
+
+@pytest.mark.kernel
+def test_a_wrong_upload_fails_on_the_public_cases(kit: Path, tmp_path: Path) -> None:
+    wrong = [GOOD[0], "def double(x):\n    return 3 * np.asarray(x)", *GOOD[2:]]
+    upload = write_team_notebook(tmp_path / "demo_01.ipynb", *wrong)
+    stream = io.StringIO()
+    run = checkone.check_paths([upload], tmp_path / "none", None, LiveLine(stream, redraw=False),
+                               [kit])
+    [grade] = run.grades
+    double = grade.checks[0]
+    assert (double.id, double.status) == ("double", "fail")
+    assert "(case 1: shape (3,))" in double.message
+    assert "checking" in stream.getvalue()
