@@ -116,8 +116,8 @@ class OverrideEvent:
     file: str
     check: str
     override: Override | None
-    marker: str = ""                 # who removed it (an override carries its own)
-    at: str = ""
+    marker: str = ""                 # who gave it, or who removed it
+    at: str = ""                     # when
 
 
 def grade_to_dict(grade: Grade) -> dict[str, Any]:
@@ -311,8 +311,8 @@ class Gradebook:
     def override_history(self, file: str | None = None) -> list[OverrideEvent]:
         """Every recorded override and removal (of `file`, or of all uploads), oldest first."""
         rows = self._ledger_rows("overrides", "reason, marker, at", file)
-        return [OverrideEvent(run, at, f, c, Override(f, c, p, why, who, when))
-                if p is not None else OverrideEvent(run, at, f, c, None, who, when)
+        return [OverrideEvent(run, at, f, c,
+                              None if p is None else Override(f, c, p, why, who, when), who, when)
                 for run, at, f, c, p, why, who, when in rows]
 
     def current_marks(self) -> list[Mark]:

@@ -69,6 +69,8 @@ from grader.totals import CheckPoints, merge
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
+SHEET_KEPT = (f"{MARKING_CSV} left as it is (its good rows are applied): fix the rows named "
+              "above and run grade again")
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,9 @@ def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
     changed = [_who_cleared(mark, previous.get(key), context)
                for key, mark in marks.items() if _changed(mark, previous.get(key))]
     context.book.record_marks(context.run_id, changed)
-    if not problems:
-        write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.delimiter))
+    if problems:
+        return marks, problems + (SHEET_KEPT,)
+    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.delimiter))
     return marks, problems
 
 
@@ -306,6 +309,8 @@ def _entry(grade: Grade, rubric: Rubric | None, slot: Slot | None, marks: Mappin
     manual = slot.manual if slot is not None else ()
     totals = merge(grade.file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
                    manual, marks, overrides, lateness.points if lateness else 0.0)
+    if rubric is not None and not manual:     # rejected: nothing to mark, the same maximum
+        totals = replace(totals, manual_max_score=rubric.manual_max_score)
     described = {c.id: c.description for c in rubric.manual_checks} if rubric else {}
     hand = tuple(HandMark(m.id, described.get(m.id, ""), m.max_points,
                           None if m.mark is None else m.mark.points,
