@@ -181,10 +181,10 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
     uploads = discover(submissions, skip=(out.resolve(),))
     if not uploads:
         raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False)))
-    out.mkdir(parents=True, exist_ok=True)
     jobs = [job_for(upload, rubrics) for upload in uploads]
     only = only or Only()
     only.check(jobs)
+    out.mkdir(parents=True, exist_ok=True)
     with Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),

@@ -3,7 +3,7 @@
 `settle_ledger` runs once per batch, after every upload has its automatic grade (grader.batch
 calls it before writing grades.json, grades.csv, the reports and index.html):
 
-1. submission times (grader.lateness): `--submission-times FILE`, else
+1. submission times (grader.upload_times): `--submission-times FILE`, else
    `SUBMISSIONS/submission_times.csv`, else the time in the path or the file's mtime (flagged
    unreliable), as each rubric's `[deadline]` says; the penalty per upload;
 2. `marking.csv` and `overrides.csv` in the output folder (grader.marking): every problem is a
@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -36,14 +34,7 @@ from grader.discover import Upload
 from grader.export import csv_number, csv_text, write_text_atomic
 from grader.gradebook import Gradebook
 from grader.intake import Accepted, Match, apply_rules
-from grader.lateness import (
-    TIMES_CSV,
-    Lateness,
-    SubmissionTime,
-    assess,
-    read_times_csv,
-    submission_time,
-)
+from grader.lateness import TIMES_CSV, Lateness, SubmissionTime, assess
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
@@ -66,6 +57,7 @@ from grader.roster import Member, members_from_team_cell
 from grader.rubric import Rubric
 from grader.score import Grade
 from grader.totals import CheckPoints, merge
+from grader.upload_times import submission_times
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
@@ -113,7 +105,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     """
     by_id = {r.id: r for r in rubrics}
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
-    times, problems = submission_times(uploads, rubric_of, settings)
+    times, problems = submission_times(uploads, rubric_of, _times_csv(settings))
     groups = duplicate_groups(Candidate(g.file, g.assignment or "", g.group or "",
                                         times[g.file].at, None)
                               for g in grades if g.assignment and g.group)
@@ -141,53 +133,12 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     return Ledger(entries, tuple(problems) + mark_problems + override_problems)
 
 
-# ----------------------------------------------------------------------------- times
-def submission_times(uploads: Sequence[Upload], rubric_of: Mapping[str, Rubric | None],
-                     settings: LedgerSettings) -> tuple[dict[str, SubmissionTime], list[str]]:
-    """Every upload's submission time, and one line per bad row of the times CSV.
-
-    With a deadline, as the rubric's `submitted_at` says (grader.lateness.submission_time);
-    without one, the LMS's time if the CSV names the upload, else the file's mtime.
-    """
-    csv_times, problems = _read_times(uploads, settings)
-    times = {}
-    for upload in uploads:
-        rubric = rubric_of.get(upload.rel)
-        mtime = _mtime(upload)
-        if rubric is not None and rubric.deadline is not None:
-            times[upload.rel] = submission_time(upload.rel, mtime, rubric.deadline, csv_times)
-        elif upload.rel in csv_times:
-            at = csv_times[upload.rel]
-            times[upload.rel] = SubmissionTime(at if at.tzinfo else at.replace(tzinfo=UTC),
-                                               "lms-csv", True)
-        else:
-            times[upload.rel] = SubmissionTime(datetime.fromtimestamp(mtime, UTC), "mtime",
-                                               False, "file modification time (unreliable)")
-    return times, problems
-
-
-def _read_times(uploads: Sequence[Upload], settings: LedgerSettings,
-                ) -> tuple[dict[str, datetime], list[str]]:
-    path = settings.submission_times
-    if path is None and settings.submissions is not None:
-        path = settings.submissions / TIMES_CSV
-        if not path.is_file():
-            return {}, []
-    if path is None:
-        return {}, []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [UNREADABLE.format(sheet=path.name, detail=exc)]
-    times, errors = read_times_csv(text, [u.rel for u in uploads], sheet=path.name)
-    return times, list(errors)
-
-
-def _mtime(upload: Upload) -> float:
-    try:
-        return os.lstat(upload.path).st_mtime
-    except OSError:
-        return 0.0
+def _times_csv(settings: LedgerSettings) -> Path | None:
+    """`--submission-times`, else SUBMISSIONS/submission_times.csv when it exists."""
+    if settings.submission_times is not None or settings.submissions is None:
+        return settings.submission_times
+    default = settings.submissions / TIMES_CSV
+    return default if default.is_file() else None
 
 
 def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:

@@ -56,7 +56,8 @@ TIMES = (f"file,submitted_at\nsheet06_1234567_7654321.zip,2026-12-01T23:50:00+01
          f"{LATE},2026-12-03 08:00\n{AGAIN},2026-12-02T10:00:00+01:00\n")
 FIRST_MTIME = datetime.fromisoformat("2026-12-01T12:00:00+00:00").timestamp()
 ROSTER = ("student_id,name,email,group,lms_id\n1234567,Ada Lovelace,ada@uni.example,,301\n"
-          "7654321,Alan Turing,alan@uni.example,,302\n2345678,Grace Hopper,grace@uni.example,,303\n")
+          "7654321,Alan Turing,alan@uni.example,,302\n"
+          "2345678,Grace Hopper,grace@uni.example,,303\n")
 REGRADE = "the shared ba gradient is right; the sheet asked for one bias per unit"
 
 

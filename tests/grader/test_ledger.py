@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Iterator
+from zipfile import ZipInfo
 
 import pytest
 from grade_builders import make_check as make_result
 from grade_builders import make_grade
 from rubric_builders import (
+    TEAM_CELL,
     good_xor_members,
     make_check,
     make_rubric,
@@ -71,6 +73,11 @@ def xor_grade(file: str, group: str, status: str = "graded", grads: float = 0.0)
                       score=1.0 + grads, max_score=3.0, checks=checks)
 
 
+def xor_zip(team: str) -> bytes:
+    members: list[tuple[str | ZipInfo, bytes]] = list(good_xor_members(team=team))
+    return zip_bytes(members)
+
+
 @dataclass
 class Course:
     """A batch on disk: uploads, their grades, the output folder and its gradebook."""
@@ -114,9 +121,9 @@ def course(tmp_path: Path) -> Iterator[Course]:
         (subs / folder).mkdir(parents=True)
     late_team = "# Team\nGrace Hopper, 2345678, grace.h"
     files = {
-        XOR: zip_bytes(good_xor_members()),
-        XOR_LATE: zip_bytes(good_xor_members(team=late_team)),
-        XOR_REJECTED: zip_bytes(good_xor_members(team="# Team\nnobody")),
+        XOR: xor_zip(TEAM_CELL),
+        XOR_LATE: xor_zip(late_team),
+        XOR_REJECTED: xor_zip("# Team\nnobody"),
         ADAM: notebook_bytes(first="# Team\nAda Lovelace"),
         ADAM_AGAIN: notebook_bytes(first="# Team\nAda Lovelace"),
         UNMATCHED: notebook_bytes(),
@@ -332,6 +339,6 @@ def test_the_tutor_chooses_which_upload_of_a_group_counts(course: Course) -> Non
     course.fill(ADAM_AGAIN, "#counts", "1,,,")
     ledger = course.run(SECOND, marker="ana")
     assert [ledger.uploads[f].counts for f in (ADAM, ADAM_AGAIN)] == [False, True]
-    assert ledger.uploads[ADAM_AGAIN].counting is not None
-    assert ledger.uploads[ADAM_AGAIN].counting.note == "chosen by a tutor among 2 uploads"
+    counting = ledger.uploads[ADAM_AGAIN].counting
+    assert counting is not None and counting.note == "chosen by a tutor among 2 uploads"
     assert [e.mark.check for e in course.book.mark_history(ADAM_AGAIN)] == ["#counts"]
