@@ -13,7 +13,7 @@ failure is listed in `BatchResult.failures` (the command then exits 1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import export, report
@@ -21,12 +21,15 @@ from grader.discover import Upload, discover
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
 from grader.intake import Rejected
+from grader.ledger import LedgerSettings, settle_ledger
+from grader.ledger_view import Ledger, UploadLedger
 from grader.pipeline import Job, Options, job_for, subject
 from grader.progress import Progress
 from grader.report_paths import report_paths
 from grader.rubric import Rubric, load_rubrics
 from grader.runners import Runner
 from grader.score import INTERNAL_ERROR, Grade, now_iso, score_fault
+from grader.selection import Only
 from grader.text import printable
 from grader.version import grader_version, reference_version
 
@@ -43,6 +46,7 @@ class BatchResult:
     skipped: int
     failures: tuple[str, ...]
     out: Path
+    notes: tuple[str, ...] = ()     # problems in the tutors' sheets; uploads graded outside --only
 
 
 @dataclass
@@ -68,6 +72,8 @@ class Batch:
     failures: list[str] = field(default_factory=list)
     graded: int = 0
     skipped: int = 0
+    course: LedgerSettings = field(default_factory=LedgerSettings)
+    notes: list[str] = field(default_factory=list)
 
     def reuse(self, job: Job) -> bool:
         """Keep the gradebook's grade of an unchanged upload; False when it must be graded."""
@@ -110,11 +116,12 @@ class Batch:
             rubric = next((r for r in self.rubrics if r.id == rubric_id), None)
         return score_fault(subject(job.upload, rubric, group, job.rubric_sha256), note)
 
-    def _write_report(self, upload: Upload, grade: Grade) -> None:
+    def _write_report(self, upload: Upload, grade: Grade,
+                      course: UploadLedger | None = None) -> None:
         titles = {r.id: r.title for r in self.rubrics}
         try:
             report.write_report(self.out, grade, self.paths[upload.rel],
-                                title=titles.get(grade.assignment or ""))
+                                title=titles.get(grade.assignment or ""), course=course)
         except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
@@ -123,15 +130,35 @@ class Batch:
         """grades.json, grades.csv and index.html for every upload that has a grade."""
         ordered = tuple(self.grades[u.rel] for u in uploads if u.rel in self.grades)
         stamp = now_iso()
-        export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp)
-        export.write_grades_csv(self.out / "grades.csv", ordered)
+        ledger = self._ledger(uploads, ordered, stamp)
+        for upload in uploads:         # the report again, with marks, penalty, ... (grader.ledger)
+            entry = ledger.uploads.get(upload.rel)
+            if entry is not None and entry.shown:
+                self._write_report(upload, self.grades[upload.rel], entry)
+        export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp,
+                                 ledger.records())
+        export.write_grades_csv(self.out / "grades.csv", ordered,
+                                ledger.csv_columns() if ledger.uploads else (), ledger.csv_cells())
         report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
-                           generated_at=stamp, grader_version=grader_version())
-        return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out)
+                           generated_at=stamp, grader_version=grader_version(),
+                           course=ledger.overview([g.file for g in ordered]))
+        return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out,
+                           tuple(self.notes) + ledger.problems)
+
+    def _ledger(self, uploads: tuple[Upload, ...], grades: tuple[Grade, ...], now: str) -> Ledger:
+        """The course record (grader.ledger); on a grader fault, the automatic grades alone."""
+        try:
+            return settle_ledger(self.out, [u for u in uploads if u.rel in self.grades], grades,
+                                 self.rubrics, self.book, self.run_id, self.course, now)
+        except Exception as exc:  # noqa: BLE001 - the grades must still be written
+            self.failures.append(f"marks, overrides and late penalties were not applied "
+                                 f"({failure_note(exc)}); the outputs hold the automatic grades")
+            return Ledger()
 
 
 def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
-              progress: Progress, argv: str = "") -> BatchResult:
+              progress: Progress, argv: str = "", only: Only | None = None,
+              course: LedgerSettings | None = None) -> BatchResult:
     """Grade every upload under `submissions` into `out` (docs/contract.md#output-files).
 
     Args:
@@ -142,23 +169,30 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         force: regrade uploads the gradebook already holds unchanged.
         progress: shows each finished upload.
         argv: the command line, recorded with the run.
+        only: `--only`: regrade just these uploads, keep every other (grader.selection).
+        course: `--marker`, `--submission-times` (grader.ledger).
 
     Raises:
-        UsageError: `submissions` is not a folder, or holds no upload (nothing is written).
+        UsageError: `submissions` is not a folder, or holds no upload, or an `--only` pattern
+            selects none (nothing is written).
         GraderError: a rubric is broken, the gradebook is not ours (nothing is graded).
     """
     rubrics = load_rubrics(options.rubrics_dir)
     uploads = discover(submissions, skip=(out.resolve(),))
     if not uploads:
         raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False)))
-    out.mkdir(parents=True, exist_ok=True)
     jobs = [job_for(upload, rubrics) for upload in uploads]
+    only = only or Only()
+    only.check(jobs)
+    out.mkdir(parents=True, exist_ok=True)
     with Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
-                      progress)
+                      progress, course=replace(course or LedgerSettings(), submissions=submissions))
         progress.start(len(uploads))
-        todo = [job for job in jobs if force or not batch.reuse(job)]
+        todo = [job for job in jobs
+                if only.selects(job) or (force and not only) or not batch.reuse(job)]
+        batch.notes += only.graded_outside(todo)
         try:
             runner(todo, options, batch.settle)
         except Exception as exc:  # noqa: BLE001 - the uploads left still get their records
@@ -166,4 +200,4 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
             for job in todo:
                 batch.settle(job, None, note)
         progress.finish()
-    return batch.write_outputs(uploads)
+        return batch.write_outputs(uploads)

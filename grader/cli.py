@@ -3,6 +3,7 @@
 See docs/contract.md#commands.
 
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
+                       [--only PATTERN]... [--marker NAME] [--submission-times FILE]
     grade check FILE... [--kit KIT]... [--rubrics DIR] [--format text|json|junit|github|classroom]
                         [--min-score X] [--output PATH] [--junit-xml PATH]
     grade release ASSIGNMENT --out DIR [--no-kit]
@@ -66,13 +67,27 @@ def main() -> None:
               help="Uploads graded at once (default: the number of cores).")
 @click.option("--force", is_flag=True, help="Regrade uploads that are already graded and unchanged.")
 @click.option("--scheduler", type=str, default=None, help="Address of an existing Dask scheduler.")
+@click.option("--only", "only", multiple=True, metavar="PATTERN",
+              help="Regrade just the uploads whose path (relative to SUBMISSIONS) matches this "
+                   "glob, or whose group id it is; keep every other from the gradebook. "
+                   "Repeatable.")
+@click.option("--marker", default="", metavar="NAME",
+              help="Who marks: stamped on new or changed marks and overrides (marking.csv, "
+                   "overrides.csv).")
+@click.option("--submission-times", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="CSV file,submitted_at from the LMS (default: "
+                   "SUBMISSIONS/submission_times.csv).")
 def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, force: bool,
-          scheduler: str | None) -> None:
+          scheduler: str | None, only: tuple[str, ...], marker: str,
+          submission_times: Path | None) -> None:
     """Grade every upload in SUBMISSIONS."""
     from grader import batch as batch_mod
     from grader import progress as progress_mod  # rich: only the batch draws a bar
     from grader import runners
+    from grader.ledger import LedgerSettings
     from grader.pipeline import Options
+    from grader.selection import Only
 
     runner: runners.Runner
     if scheduler:
@@ -84,7 +99,9 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
             runners.require_dask()
         result = batch_mod.grade_all(submissions, out, Options(rubrics_dir=rubrics_dir), runner,
                                      force=force, progress=progress_mod.for_terminal(),
-                                     argv=shlex.join(sys.argv))
+                                     argv=shlex.join(sys.argv), only=Only(only),
+                                     course=LedgerSettings(marker=marker,
+                                                           submission_times=submission_times))
     except GraderError as exc:
         _fail(exc)
         return

@@ -14,7 +14,7 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from grader.score import Grade
 
@@ -65,23 +65,38 @@ def iso8601(moment: datetime | str) -> str:
 
 
 def grades_json_text(grades: Sequence[Grade], grader_version: str,
-                     generated_at: datetime | str) -> str:
+                     generated_at: datetime | str,
+                     extra: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The text of grades.json: the contract's top-level object, indented, ending in a newline.
 
-    Raises ValueError for a NaN or infinite number (not valid JSON).
+    Args:
+        extra: file -> fields added to that upload's SUBMISSION after the contract's (the
+            course record of grader.ledger); they never replace a contract field.
+
+    Raises ValueError for a NaN or infinite number (not valid JSON), or an `extra` field that
+    would replace a contract field.
     """
     document: dict[str, Any] = {
         "grader_version": grader_version,
         "generated_at": iso8601(generated_at),
-        "submissions": [grade.to_contract() for grade in grades],
+        "submissions": [_with_extra(grade.to_contract(), (extra or {}).get(grade.file, {}))
+                        for grade in grades],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def _with_extra(submission: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    clash = sorted(set(extra) & set(submission))
+    if clash:
+        raise ValueError(f"added fields would replace contract fields: {', '.join(clash)}")
+    return {**submission, **extra}
+
+
 def write_grades_json(path: Path, grades: Sequence[Grade], grader_version: str,
-                      generated_at: datetime | str) -> None:
-    """Write grades.json atomically (submissions in the order given)."""
-    write_text_atomic(path, grades_json_text(grades, grader_version, generated_at))
+                      generated_at: datetime | str,
+                      extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Write grades.json atomically (submissions in the order given; `extra` as above)."""
+    write_text_atomic(path, grades_json_text(grades, grader_version, generated_at, extra))
 
 
 def check_columns(grades: Iterable[Grade]) -> list[str]:
@@ -113,25 +128,35 @@ def csv_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def grades_csv_text(grades: Sequence[Grade]) -> str:
+def grades_csv_text(grades: Sequence[Grade], extra_columns: Sequence[str] = (),
+                    extra: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The text of grades.csv: the contract's six columns, then points per check id.
 
     A row lacking a check has an empty cell there; a null assignment or group is empty.
+
+    Args:
+        extra_columns: columns appended after the check columns (grader.ledger's: hand-marked
+            points, final score, ...); a name that is already a column is not repeated.
+        extra: file -> cells of `extra_columns` (written as given; missing cells are empty).
     """
     checks = check_columns(grades)
+    appended = [c for c in dict.fromkeys(extra_columns) if c not in (*CSV_COLUMNS, *checks)]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*CSV_COLUMNS, *checks])
+    writer.writerow([*CSV_COLUMNS, *checks, *appended])
     for grade in grades:
         points = {c.id: csv_number(c.points) for c in grade.checks}
+        cells = (extra or {}).get(grade.file, {})
         writer.writerow([
             csv_text(grade.file), grade.assignment or "", csv_text(grade.group or ""), grade.status,
             csv_number(grade.score), csv_number(grade.max_score),
             *(points.get(check_id, "") for check_id in checks),
+            *(cells.get(column, "") for column in appended),
         ])
     return buffer.getvalue()
 
 
-def write_grades_csv(path: Path, grades: Sequence[Grade]) -> None:
+def write_grades_csv(path: Path, grades: Sequence[Grade], extra_columns: Sequence[str] = (),
+                     extra: Mapping[str, Mapping[str, str]] | None = None) -> None:
     """Write grades.csv atomically (UTF-8 without BOM, one row per upload, in the order given)."""
-    write_text_atomic(path, grades_csv_text(grades))
+    write_text_atomic(path, grades_csv_text(grades, extra_columns, extra))

@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,9 +23,10 @@ from typing import Any, Sequence
 from grader.cell_error import CellError
 from grader.compare import CheckResult
 from grader.errors import GraderError
+from grader.marking import Mark, Override
 from grader.score import INTERNAL_ERROR, Grade
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the tables `marks` and `overrides` (a version-1 file is upgraded)
 APPLICATION_ID = 0x444C4742  # "DLGB": marks a file as our gradebook (PRAGMA application_id)
 BUSY_TIMEOUT_S = 30.0
 
@@ -62,7 +64,60 @@ CREATE INDEX grades_key ON grades (file, sha256, rubric_sha256, reference_versio
 CREATE INDEX grades_file ON grades (file);
 """
 
+# Version 2: the history of tutors' marks (marking.csv, #counts choices included) and
+# overrides (overrides.csv). A row is added when a mark or override is new or changed; points
+# NULL is a mark cleared back to pending, or an override removed. `run_id` is the batch that
+# read it, `recorded_at` when; `marker`/`marked_at`/`at` who gave it and when.
+_LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS marks (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    file TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    points REAL,
+    comment TEXT NOT NULL,
+    marker TEXT NOT NULL,
+    marked_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS marks_key ON marks (file, check_id);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    file TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    points REAL,
+    reason TEXT NOT NULL,
+    marker TEXT NOT NULL,
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS overrides_key ON overrides (file, check_id);
+"""
+
 _TUPLE_FIELDS = ("messages", "members", "warnings")
+
+
+@dataclass(frozen=True)
+class MarkEvent:
+    """One row of the marks history: a mark as a batch read it (points None: pending)."""
+
+    run_id: str
+    recorded_at: str
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class OverrideEvent:
+    """One row of the overrides history (override None: the tutor removed it)."""
+
+    run_id: str
+    recorded_at: str
+    file: str
+    check: str
+    override: Override | None
+    marker: str = ""                 # who gave it, or who removed it
+    at: str = ""                     # when
 
 
 def grade_to_dict(grade: Grade) -> dict[str, Any]:
@@ -227,6 +282,76 @@ class Gradebook:
         """Every grade recorded under `run_id`, in recording order."""
         return self._select("WHERE run_id = ? ORDER BY id", (run_id,))
 
+    # ------------------------------------------------------------- marks and overrides (v2)
+    def record_marks(self, run_id: str, marks: Sequence[Mark]) -> None:
+        """Add `marks` (new or changed since the last recorded ones) under `run_id`, at once."""
+        now = _utc_now()
+        rows = [(run_id, m.file, m.check, m.points, m.comment, m.marker, m.marked_at, now)
+                for m in marks]
+        self._insert("INSERT INTO marks (run_id, file, check_id, points, comment, marker,"
+                     " marked_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows, run_id)
+
+    def record_overrides(self, run_id: str, overrides: Sequence[Override],
+                         removed: Sequence[tuple[str, str, str, str]] = ()) -> None:
+        """Add new or changed `overrides`, and `removed` ones as (file, check, marker, at)."""
+        now = _utc_now()
+        rows: list[tuple[Any, ...]] = [
+            (run_id, o.file, o.check, o.points, o.reason, o.marker, o.at, now) for o in overrides]
+        rows += [(run_id, file, check, None, "", marker, at, now)
+                 for file, check, marker, at in removed]
+        self._insert("INSERT INTO overrides (run_id, file, check_id, points, reason, marker, at,"
+                     " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows, run_id)
+
+    def mark_history(self, file: str | None = None) -> list[MarkEvent]:
+        """Every recorded mark (of `file`, or of all uploads), oldest first."""
+        rows = self._ledger_rows("marks", "comment, marker, marked_at", file)
+        return [MarkEvent(run, at, Mark(f, c, p, text, who, when))
+                for run, at, f, c, p, text, who, when in rows]
+
+    def override_history(self, file: str | None = None) -> list[OverrideEvent]:
+        """Every recorded override and removal (of `file`, or of all uploads), oldest first."""
+        rows = self._ledger_rows("overrides", "reason, marker, at", file)
+        return [OverrideEvent(run, at, f, c,
+                              None if p is None else Override(f, c, p, why, who, when), who, when)
+                for run, at, f, c, p, why, who, when in rows]
+
+    def current_marks(self) -> list[Mark]:
+        """The latest recorded mark of every (file, check), pending ones included."""
+        latest = {(e.mark.file, e.mark.check): e.mark for e in self.mark_history()}
+        return list(latest.values())
+
+    def current_overrides(self) -> list[Override]:
+        """The overrides in force: the latest recorded row of each (file, check), not removed."""
+        latest = {(e.file, e.check): e.override for e in self.override_history()}
+        return [o for o in latest.values() if o is not None]
+
+    def _insert(self, sql: str, rows: Sequence[tuple[Any, ...]], run_id: str) -> None:
+        if not rows:
+            return
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(sql, rows)
+                self._conn.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                self._conn.execute("ROLLBACK")
+                raise GraderError(UNKNOWN_RUN.format(path=self.path, run_id=run_id)) from exc
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _ledger_rows(self, table: str, columns: str, file: str | None) -> list[tuple[Any, ...]]:
+        """Rows of `table` ("marks"/"overrides"); none in a version-1 file opened read-only."""
+        where, params = ("WHERE file = ?", (file,)) if file is not None else ("", ())
+        with self._lock:
+            known = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND"
+                                       " name = ?", (table,)).fetchone()
+            if known is None:
+                return []
+            return self._conn.execute(
+                f"SELECT run_id, recorded_at, file, check_id, points, {columns} FROM {table}"
+                f" {where} ORDER BY id", params).fetchall()
+
     def _select(self, where: str, params: tuple[str, ...]) -> list[Grade]:
         with self._lock:
             rows = self._conn.execute(f"SELECT id, record_json FROM grades {where}",
@@ -249,7 +374,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
             conn.execute("BEGIN IMMEDIATE")
             app_id, version, tables = _identity(conn)  # re-check under the write lock
             if app_id == 0 and version == 0 and not tables:
-                for statement in _SCHEMA.split(";"):
+                for statement in (_SCHEMA + _LEDGER_SCHEMA).split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -257,12 +382,29 @@ def _prepare(conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
             conn.execute("COMMIT")
             app_id, version, tables = _identity(conn)
         _check_identity(path, app_id, version)
+        if not readonly and version < SCHEMA_VERSION:
+            _upgrade(conn)
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         raise GraderError(NOT_SQLITE.format(path=path, detail=exc)) from exc
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a version-1 gradebook to version 2 in place (adds the marks/overrides tables)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if int(conn.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION:
+            for statement in _LEDGER_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int, list[str]]:

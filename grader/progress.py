@@ -101,6 +101,8 @@ def summary(result: BatchResult) -> None:
     warned = {w for g in result.grades for w in g.warnings}
     for warning in sorted(warned):
         click.echo(printable(str(warning)), err=True)
+    for note in result.notes:
+        click.echo(f"grade: {printable(str(note), multiline=False)}", err=True)
     for failure in result.failures:
         click.echo(f"GRADER FAULT: {printable(str(failure), multiline=False)}", err=True)
     click.echo(f"results in {printable(str(result.out), multiline=False)}/ "

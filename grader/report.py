@@ -25,6 +25,7 @@ from grader.score import Grade, Status
 from grader.text import printable
 
 if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
+    from grader.ledger_view import Overview, UploadLedger
     from grader.plots import Picture
 
 STATUSES: tuple[Status, ...] = ("graded", "rejected", "run-error", "timeout", "crashed")
@@ -94,7 +95,8 @@ def environment() -> jinja2.Environment:
 
 
 def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None,
-                 pictures: Mapping[str, Sequence[Picture]] | None = None) -> Path:
+                 pictures: Mapping[str, Sequence[Picture]] | None = None,
+                 course: UploadLedger | None = None) -> Path:
     """Write the feedback page of `grade` to `out_dir / relpath` (atomically) and return it.
 
     Args:
@@ -103,6 +105,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         relpath: from `report_paths` (or `report_relpath`).
         title: the assignment's title; None falls back to its id.
         pictures: check id -> pictures shown under that check's row (never for a hidden check).
+        course: hand marks, overrides, lateness, final score (grader.ledger; `_marks.html.j2`).
     """
     path = out_dir / safe_rel(relpath)
     html = environment().get_template("report.html.j2").render(
@@ -111,6 +114,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         explanation=STATUS_EXPLANATIONS[grade.status],
         hidden_check=HIDDEN_CHECK,
         pictures=pictures or {},
+        course=course,
     )
     write_text_atomic(path, html)
     return path
@@ -147,13 +151,15 @@ def summarize(grades: Sequence[Grade]) -> list[AssignmentSummary]:
 
 def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
                 generated_at: datetime | str, grader_version: str,
-                pictures: Mapping[str, Sequence[Picture]] | None = None) -> Path:
+                pictures: Mapping[str, Sequence[Picture]] | None = None,
+                course: Overview | None = None) -> Path:
     """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
 
     Args:
         grades: every upload of the batch, in table order.
         report_paths: upload `file` -> report path relative to `out_dir` (no link if absent).
         pictures: assignment id -> pictures shown under its row of the per-assignment table.
+        course: still to mark, penalties, duplicates, final scores (`_ledger.html.j2`).
     """
     counts = Counter(g.status for g in grades)
     path = out_dir / "index.html"
@@ -165,6 +171,7 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         generated_at=iso8601(generated_at),
         grader_version=grader_version,
         pictures=pictures or {},
+        course=course,
     )
     write_text_atomic(path, html)
     return path

@@ -2,7 +2,8 @@
 
 `merge` is pure: the batch passes what it scored and what it read (grader.marking,
 grader.lateness) and gets a frozen `Totals` whose fields go into grades.json next to the
-contract's (`score` stays the sum of the automatic checks' own points, as docs/contract.md#gradesjson says):
+contract's (`score` stays the sum of the automatic checks' own points, as
+docs/contract.md#gradesjson says):
 
 * `manual_score` / `manual_max_score`: the hand-marked points given so far / possible;
 * `pending`: hand-marked checks still without points (pending is never counted as 0);

@@ -68,12 +68,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def bundled_grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+def bundled_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Grade the bundled submissions/ once per session with the real `grade` command.
 
-    Returns grades.json's SUBMISSION objects keyed by their `file` (relative to submissions/).
+    Returns the output folder (treat it as read-only: copy it to change it).
     """
-    import json
     import subprocess
     import sys
 
@@ -81,7 +80,16 @@ def bundled_grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
     done = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "submissions"), "--out", str(out),
                            "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    document = json.loads((out / "grades.json").read_text())
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundled_grades(bundled_output: Path) -> dict[str, dict[str, object]]:
+    """grades.json's SUBMISSION objects of the bundled batch, keyed by their `file` (relative to
+    submissions/)."""
+    import json
+
+    document = json.loads((bundled_output / "grades.json").read_text())
     return {s["file"]: s for s in document["submissions"]}
 
 

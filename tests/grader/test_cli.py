@@ -44,6 +44,22 @@ def test_a_batch_over_a_folder_without_uploads_is_a_usage_error(
     assert not out.exists()
 
 
+def test_only_that_selects_nothing_is_a_usage_error_and_writes_nothing(
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    write_team_notebook(subs / "demo_01.ipynb", *GOOD)
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(demo_rubrics),
+                                  "--only", "01", "--only", "adam/*"])
+    assert result.exit_code == 2, result.output
+    assert "--only 'adam/*' matches no upload under SUBMISSIONS" in result.output
+    assert not out.exists()
+
+
+def test_submission_times_must_exist(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+    result = runner.invoke(main, [str(tmp_path), "--submission-times", str(tmp_path / "no.csv")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
 def test_a_batch_over_a_mistyped_folder_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, [str(tmp_path / "submisions")])
     assert result.exit_code == 2

@@ -158,3 +158,25 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         write_text_atomic(path, "new\n")
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_added_fields_follow_the_contract_fields_and_never_replace_them(tmp_path: Path) -> None:
+    path = tmp_path / "grades.json"
+    extra = {BATCH[0].file: {"final_score": None, "pending": 1}}
+    write_grades_json(path, BATCH, "0.1.0", GENERATED_AT, extra)
+    submissions = json.loads(path.read_text())["submissions"]
+    assert list(submissions[0])[:len(SUBMISSION_KEYS)] == list(BATCH[0].to_contract())
+    assert (submissions[0]["final_score"], submissions[0]["pending"]) == (None, 1)
+    assert set(submissions[1]) == SUBMISSION_KEYS           # no extra for this upload
+    with pytest.raises(ValueError, match="would replace contract fields: score"):
+        write_grades_json(path, BATCH, "0.1.0", GENERATED_AT, {BATCH[0].file: {"score": 9}})
+
+
+def test_added_columns_come_after_the_check_columns() -> None:
+    extra = {BATCH[0].file: {"theory": "1.5", "final_score": "3.5"}}
+    rows = list(csv.reader(io.StringIO(grades_csv_text(BATCH, ["theory", "final_score",
+                                                               "adam_step"], extra))))
+    checks = rows[0][len(CSV_COLUMNS):-2]
+    assert rows[0][:6] == list(CSV_COLUMNS) and rows[0][-2:] == ["theory", "final_score"]
+    assert "adam_step" in checks and rows[0].count("adam_step") == 1   # never a second column
+    assert rows[1][-2:] == ["1.5", "3.5"] and rows[2][-2:] == ["", ""]

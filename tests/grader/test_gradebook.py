@@ -23,6 +23,7 @@ from grader.gradebook import (
     grade_to_dict,
     is_internal_error,
 )
+from grader.marking import Mark, Override
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -255,3 +256,61 @@ def test_readonly_open_of_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(GraderError, match="nothing.sqlite"):
         Gradebook.open(tmp_path / "nothing.sqlite", readonly=True)
     assert not os.path.exists(tmp_path / "nothing.sqlite")
+
+
+# ----------------------------------------------------------------------------- schema 2
+def version_1_file(path: Path) -> Path:
+    """A gradebook as grader 0.1 wrote it: schema version 1, no marks or overrides tables."""
+    with Gradebook.open(path) as book:
+        book.record(book.start_run("0.1.0", "1.2.3", []), make_grade())
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE marks; DROP TABLE overrides; PRAGMA user_version = 1;")
+    conn.close()
+    return path
+
+
+def tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    return names
+
+
+def test_a_version_1_gradebook_is_upgraded_in_place_keeping_its_grades(tmp_path: Path) -> None:
+    path = version_1_file(tmp_path / "gradebook.sqlite")
+    assert tables(path) == {"runs", "grades"}
+    with Gradebook.open(path, readonly=True) as book:        # read-only: read, never upgraded
+        assert book.mark_history() == [] and book.current_overrides() == []
+    assert tables(path) == {"runs", "grades"}
+    with Gradebook.open(path) as book:
+        assert book.latest(make_grade().file) == make_grade()
+        run = book.start_run("0.2.0", "1.2.3", [])
+        book.record_marks(run, [Mark("a.zip", "theory", 2.0, "good", "ana", "t1")])
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()
+    assert tables(path) == {"runs", "grades", "marks", "overrides"}
+
+
+def test_marks_and_overrides_keep_their_history(book: Gradebook) -> None:
+    first, second = book.start_run("0.2.0", "r", []), book.start_run("0.2.0", "r", [])
+    given = Mark("a.zip", "theory", 2.0, "good", "ana", "2026-12-01T10:00:00+00:00")
+    book.record_marks(first, [given, Mark("a.zip", "essay", None)])
+    book.record_marks(second, [Mark("a.zip", "theory", 1.5, "6.3c missing", "ben", "t2")])
+    regrade = Override("a.zip", "forward", 1.0, "typo in the sheet", "ana", "t1")
+    book.record_overrides(first, [regrade])
+    book.record_overrides(second, [], removed=[("a.zip", "forward", "ben", "t3")])
+    assert [(e.run_id, e.mark.points, e.mark.marker) for e in book.mark_history("a.zip")] == [
+        (first, 2.0, "ana"), (first, None, ""), (second, 1.5, "ben")]
+    assert {(m.check, m.points) for m in book.current_marks()} == {("theory", 1.5),
+                                                                   ("essay", None)}
+    assert [(e.run_id, e.override, e.marker, e.at) for e in book.override_history()] == [
+        (first, regrade, "ana", "t1"), (second, None, "ben", "t3")]
+    assert book.current_overrides() == []
+    assert all(e.recorded_at for e in book.mark_history())
+
+
+def test_marks_under_an_unknown_run_are_a_grader_error_and_add_nothing(book: Gradebook) -> None:
+    with pytest.raises(GraderError, match="unknown run id"):
+        book.record_marks("nope", [Mark("a.zip", "theory", 1.0)])
+    assert book.mark_history() == []

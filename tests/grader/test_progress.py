@@ -62,9 +62,11 @@ def test_the_rich_bar_prints_clean_lines(capsys: pytest.CaptureFixture[str]) -> 
 def test_summary_prints_failures_and_warnings_clean(capsys: pytest.CaptureFixture[str]) -> None:
     result = SimpleNamespace(
         grades=[make_grade(warnings=["warned about\x1b]0;T\x07 evil\x1bc"])], graded=1, skipped=0,
-        failures=[f"{EVIL}: its report could not be written (disk full)"], out=Path("/tmp/out"))
+        failures=[f"{EVIL}: its report could not be written (disk full)"], out=Path("/tmp/out"),
+        notes=[f"marking.csv row 2: no upload {EVIL!r} in this batch"])
     progress.summary(result)
     captured = capsys.readouterr()
     assert_clean(captured.out + captured.err)
     assert f"GRADER FAULT: evil{REPLACEMENT * 5}name{REPLACEMENT}.ipynb: its report" in captured.err
     assert "warned about evil" in captured.err
+    assert "grade: marking.csv row 2: no upload 'evil" in captured.err

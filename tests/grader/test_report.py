@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
@@ -11,6 +14,9 @@ import pytest
 from grade_builders import make_check, make_grade
 
 from grader.cell_error import CellError
+from grader.lateness import Deadline, Lateness, SubmissionTime
+from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
+from grader.marking import Mark, Override
 from grader.report import (
     STATUS_EXPLANATIONS,
     STATUSES,
@@ -20,6 +26,8 @@ from grader.report import (
     write_report,
 )
 from grader.report_paths import report_paths, report_relpath
+from grader.resubmission import Counting
+from grader.totals import CheckPoints, merge
 
 GOLDENS = Path(__file__).parent / "goldens"
 GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -194,3 +202,84 @@ def test_pictures_show_under_visible_checks_only(tmp_path: Path) -> None:
     index = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
                         pictures={"adam": [shown, shown]}).read_text()
     assert index.count('<img src="data:image/png;base64,AAAA"') == 2
+
+
+# ----------------------------------------------------------------------------- course record
+def course_entry(theory: float | None, comment: str = "6.3c: the relation to Newton is missing",
+                 reason: str = "shared ba gradient accepted") -> UploadLedger:
+    """SCENARIOS["graded"] with a hand mark, an override and a late penalty on an mtime."""
+    grade = SCENARIOS["graded"]
+    file = grade.file
+    marks = {(file, "theory"): Mark(file, "theory", theory, comment, "ana", "2026-12-05")}
+    override = Override(file, "adam_converges", 0.5, reason, "ben", "2026-12-06")
+    totals = merge(file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
+                   [("theory", 2.0), ("essay", 1.0)], marks,
+                   {(file, "adam_converges"): override}, 0.65)
+    when = SubmissionTime(datetime(2026, 12, 3, 9, 0, tzinfo=UTC), "mtime", False,
+                          "not in submission_times.csv; file modification time (unreliable)")
+    hand = tuple(HandMark(m.id, f"{m.id} in the PDF", m.max_points,
+                          None if m.mark is None else m.mark.points,
+                          "" if m.mark is None else m.mark.comment) for m in totals.manual)
+    adjusted = (Adjusted("adam_converges", "fail", 0.0, 1.0, override),)
+    deadline = Deadline(due=datetime(2026, 12, 1, 22, 59, tzinfo=UTC), amount=0.1)
+    return UploadLedger(file, "adam", "04", totals, hand, adjusted, when,
+                        Lateness(when, timedelta(hours=34), 2, 0.65), deadline)
+
+
+def text_of(html: str) -> str:
+    """The page's text with tags removed and white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None:
+    html = write_report(tmp_path, SCENARIOS["graded"], "reports/x.html", title="Adam",
+                        course=course_entry(1.5)).read_text()
+    text = text_of(html)
+    assert "theory 1.5 / 2 theory in the PDF 6.3c: the relation to Newton is missing" in text
+    assert "essay pending / 1" in text                              # pending, never 0
+    assert "adam_converges fail 0 / 1 0.5 / 1 shared ba gradient accepted (ben, 2026-12-06)" \
+        in text
+    assert "Late penalty -0.65 (2 started days late)" in text
+    assert "Submitted 2026-12-03T09:00:00+00:00 (from the file's modification time) " \
+        "not in submission_times.csv; file modification time (unreliable)" in text
+    assert "Final score pending : 1 hand-marked check still to mark" in text
+    marked = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/y.html", title="Adam",
+                                  course=replace(course_entry(1.5), hand_marks=())).read_text())
+    assert "Marked by hand" not in marked
+
+
+def test_report_escapes_and_clips_what_tutors_type(tmp_path: Path) -> None:
+    long = "<script>x</script>" * 10_000
+    html = write_report(tmp_path, SCENARIOS["graded"], "reports/x.html", title="Adam",
+                        course=course_entry(1.0, comment=long, reason=long)).read_text()
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert len(html) < MAX_REPORT_BYTES and "more characters cut" in html
+
+
+def test_report_and_index_without_a_course_record_are_unchanged(tmp_path: Path) -> None:
+    grade = SCENARIOS["graded"]
+    plain = write_report(tmp_path, grade, "reports/a.html", title="Adam").read_text()
+    empty = UploadLedger(grade.file, "adam", "04", merge(grade.file, [], [], {}, {}))
+    assert write_report(tmp_path, grade, "reports/b.html", title="Adam",
+                        course=empty).read_text() == plain
+    index = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT,
+                        grader_version="0.1.0").read_text()
+    again = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
+                        course=Ledger({grade.file: empty}).overview([grade.file])).read_text()
+    assert again == index
+
+
+def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Path) -> None:
+    grade = SCENARIOS["graded"]
+    entry = replace(course_entry(None), counting=Counting(grade.file, None, True,
+                                                          "2 uploads: a tutor chooses"))
+    overview = Ledger({grade.file: entry}, ("marking.csv row 3: points 8 outside [0, 2]",))
+    html = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
+                       course=overview.overview([grade.file])).read_text()
+    text = text_of(html)
+    assert "marking.csv row 3: points 8 outside [0, 2]" in text
+    assert "adam 2 1 0" in text                       # marks pending, uploads waiting, given
+    assert f"{grade.file} 2026-12-03T09:00:00+00:00 not in submission_times.csv" in text
+    assert "2 days -0.65" in text
+    assert f"{grade.file} adam 04 open 2 uploads: a tutor chooses" in text
+    assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text

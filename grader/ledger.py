@@ -1,0 +1,292 @@
+"""The course record, kept after grading: hand marks, overrides, lateness, duplicates, totals.
+
+`settle_ledger` runs once per batch, after every upload has its automatic grade (grader.batch
+calls it before writing grades.json, grades.csv, the reports and index.html):
+
+1. submission times (grader.upload_times): `--submission-times FILE`, else
+   `SUBMISSIONS/submission_times.csv`, else the time in the path or the file's mtime (flagged
+   unreliable), as each rubric's `[deadline]` says; the penalty per upload;
+2. `marking.csv` and `overrides.csv` in the output folder (grader.marking): every problem is a
+   line naming the sheet, the row and the rule; the good rows count; a marking sheet with a
+   problem is left as it is, otherwise it is rewritten with a row per upload and hand-marked
+   check keeping every mark; `overrides.csv` is written once (header only) and never rewritten;
+3. who and when: new or changed marks and overrides get `--marker` and this batch's time
+   where the tutor left them empty, and go into the gradebook's history (`marks`,
+   `overrides`), with this run's id;
+4. totals (grader.totals), which upload of a group that uploaded twice counts
+   (grader.resubmission), and the team named in the team cell (for the exports).
+
+Nothing a tutor typed is lost: a mark missing from the sheet (a deleted row, a deleted sheet)
+is taken from the gradebook and written back; while `overrides.csv` has a bad row the
+overrides in force stay as the gradebook has them. Rejected uploads get no hand-marked rows
+(nothing of theirs was accepted); an upload whose name matched no rubric gets none either.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from grader.discover import Upload
+from grader.export import csv_number, csv_text, write_text_atomic
+from grader.gradebook import Gradebook
+from grader.intake import Accepted, Match, apply_rules
+from grader.lateness import TIMES_CSV, Lateness, SubmissionTime, assess
+from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
+from grader.marking import (
+    COUNTS,
+    MARKING_CSV,
+    OVERRIDE_COLUMNS,
+    OVERRIDES_CSV,
+    Mark,
+    Override,
+    SheetRead,
+    Slot,
+    marking_sheet_text,
+    overrides_template,
+    read_marking_sheet,
+    read_overrides,
+    stamp_marks,
+    stamp_overrides,
+)
+from grader.resubmission import Candidate, choose, duplicate_groups
+from grader.roster import Member, members_from_team_cell
+from grader.rubric import Rubric
+from grader.score import Grade
+from grader.totals import CheckPoints, merge
+from grader.upload_times import submission_times
+
+Key = tuple[str, str]                      # (file, check id)
+UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
+SHEET_KEPT = (f"{MARKING_CSV} left as it is (its good rows are applied): fix the rows named "
+              "above and run grade again")
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    """The batch's options for the course record.
+
+    Attributes:
+        submissions: the SUBMISSIONS folder (where `submission_times.csv` is looked for).
+        marker: `--marker NAME`, who marked (stamped on new or changed marks and overrides).
+        submission_times: `--submission-times FILE` (instead of SUBMISSIONS/submission_times.csv).
+    """
+
+    submissions: Path | None = None
+    marker: str = ""
+    submission_times: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every step of the record needs: the run, who, when."""
+
+    book: Gradebook
+    run_id: str
+    marker: str
+    now: str
+
+
+def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
+                  rubrics: Sequence[Rubric], book: Gradebook, run_id: str,
+                  settings: LedgerSettings, now: str) -> Ledger:
+    """Read the sheets, record what changed in the gradebook, and total every upload.
+
+    Args:
+        out: the output folder (marking.csv and overrides.csv are read and written there).
+        uploads: every upload of the batch; `grades`: a grade for each (same files).
+        rubrics: the batch's rubrics.
+        book, run_id: the open gradebook and this run's id (the history goes there).
+        settings: `--marker`, `--submission-times`, the SUBMISSIONS folder.
+        now: this batch's time, ISO-8601 (stamped on new marks and overrides).
+    """
+    by_id = {r.id: r for r in rubrics}
+    rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
+    times, problems = submission_times(uploads, rubric_of, _times_csv(settings))
+    groups = duplicate_groups(Candidate(g.file, g.assignment or "", g.group or "",
+                                        times[g.file].at, None)
+                              for g in grades if g.assignment and g.group)
+    duplicates = set(groups)
+    slots = [_slot(g, rubric_of[g.file], (g.assignment, g.group) in duplicates) for g in grades]
+    slots_by_file = {s.file: s for s in slots if s is not None}
+    context = _Context(book, run_id, settings.marker, now)
+    marks, mark_problems = settle_marks(out, list(slots_by_file.values()), context)
+    overrides, override_problems = settle_overrides(out, list(slots_by_file.values()), context)
+    entries = {}
+    for grade in grades:
+        rubric = rubric_of[grade.file]
+        lateness = _lateness(rubric, times[grade.file])
+        entries[grade.file] = _entry(grade, rubric, slots_by_file.get(grade.file), marks,
+                                     overrides, times[grade.file], lateness)
+    counting = choose(
+        [Candidate(e.file, e.assignment or "", e.group or "", times[e.file].at,
+                   e.totals.final_score) for e in entries.values() if e.assignment and e.group],
+        {r.id: r.resubmission for r in rubrics},
+        [file for (file, check), m in marks.items() if check == COUNTS and m.points == 1.0])
+    uploads_by_file = {u.rel: u for u in uploads}
+    for file, entry in entries.items():
+        team = _team(uploads_by_file.get(file), rubric_of[file], entry)
+        entries[file] = replace(entry, counting=counting.get(file), team=team)
+    return Ledger(entries, tuple(problems) + mark_problems + override_problems)
+
+
+def _times_csv(settings: LedgerSettings) -> Path | None:
+    """`--submission-times`, else SUBMISSIONS/submission_times.csv when it exists."""
+    if settings.submission_times is not None or settings.submissions is None:
+        return settings.submission_times
+    default = settings.submissions / TIMES_CSV
+    return default if default.is_file() else None
+
+
+def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
+    if rubric is None or rubric.deadline is None:
+        return None
+    return assess(rubric.deadline, when, rubric.total_max_score)
+
+
+# ----------------------------------------------------------------------------- marks
+def _slot(grade: Grade, rubric: Rubric | None, duplicate: bool) -> Slot | None:
+    """The sheet's view of an upload; a rejected one has no hand-marked checks."""
+    if rubric is None or grade.group is None:
+        return None
+    slot = Slot.for_upload(grade.file, grade.group, rubric,
+                           choice=duplicate and rubric.resubmission == "tutor")
+    return replace(slot, manual=()) if grade.status == "rejected" else slot
+
+
+def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
+                 ) -> tuple[dict[Key, Mark], tuple[str, ...]]:
+    """The marks in force for `slots`, recorded and written back (see the module docstring)."""
+    path = out / MARKING_CSV
+    read, problems = _read_sheet(path, lambda data: read_marking_sheet(data, slots))
+    keys = {(s.file, check) for s in slots
+            for check in [c for c, _ in s.manual] + ([COUNTS] if s.choice else [])}
+    previous = {(m.file, m.check): m for m in context.book.current_marks()}
+    on_sheet = {(m.file, m.check) for m in read.marks if (m.file, m.check) in keys}
+    stamped = stamp_marks([m for m in read.marks if (m.file, m.check) in keys],
+                          previous.values(), context.marker, context.now)
+    marks = {(m.file, m.check): _blank_unstamped(m) for m in stamped}
+    marks.update({key: mark for key, mark in previous.items()
+                  if key in keys and key not in on_sheet})
+    changed = [_who_cleared(mark, previous.get(key), context)
+               for key, mark in marks.items() if _changed(mark, previous.get(key))]
+    context.book.record_marks(context.run_id, changed)
+    if problems:
+        return marks, problems + (SHEET_KEPT,)
+    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.delimiter))
+    return marks, problems
+
+
+def _read_sheet(path: Path, reader: Callable[[bytes], SheetRead],
+                ) -> tuple[SheetRead, tuple[str, ...]]:
+    """A sheet's good rows and its problems as lines; an absent sheet has neither."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return SheetRead(), ()
+    except OSError as exc:
+        return SheetRead(), (UNREADABLE.format(sheet=path.name, detail=exc.strerror),)
+    read = reader(data)
+    return read, tuple(str(e) for e in read.errors)
+
+
+def _blank_unstamped(mark: Mark) -> Mark:
+    """A pending mark without a comment carries no marker or time (nothing was marked)."""
+    if mark.points is None and not mark.comment:
+        return replace(mark, marker="", marked_at="")
+    return mark
+
+
+def _changed(mark: Mark, before: Mark | None) -> bool:
+    if before is None:
+        return mark.points is not None or bool(mark.comment)
+    if mark.points is None and not mark.comment:
+        return before.points is not None or bool(before.comment)
+    return (mark.points, mark.comment, mark.marker, mark.marked_at) != \
+        (before.points, before.comment, before.marker, before.marked_at)
+
+
+def _who_cleared(mark: Mark, before: Mark | None, context: _Context) -> Mark:
+    """A mark cleared back to pending is recorded with who cleared it and when."""
+    if before is not None and mark.points is None and not mark.comment:
+        return replace(mark, marker=context.marker, marked_at=context.now)
+    return mark
+
+
+# ----------------------------------------------------------------------------- overrides
+def settle_overrides(out: Path, slots: Sequence[Slot], context: _Context,
+                     ) -> tuple[dict[Key, Override], tuple[str, ...]]:
+    """The overrides in force for `slots`, with changes and removals recorded."""
+    path = out / OVERRIDES_CSV
+    known = {(s.file, c) for s in slots for c, _ in s.automatic}
+    previous = {(o.file, o.check): o for o in context.book.current_overrides()
+                if (o.file, o.check) in known}
+    if not path.exists():
+        write_text_atomic(path, overrides_text(previous.values()))
+    read, problems = _read_sheet(path, lambda data: read_overrides(data, slots))
+    given = {(o.file, o.check): o for o in read.overrides}
+    if problems:                        # a bad row must not remove what it meant to change
+        given = {**previous, **given}
+    stamped = stamp_overrides(given.values(), previous.values(), context.marker, context.now)
+    overrides = {(o.file, o.check): o for o in stamped}
+    changed = [o for key, o in overrides.items() if previous.get(key) != o]
+    removed = [(file, check, context.marker, context.now)
+               for file, check in previous if (file, check) not in overrides]
+    context.book.record_overrides(context.run_id, changed, removed)
+    return overrides, problems
+
+
+def overrides_text(overrides: Iterable[Override]) -> str:
+    """overrides.csv: its header, and the overrides in force when the file was deleted."""
+    rows = list(overrides)
+    if not rows:
+        return overrides_template()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(OVERRIDE_COLUMNS)
+    for o in rows:
+        writer.writerow([csv_text(o.file), o.check, csv_number(o.points), csv_text(o.reason),
+                         csv_text(o.marker), o.at])
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- totals
+def _entry(grade: Grade, rubric: Rubric | None, slot: Slot | None, marks: Mapping[Key, Mark],
+           overrides: Mapping[Key, Override], when: SubmissionTime,
+           lateness: Lateness | None) -> UploadLedger:
+    manual = slot.manual if slot is not None else ()
+    totals = merge(grade.file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
+                   manual, marks, overrides, lateness.points if lateness else 0.0)
+    if rubric is not None and not manual:     # rejected: nothing to mark, the same maximum
+        totals = replace(totals, manual_max_score=rubric.manual_max_score)
+    described = {c.id: c.description for c in rubric.manual_checks} if rubric else {}
+    hand = tuple(HandMark(m.id, described.get(m.id, ""), m.max_points,
+                          None if m.mark is None else m.mark.points,
+                          *(("", "", "") if m.mark is None else
+                            (m.mark.comment, m.mark.marker, m.mark.marked_at)))
+                 for m in totals.manual)
+    status = {c.id: c.status for c in grade.checks}
+    adjusted = tuple(Adjusted(c.id, status[c.id], c.points, c.max_points, c.override)
+                     for c in totals.checks if c.override is not None)
+    shown = when if (lateness is not None or when.source != "mtime") else None
+    deadline = rubric.deadline if rubric else None
+    return UploadLedger(grade.file, grade.assignment, grade.group, totals, hand, adjusted,
+                        shown, lateness, deadline, None, (), grade.duration)
+
+
+def _team(upload: Upload | None, rubric: Rubric | None, entry: UploadLedger,
+          ) -> tuple[Member, ...]:
+    """The members the upload's team cell names (read again through intake; () if none)."""
+    if upload is None or rubric is None or rubric.team is None or entry.group is None:
+        return ()
+    try:
+        verdict = apply_rules(upload, Match(rubric, entry.group))
+    except Exception:  # noqa: BLE001 - the team is a convenience for the exports
+        return ()
+    if not isinstance(verdict, Accepted) or len(verdict.notebook.cells) < rubric.team.cell:
+        return ()
+    source = verdict.notebook.cells[rubric.team.cell - 1].get("source", "")
+    return members_from_team_cell("".join(source) if isinstance(source, list) else str(source))
