@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import export, report
-from grader.discover import Upload, discover
+from grader.discover import Found, NotGraded, Upload, find
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
 from grader.intake import Rejected
@@ -36,13 +36,15 @@ NO_UPLOADS = ("{folder}: no uploads found (*.ipynb or *.zip files, in this folde
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch did: every grade (fresh or reused), and the uploads left without one."""
+    """What a batch did: every grade (fresh or reused), the uploads left without one, and the
+    files that look like uploads but are not graded (`grader.discover.find`)."""
 
     grades: tuple[Grade, ...]
     graded: int
     skipped: int
     failures: tuple[str, ...]
     out: Path
+    not_graded: tuple[NotGraded, ...] = ()
 
 
 @dataclass
@@ -119,15 +121,18 @@ class Batch:
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
 
-    def write_outputs(self, uploads: tuple[Upload, ...]) -> BatchResult:
-        """grades.json, grades.csv and index.html for every upload that has a grade."""
-        ordered = tuple(self.grades[u.rel] for u in uploads if u.rel in self.grades)
+    def write_outputs(self, found: Found) -> BatchResult:
+        """grades.json, grades.csv and index.html for every upload that has a grade (the
+        overview also lists what was not graded)."""
+        ordered = tuple(self.grades[u.rel] for u in found.uploads if u.rel in self.grades)
         stamp = now_iso()
         export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp)
         export.write_grades_csv(self.out / "grades.csv", ordered)
         report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
-                           generated_at=stamp, grader_version=grader_version())
-        return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out)
+                           generated_at=stamp, grader_version=grader_version(),
+                           not_graded=found.not_graded)
+        return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out,
+                           found.not_graded)
 
 
 def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
@@ -148,9 +153,12 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         GraderError: a rubric is broken, the gradebook is not ours (nothing is graded).
     """
     rubrics = load_rubrics(options.rubrics_dir)
-    uploads = discover(submissions, skip=(out.resolve(),))
+    found = find(submissions, skip=(out.resolve(),))
+    uploads = found.uploads
     if not uploads:
-        raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False)))
+        listed = "".join(f"; not graded: {n.rel}: {n.reason}" for n in found.not_graded[:5])
+        raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False))
+                         + printable(listed, multiline=False))
     out.mkdir(parents=True, exist_ok=True)
     jobs = [job_for(upload, rubrics) for upload in uploads]
     with Gradebook.open(out / "gradebook.sqlite") as book:
@@ -166,4 +174,4 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
             for job in todo:
                 batch.settle(job, None, note)
         progress.finish()
-    return batch.write_outputs(uploads)
+    return batch.write_outputs(found)

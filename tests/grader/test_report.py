@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,10 +12,13 @@ import pytest
 from grade_builders import make_check, make_grade
 
 from grader.cell_error import CellError
+from grader.discover import NotGraded
 from grader.report import (
     STATUS_EXPLANATIONS,
     STATUSES,
+    SameGroup,
     clip,
+    same_group,
     summarize,
     write_index,
     write_report,
@@ -194,3 +198,35 @@ def test_pictures_show_under_visible_checks_only(tmp_path: Path) -> None:
     index = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
                         pictures={"adam": [shown, shown]}).read_text()
     assert index.count('<img src="data:image/png;base64,AAAA"') == 2
+
+
+def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
+    not_graded = [NotGraded("adam/a_04.ipynb ", "its name ends in ' ' after .ipynb"),
+                  NotGraded(".old/<script>x</script>.ipynb", "it is inside the hidden folder '.old/'")]
+    html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", not_graded=not_graded).read_text()
+    items = re.findall(r'<li class="file">(.*?)</li>', html)
+    assert items == ["not graded: adam/a_04.ipynb : its name ends in &#39; &#39; after .ipynb",
+                     "not graded: .old/&lt;script&gt;x&lt;/script&gt;.ipynb: it is inside the "
+                     "hidden folder &#39;.old/&#39;"]
+    assert "Not graded: 2 file(s) that look like uploads" in html and "<script" not in html
+    plain = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
+                        grader_version="0.1.0").read_text()
+    assert "not graded" not in plain.lower()
+
+
+def test_index_flags_two_uploads_for_one_group(tmp_path: Path) -> None:
+    grades = [make_grade(file="adam/a_04.ipynb"), make_grade(file="adam/late/a_04.ipynb"),
+              make_grade(file="adam/a_05.ipynb", group="05"),
+              make_grade(file="gradients/g_04.ipynb", assignment="gradients"),
+              make_grade(file="x.ipynb", assignment=None, group=None, status="rejected"),
+              make_grade(file="y.ipynb", assignment=None, group=None, status="rejected")]
+    assert same_group(grades) == [SameGroup("adam", "04", ("adam/a_04.ipynb",
+                                                           "adam/late/a_04.ipynb"))]
+    html = write_index(tmp_path, grades, report_paths([g.file for g in grades]),
+                       generated_at=GENERATED_AT, grader_version="0.1.0").read_text()
+    assert html.count("<strong>(2 uploads)</strong>") == 2
+    section = html[html.index('id="same-group"'):]
+    assert ('<a href="reports/adam/a_04.html">adam/a_04.ipynb</a>, '
+            '<a href="reports/adam/late/a_04.html">adam/late/a_04.ipynb</a>') in section
+    assert "a_05" not in section and "x.ipynb" not in section
