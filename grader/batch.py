@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from grader import export, report
+import click
+
+from grader import export, folder_lock, report
 from grader.discover import Found, NotGraded, Upload, find
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
@@ -135,9 +138,17 @@ class Batch:
                            found.not_graded)
 
 
+def _say(message: str) -> None:
+    click.echo(printable(message, multiline=False), err=True)
+
+
 def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
-              progress: Progress, argv: str = "") -> BatchResult:
+              progress: Progress, argv: str = "",
+              on_wait: Callable[[str], None] = _say) -> BatchResult:
     """Grade every upload under `submissions` into `out` (docs/contract.md#output-files).
+
+    One run at a time writes into `out`: a run that finds another one there waits for it
+    (`grader.folder_lock`), then keeps the grades it made.
 
     Args:
         submissions: the SUBMISSIONS folder.
@@ -147,6 +158,7 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         force: regrade uploads the gradebook already holds unchanged.
         progress: shows each finished upload.
         argv: the command line, recorded with the run.
+        on_wait: told (once) that this run waits for another run on `out`, and which.
 
     Raises:
         UsageError: `submissions` is not a folder, or holds no upload (nothing is written).
@@ -161,7 +173,7 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
                          + printable(listed, multiline=False))
     out.mkdir(parents=True, exist_ok=True)
     jobs = [job_for(upload, rubrics) for upload in uploads]
-    with Gradebook.open(out / "gradebook.sqlite") as book:
+    with folder_lock.hold(out, argv, on_wait), Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
                       progress)
@@ -174,4 +186,4 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
             for job in todo:
                 batch.settle(job, None, note)
         progress.finish()
-    return batch.write_outputs(found)
+        return batch.write_outputs(found)

@@ -289,7 +289,6 @@ def test_nothing_under_proc_names_the_project_rubrics_uploads_or_outputs(tmp_pat
     """The sandbox's own command line (/proc/1/cmdline) and mount table name the work dir and
     the Python installation (with the folders on its way: the project folder itself when the
     venv lies in it), nothing else of the grader's."""
-    import nbformat
     import support_demo
 
     from grader.batch import grade_all
