@@ -3,8 +3,9 @@
 The kernel is started through `grader.sandbox` (bubblewrap where it can start, rlimits and a
 process-tree kill otherwise). Student cells run with `allow_errors=True`: every failed cell is a
 `CellError` (data, not an exception). A cell failed when the kernel's reply says so or an
-`error` message arrived for it (`CappedClient.raised`), for the grader's cells too. A cell past its limit ends the run as "timeout"; a kernel
-that dies ends it as "crashed"; neither ever hangs or takes the grader down. Deadlines are ours
+`error` message arrived for it (`CappedClient.raised`), for the grader's cells too. A cell past
+its limit ends the run as "timeout"; a kernel that dies ends it as "crashed"; neither ever hangs
+or takes the grader down. Deadlines are ours
 (nbclient's own timeout is only a second line), and the kernel's whole process tree is killed in
 a `finally`, whatever happened.
 

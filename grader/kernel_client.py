@@ -5,8 +5,9 @@ comms and malformed messages, and records each cell's execute reply and the firs
 message that arrives for it (a cell raised if either says so: a notebook can make the reply say
 "ok" for a cell that raised, not stop the kernel from sending the traceback). `prepare_notebook`
 builds what actually runs: a hidden setup cell (seeds, print cap, the baseline of the kernel's
-error reporting), the student's cell sources only, and the grader's extra cells. `start_kernel` and `stop_kernel` start the sandboxed kernel (any
-failure is a grader fault) and end it with its whole process tree, whatever happened.
+error reporting), the student's cell sources only, and the grader's extra cells.
+`start_kernel` and `stop_kernel` start the sandboxed kernel (any failure is a grader fault) and
+end it with its whole process tree, whatever happened.
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ def _missing(notebook: nbformat.NotebookNode, team: TeamRule) -> str:
     if not notebook.cells:
         return f"team information: the notebook has no cells; the first cell must list {asks}."
     if team.cell == 1:
-        return f"team information: every cell of the notebook is empty; write {asks} in the first cell."
+        return (f"team information: every cell of the notebook is empty; write {asks} in the "
+                "first cell.")
     count = sum(1 for cell in notebook.cells if cell_text(cell).strip())
     return (f"team information: the notebook has only {count} cell(s) that are not empty; "
             f"cell {team.cell} of those must list {asks}.")
