@@ -5,9 +5,8 @@ process-tree kill otherwise). Student cells run with `allow_errors=True`: every 
 `CellError` (data, not an exception). A cell failed when the kernel's reply says so or an
 `error` message arrived for it (`CappedClient.raised`), for the grader's cells too. A cell past
 its limit ends the run as "timeout"; a kernel that dies ends it as "crashed"; neither ever hangs
-or takes the grader down. Deadlines are ours
-(nbclient's own timeout is only a second line), and the kernel's whole process tree is killed in
-a `finally`, whatever happened.
+or takes the grader down. Deadlines are ours (nbclient's own timeout is only a second line), and
+the kernel's whole process tree is killed in a `finally`, whatever happened.
 
 What the kernel sends is untrusted: outputs are capped per cell and in total, messages above
 `MAX_MESSAGE_BYTES` are dropped by ZMQ, and malformed messages are ignored.
