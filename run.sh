@@ -27,12 +27,12 @@ setup() {
             || echo "run.sh: could not install chromium; the browser tests will skip" >&2
     fi
     stamp="$venv/.installed"
-    if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ] || [ "$here/run.sh" -nt "$stamp" ]; then
         echo "run.sh: setting up $venv ..." >&2
         [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
         # Install the CPU build of torch first, pinned, so nothing pulls the CUDA build.
         "$venv/bin/python" -m pip install -qq "torch==2.13.0" >&2
-        "$venv/bin/python" -m pip install -qq -e "$here[test]" >&2
+        "$venv/bin/python" -m pip install -qq -e "$here[test,dask]" >&2
         touch "$stamp"
     fi
 }

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
-from grader import export, report
-from grader.discover import Upload, discover
+import click
+
+from grader import export, folder_lock, report
+from grader.discover import Found, NotGraded, Upload, find
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
 from grader.intake import Rejected
@@ -39,7 +42,8 @@ NO_UPLOADS = ("{folder}: no uploads found (*.ipynb or *.zip files, in this folde
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch did: every grade (fresh or reused), and the uploads left without one."""
+    """What a batch did: every grade (fresh or reused), the uploads left without one, and the
+    files that look like uploads but are not graded (`grader.discover.find`)."""
 
     grades: tuple[Grade, ...]
     graded: int
@@ -47,6 +51,7 @@ class BatchResult:
     failures: tuple[str, ...]
     out: Path
     notes: tuple[str, ...] = ()     # problems in the tutors' sheets; uploads graded outside --only
+    not_graded: tuple[NotGraded, ...] = ()
 
 
 @dataclass
@@ -126,8 +131,10 @@ class Batch:
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
 
-    def write_outputs(self, uploads: tuple[Upload, ...]) -> BatchResult:
-        """grades.json, grades.csv and index.html for every upload that has a grade."""
+    def write_outputs(self, found: Found) -> BatchResult:
+        """grades.json, grades.csv and index.html for every upload that has a grade (the
+        overview also lists what was not graded)."""
+        uploads = found.uploads
         ordered = tuple(self.grades[u.rel] for u in uploads if u.rel in self.grades)
         stamp = now_iso()
         ledger = self._ledger(uploads, ordered, stamp)
@@ -141,9 +148,10 @@ class Batch:
                                 ledger.csv_columns() if ledger.uploads else (), ledger.csv_cells())
         report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
                            generated_at=stamp, grader_version=grader_version(),
-                           course=ledger.overview([g.file for g in ordered]))
+                           course=ledger.overview([g.file for g in ordered]),
+                           not_graded=found.not_graded)
         return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out,
-                           tuple(self.notes) + ledger.problems)
+                           tuple(self.notes) + ledger.problems, found.not_graded)
 
     def _ledger(self, uploads: tuple[Upload, ...], grades: tuple[Grade, ...], now: str) -> Ledger:
         """The course record (grader.ledger); on a grader fault, the automatic grades alone."""
@@ -156,10 +164,18 @@ class Batch:
             return Ledger()
 
 
+def _say(message: str) -> None:
+    click.echo(printable(message, multiline=False), err=True)
+
+
 def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *, force: bool,
               progress: Progress, argv: str = "", only: Only | None = None,
-              course: LedgerSettings | None = None) -> BatchResult:
+              course: LedgerSettings | None = None,
+              on_wait: Callable[[str], None] = _say) -> BatchResult:
     """Grade every upload under `submissions` into `out` (docs/contract.md#output-files).
+
+    One run at a time writes into `out`: a run that finds another one there waits for it
+    (`grader.folder_lock`), then keeps the grades it made.
 
     Args:
         submissions: the SUBMISSIONS folder.
@@ -171,6 +187,7 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         argv: the command line, recorded with the run.
         only: `--only`: regrade just these uploads, keep every other (grader.selection).
         course: `--marker`, `--submission-times` (grader.ledger).
+        on_wait: told (once) that this run waits for another run on `out`, and which.
 
     Raises:
         UsageError: `submissions` is not a folder, or holds no upload, or an `--only` pattern
@@ -178,14 +195,17 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
         GraderError: a rubric is broken, the gradebook is not ours (nothing is graded).
     """
     rubrics = load_rubrics(options.rubrics_dir)
-    uploads = discover(submissions, skip=(out.resolve(),))
+    found = find(submissions, skip=(out.resolve(),))
+    uploads = found.uploads
     if not uploads:
-        raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False)))
+        listed = "".join(f"; not graded: {n.rel}: {n.reason}" for n in found.not_graded[:5])
+        raise UsageError(NO_UPLOADS.format(folder=printable(str(submissions), multiline=False))
+                         + printable(listed, multiline=False))
     jobs = [job_for(upload, rubrics) for upload in uploads]
     only = only or Only()
     only.check(jobs)
     out.mkdir(parents=True, exist_ok=True)
-    with Gradebook.open(out / "gradebook.sqlite") as book:
+    with folder_lock.hold(out, argv, on_wait), Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
                       progress, course=replace(course or LedgerSettings(), submissions=submissions))
@@ -200,4 +220,4 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
             for job in todo:
                 batch.settle(job, None, note)
         progress.finish()
-        return batch.write_outputs(uploads)
+        return batch.write_outputs(found)

@@ -96,7 +96,7 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
         runner = runners.LocalPool(workers or runners.default_workers())
     try:
         if scheduler:
-            runners.require_dask()
+            runners.check_scheduler(scheduler)
         result = batch_mod.grade_all(submissions, out, Options(rubrics_dir=rubrics_dir), runner,
                                      force=force, progress=progress_mod.for_terminal(),
                                      argv=shlex.join(sys.argv), only=Only(only),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 import numpy as np
 
 from grader.probe_runtime import Unsupported
+from grader.timing import call_overrun
 
 if TYPE_CHECKING:
     from grader.execute import ExtraOutcome
@@ -181,7 +182,6 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
 
 
 # ----------------------------------------------------------------------------- checks
-TIMING_GRACE = 2.0   # s per probe cell beyond its calls' limits: loading inputs, saving results
 RECORD_MESSAGES = {
     "missing": "{error}: define it in the notebook with exactly this name",
     "not-callable": "{error}",
@@ -206,8 +206,6 @@ def _unfinished(check: CheckSpec, outcome: ExtraOutcome | None) -> str:
         return f"ran past its time limit ({check.timeout:g} s per call)"
     if outcome.status == "crashed":
         return "the kernel died"
-    if outcome.status == "error" and outcome.error is not None:
-        return f"the probe did not finish (error: {outcome.error.ename}: {outcome.error.evalue})"
     return f"the probe did not finish ({outcome.status})"
 
 
@@ -227,7 +225,7 @@ def judge(check: CheckSpec, got: Any, expected: Any) -> Verdict:
 
 def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
                    records: Mapping[tuple[str, int], CallRecord], image_outputs: int,
-                   outcome: ExtraOutcome | None) -> CheckResult:
+                   outcome: ExtraOutcome | None, cost: float | str) -> CheckResult:
     """Score one check from its planned calls and the records the probe wrote.
 
     Args:
@@ -235,10 +233,12 @@ def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
         calls: the check's planned calls (reference values included).
         records: every record read back, keyed by (check id, case index).
         image_outputs: image outputs the student's cells produced (for "figure" checks).
-        outcome: how the check's probe cell ended, timed by the grader (None when the check has
+        outcome: how the check's probe cells ended, timed by the grader (None when the check has
             no probe cell). The kernel enforces each call's time limit itself, but student code
-            can disarm that clock; a cell that took longer than every call at its limit (plus
-            TIMING_GRACE) is an error whatever the records say.
+            can disarm that alarm: a call whose cell took longer than its limit by the grader's
+            clock is an error whatever the records say (`grader.timing`).
+        cost: what a probe cell costs in this kernel besides the call (`timing.probe_cost`), or
+            why the calls cannot be timed (then every call check is an error saying so).
     """
     def result(status: CheckStatus, message: str) -> CheckResult:
         points = check.points if status == "pass" else 0.0
@@ -251,12 +251,11 @@ def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
                               "value) with Jupyter's inline backend; matplotlib.use('Agg'), "
                               "%matplotlib notebook/widget or a 'pdf' figure format show none")
     name = check.symbol or ", ".join(check.symbols)
-    seconds = outcome.seconds if outcome is not None else 0.0
-    if check.kind == "call" and seconds > len(calls) * check.timeout + TIMING_GRACE:
-        return result("error", f"{name}: the calls took {seconds:.1f} s in all, past the "
-                               f"limit of {check.timeout:g} s per call ({len(calls)} call(s))")
+    if outcome is not None and outcome.status == "error" and outcome.error is not None:
+        return result("error", f"{name}: the grader's cell reported an error in the kernel "
+                               f"({outcome.error.ename}: {outcome.error.evalue})")
     passed = Verdict(True, "")
-    for call in calls:
+    for position, call in enumerate(calls):
         record = records.get((check.id, call.index))
         if record is None:
             if outcome is not None and outcome.status == "not-run":
@@ -265,6 +264,9 @@ def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
         if record.status != "ok":
             text = RECORD_MESSAGES.get(record.status, "{error}").format(error=record.error)
             return result("error", f"{name}{_case_label(call)}: {text}")
+        late = call_overrun(check, position, outcome, cost) if check.kind == "call" else None
+        if late is not None:
+            return result("error", f"{name}{_case_label(call)}: {late}")
         value = record.value
         if check.kind == "variable" and check.symbol and isinstance(value, dict):
             value = value.get(check.symbol)   # a single variable is compared as itself

@@ -20,6 +20,13 @@ are skipped; other files are ignored. Decisions where the contract is silent:
   only shown escaped. (`%XX`, not `\\xff`: report paths turn backslashes into folders.) If an
   escaped `rel` equals another upload's, it gets `~2`, `~3`, ... before its suffix, so every
   `rel` stays distinct.
+
+What looks like an upload but is not one is returned as data too (`NotGraded`, by `find`), so
+the batch lists it ("not graded: <file>: <reason>") and no student's work disappears silently:
+a name that ends in spaces or dots after `.ipynb`/`.zip` (`a.ipynb `, `a.zip.`), an upload-like
+name starting with "." and one inside a hidden folder (except Jupyter's own
+`.ipynb_checkpoints/` and `.git/`, which are skipped silently; a hidden folder that cannot be
+read is skipped too), and a symbolic link to a folder (never entered).
 """
 
 from __future__ import annotations
@@ -27,14 +34,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Literal
+from typing import Callable, Literal
 
 from grader.errors import GraderError, UsageError
 
 UPLOAD_SUFFIXES = (".ipynb", ".zip")
+QUIET_FOLDERS = (".ipynb_checkpoints", ".git")   # hidden folders never looked into
+TRAILING = re.compile(r"[\s.]+$")
+TRAILING_NAME = ("its name ends in {tail!r} after {suffix}, so it is not read as an upload; "
+                 "rename it to end in {suffix}")
+HIDDEN_NAME = ("its name starts with '.', so it is hidden and skipped; rename it without the "
+               "leading dot")
+HIDDEN_FOLDER = "it is inside the hidden folder {folder!r}, which is skipped; move it out"
+LINKED_FOLDER = ("a symbolic link to a folder; links are not followed, so nothing in it is "
+                 "graded")
 CHUNK = 1 << 20
 # Never follow a link, never block on a FIFO swapped in after lstat.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -62,41 +79,116 @@ class Upload:
     undecodable: bool = False
 
 
+@dataclass(frozen=True)
+class NotGraded:
+    """A file (or linked folder) that looks like an upload but is not graded, and why.
+
+    Attributes:
+        rel: its path relative to the SUBMISSIONS folder (escaped like `Upload.rel`; a folder
+            ends in "/").
+        reason: why it is not graded and what to do, for the summary and the overview.
+    """
+
+    rel: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `find` found: the uploads, and what looks like one but is not graded."""
+
+    uploads: tuple[Upload, ...]
+    not_graded: tuple[NotGraded, ...]
+
+
 def discover(folder: Path, skip: tuple[Path, ...] = ()) -> tuple[Upload, ...]:
-    """Every `*.ipynb` and `*.zip` under `folder`, sorted by `rel`.
+    """Every `*.ipynb` and `*.zip` under `folder`, sorted by `rel` (see `find`)."""
+    return find(folder, skip).uploads
+
+
+def find(folder: Path, skip: tuple[Path, ...] = ()) -> Found:
+    """Every `*.ipynb` and `*.zip` under `folder`, sorted by `rel`, and what looks like an
+    upload but is not graded (the module docstring lists which), sorted by `rel`.
 
     Skips names starting with ".", `.ipynb_checkpoints/`, and anything under a path in `skip`
     (the output folder). Symlinks are not followed.
 
     Raises:
         UsageError: `folder` is not a folder.
-        GraderError: a subfolder or file cannot be read.
+        GraderError: a subfolder or file cannot be read (outside hidden folders).
     """
     root = Path(os.path.abspath(folder))
     if not root.is_dir():
         raise UsageError(f"{folder}: not a folder")
     skipped = {os.path.realpath(p) for p in skip}
-    uploads = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_raise, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not _skipped(os.path.join(dirpath, d), d, skipped)]
+    uploads, others = [], []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_on_error(root), followlinks=False):
+        hidden = _hidden_folder(root, dirpath)
+        kept = []
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if name in QUIET_FOLDERS or os.path.realpath(path) in skipped:
+                continue
+            if os.path.islink(path):
+                if hidden is None and not name.startswith("."):
+                    others.append(NotGraded(_rel(path, root) + "/", LINKED_FOLDER))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if name.lower().endswith(UPLOAD_SUFFIXES) and not _skipped(path, name, skipped):
+            if os.path.realpath(path) in skipped:
+                continue
+            why = _not_graded(name, hidden)
+            if why is None and name.lower().endswith(UPLOAD_SUFFIXES):
                 uploads.append(_upload(Path(path), root))
-    return tuple(sorted(_distinct(uploads), key=lambda u: u.rel))
+            elif why:
+                others.append(NotGraded(_rel(path, root), why))
+    return Found(tuple(sorted(_distinct(uploads), key=lambda u: u.rel)),
+                 tuple(sorted(others, key=lambda n: n.rel)))
 
 
-def _skipped(path: str, name: str, skipped: set[str]) -> bool:
-    """Hidden names, and the skip paths themselves (compared after resolving)."""
-    return name.startswith(".") or os.path.realpath(path) in skipped
+def _hidden_folder(root: Path, dirpath: str) -> str | None:
+    """The outermost hidden folder `dirpath` lies in (relative to `root`), or None."""
+    parts = PurePath(os.path.relpath(dirpath, root)).parts
+    for i, part in enumerate(parts):
+        if part.startswith(".") and part != ".":
+            return safe_name("/".join(parts[:i + 1]))
+    return None
 
 
-def _raise(error: OSError) -> None:
-    raise GraderError(f"cannot read {error.filename}: {error.strerror or error}") from error
+def _not_graded(name: str, hidden: str | None) -> str | None:
+    """Why an upload-like file is not graded; None when it is an upload (or not upload-like)."""
+    base = TRAILING.sub("", name)
+    looks = base.lower().endswith(UPLOAD_SUFFIXES)
+    if not looks:
+        return None
+    if hidden is not None:
+        return HIDDEN_FOLDER.format(folder=hidden + "/")
+    if name.startswith("."):
+        return HIDDEN_NAME
+    if base != name:
+        suffix = "." + base.rsplit(".", 1)[-1]
+        return TRAILING_NAME.format(tail=name[len(base):], suffix=suffix)
+    return None
+
+
+def _rel(path: str, root: Path) -> str:
+    return safe_name(PurePath(os.path.relpath(path, root)).as_posix())
+
+
+def _on_error(root: Path) -> Callable[[OSError], None]:
+    """A folder that cannot be read is a grader fault, unless it lies in a hidden folder."""
+    def handle(error: OSError) -> None:
+        if error.filename is not None and _hidden_folder(root, str(error.filename)):
+            return
+        raise GraderError(f"cannot read {error.filename}: {error.strerror or error}") from error
+
+    return handle
 
 
 def _upload(path: Path, root: Path) -> Upload:
-    rel = safe_name(PurePath(os.path.relpath(path, root)).as_posix())
+    rel = _rel(str(path), root)
     bad = not is_utf8(path.name)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):

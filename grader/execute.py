@@ -2,10 +2,11 @@
 
 The kernel is started through `grader.sandbox` (bubblewrap where it can start, rlimits and a
 process-tree kill otherwise). Student cells run with `allow_errors=True`: every failed cell is a
-`CellError` (data, not an exception). A cell past its limit ends the run as "timeout"; a kernel
-that dies ends it as "crashed"; neither ever hangs or takes the grader down. Deadlines are ours
-(nbclient's own timeout is only a second line), and the kernel's whole process tree is killed in
-a `finally`, whatever happened.
+`CellError` (data, not an exception). A cell failed when the kernel's reply says so or an
+`error` message arrived for it (`CappedClient.raised`), for the grader's cells too. A cell past
+its limit ends the run as "timeout"; a kernel that dies ends it as "crashed"; neither ever hangs
+or takes the grader down. Deadlines are ours (nbclient's own timeout is only a second line), and
+the kernel's whole process tree is killed in a `finally`, whatever happened.
 
 What the kernel sends is untrusted: outputs are capped per cell and in total, messages above
 `MAX_MESSAGE_BYTES` are dropped by ZMQ, and malformed messages are ignored.
@@ -17,7 +18,7 @@ import asyncio
 import concurrent.futures
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Coroutine, Literal, Mapping, Sequence, TypeVar
 
@@ -73,31 +74,51 @@ class ExtraCell:
 
     Attributes:
         key: the name its outcome is reported under in `Execution.extra` (None: not reported).
+            Several cells may share a key (one cell per call of a check): their outcomes are
+            merged, see `ExtraOutcome`.
         what: how messages name it ("check adam_step", "its probe setup").
         source: the code.
         timeout: seconds it may run (within what is left of the notebook's total limit).
+        stated_limit: the limit a message names when the cell runs past `timeout` (e.g. the
+            per-call limit of a check, where `timeout` adds a grace); None: `timeout`.
+        always: it runs after the student's cells even when `prepare_extra` declines the
+            others (not after a timeout or crash).
     """
 
     key: str | None
     what: str
     source: str
     timeout: float
+    stated_limit: float | None = None
+    always: bool = False
 
 
 @dataclass(frozen=True)
 class ExtraOutcome:
-    """How one extra cell ended.
+    """How the extra cells of one key ended.
+
+    A cell raised when its reply says so or an `error` message arrived for it. For a key with
+    several cells the status is the first that is not "ok" (else "ok"), `error` the first
+    error, `seconds` their sum, and `cell_seconds` holds each cell that ran, in order.
 
     Attributes:
         status: "ok", "error" (it raised: `error` says what), "timeout", "crashed" or "not-run".
         seconds: wall-clock seconds it ran, measured by the grader (the kernel's own clocks and
             alarms are the student's to tamper with); 0 when it did not run.
         error: what it raised, for status "error".
+        cell_seconds: the seconds of each cell of the key that ran (not "not-run"), in order.
     """
 
     status: ExtraStatus
     seconds: float = 0.0
     error: CellError | None = None
+    cell_seconds: tuple[float, ...] = ()
+
+    def then(self, later: ExtraOutcome) -> ExtraOutcome:
+        """This outcome followed by a later cell's of the same key."""
+        return ExtraOutcome(later.status if self.status == "ok" else self.status,
+                            self.seconds + later.seconds, self.error or later.error,
+                            self.cell_seconds + later.cell_seconds)
 
 
 @dataclass(frozen=True)
@@ -173,9 +194,8 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         if end == "ok" and disk_usage_over(*disk):
             end = "disk"
         found.notebook_seconds += time.monotonic() - began
-        reply = client.replies.get(index, {})
-        if end == "ok" and reply.get("status") == "error":
-            error = CellError.from_reply(index, reply)
+        error = client.raised(index) if end == "ok" else None
+        if error is not None:
             found.errors.append(error)
             if error.is_memory_error:
                 end, found.message = "crashed", OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
@@ -194,32 +214,34 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
     client.count_images = False
 
 
-async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: int,
-                       extra: Sequence[ExtraCell], found: _Progress, limits: Limits) -> None:
-    """Run the grader's cells within what is left of the total limit.
+async def _extra_cells(client: CappedClient, km: SandboxKernelManager,
+                       extra: Sequence[tuple[int, ExtraCell]], found: _Progress,
+                       limits: Limits) -> None:
+    """Run the grader's cells (each with its index in the notebook) within what is left of the
+    total limit.
 
     A kernel that dies (or fills its disk) during a grader cell ends the run as "crashed", and
     running out of the total limit as "timeout" (whatever the zero-error rule). A cell that
     outlives its own limit (the student's code defeated the per-call alarm) is that cell's
     "timeout": the kernel is stopped, the rest are "not-run", the finished checks count.
     """
-    for offset, cell in enumerate(extra):
+    for offset, (index, cell) in enumerate(extra):
         remaining = limits.total_timeout - (time.monotonic() - found.started)
         timeout = min(cell.timeout, remaining)
         disk = (client.workdir, limits.disk_mb * 1_000_000)
         began = time.monotonic()
-        end, _ = await run_cell(client, first + offset, timeout, disk) if timeout > 0 \
+        end, _ = await run_cell(client, index, timeout, disk) if timeout > 0 \
             else ("timeout", "")
         seconds = time.monotonic() - began
-        reply = client.replies.get(first + offset, {})
-        if end == "ok" and reply.get("status") == "error":
-            outcome = ExtraOutcome("error", seconds, CellError.from_reply(0, reply))
+        error = client.raised(index) if end == "ok" else None
+        if error is not None:
+            outcome = ExtraOutcome("error", seconds, replace(error, cell=0), (seconds,))
         else:
-            outcome = ExtraOutcome("crashed" if end == "disk" else end, seconds)
+            outcome = ExtraOutcome("crashed" if end == "disk" else end, seconds, None, (seconds,))
         _report(found, cell, outcome)
         if end == "ok":
             continue
-        for later in extra[offset + 1:]:
+        for _, later in extra[offset + 1:]:
             _report(found, later, ExtraOutcome("not-run"))
         found.outcome, found.message = _probe_end(end, cell, timeout, limits)
         await stop_kernel(client, km)
@@ -228,7 +250,8 @@ async def _extra_cells(client: CappedClient, km: SandboxKernelManager, first: in
 
 def _report(found: _Progress, cell: ExtraCell, outcome: ExtraOutcome) -> None:
     if cell.key is not None:
-        found.extra[cell.key] = outcome
+        before = found.extra.get(cell.key)
+        found.extra[cell.key] = outcome if before is None else before.then(outcome)
 
 
 def _probe_end(end: CellEnd, cell: ExtraCell, timeout: float, limits: Limits,
@@ -240,7 +263,8 @@ def _probe_end(end: CellEnd, cell: ExtraCell, timeout: float, limits: Limits,
         return "crashed", PROBE_DISK.format(mb=limits.disk_mb, what=cell.what)
     if timeout < cell.timeout:
         return "timeout", PROBE_TOTAL.format(limit=limits.total_timeout, what=cell.what)
-    return "ok", PROBE_STUCK.format(what=cell.what, limit=cell.timeout)
+    limit = cell.timeout if cell.stated_limit is None else cell.stated_limit
+    return "ok", PROBE_STUCK.format(what=cell.what, limit=limit)
 
 
 PrepareExtra = Callable[[tuple[CellError, ...]], bool]
@@ -259,13 +283,18 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
     try:
         await start_kernel(client, spec)
         end, why = await run_cell(client, 0, STARTUP_TIMEOUT)
-        if end != "ok" or client.replies.get(0, {}).get("status") != "ok":
-            raise KernelError(f"the kernel could not run the grader's seed cell ({end} {why})")
+        failed = client.raised(0)
+        if end != "ok" or client.replies.get(0, {}).get("status") != "ok" or failed:
+            detail = f"{failed.ename}: {failed.evalue}" if failed else f"{end} {why}"
+            raise KernelError(f"the kernel could not run the grader's seed cell ({detail})")
         await _student_cells(client, count, limits, found, on_cell)
-        if found.outcome == "ok" and extra and _prepare(spec, prepare_extra, found.errors):
-            await _extra_cells(client, km, count + 1, extra, found, limits)
-        else:
-            for cell in extra:
+        runs = found.outcome == "ok" and bool(extra)
+        wanted = runs and _prepare(spec, prepare_extra, found.errors)
+        chosen = [runs and (wanted or cell.always) for cell in extra]
+        await _extra_cells(client, km, [(count + 1 + i, cell) for i, cell in enumerate(extra)
+                                        if chosen[i]], found, limits)
+        for cell, ran in zip(extra, chosen):
+            if not ran:
                 _report(found, cell, ExtraOutcome("not-run"))
     finally:
         await stop_kernel(client, km)
@@ -322,7 +351,7 @@ def run_notebook(
         prepare_extra: called in the grader's process after the student's cells (when they
             ended without a timeout or crash) with the cells that raised; it writes what the
             extra cells need into `workdir` (the probe inputs) and returns whether they run at
-            all (False: every extra cell is "not-run").
+            all (False: every extra cell but those marked `always` is "not-run").
         seed: seeds random, numpy and torch in the kernel before the first student cell.
         sandbox: False forces the fallback without an OS sandbox (rlimits only).
         on_cell: called before each student code cell (progress only; it must not raise).

@@ -32,6 +32,10 @@ MAX_TREE_NODES = 20_000
 ERROR_CHARS = 2000
 LABEL_CHARS = 200
 STATUSES = {"ok", "error", "timeout", "missing", "not-callable"}
+MAX_FINDINGS_BYTES = 64 << 10
+MAX_FINDINGS = 25
+FINDING_CHARS = 200
+FINDINGS_PROTOCOL = 1
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,33 @@ def _open_dir(workdir: Path, parts: tuple[str, ...]) -> int | None:
         os.close(fd)
         fd = child
     return fd
+
+
+def read_findings(workdir: Path, probe_dirname: str, name: str) -> tuple[str, ...] | None:
+    """The findings the grader's error-reporting check wrote to `<probe_dirname>/out/<name>`.
+
+    The file is `{"protocol": 1, "findings": [str, ...]}` (`grader.error_hooks_runtime`), read
+    under the same rules as the manifest; each finding is made printable, on one line, and
+    clipped. None when the file is missing, not a regular file, too large or not of that shape.
+    """
+    dir_fd = _open_dir(workdir, (probe_dirname, "out"))
+    if dir_fd is None:
+        return None
+    try:
+        try:
+            text = _Reader(dir_fd).read_bytes(name, MAX_FINDINGS_BYTES).decode("utf-8", "replace")
+            data = json.loads(text)
+        except (_Invalid, ValueError, RecursionError):
+            return None
+    finally:
+        os.close(dir_fd)
+    if not isinstance(data, dict) or data.get("protocol") != FINDINGS_PROTOCOL:
+        return None
+    found = data.get("findings")
+    if not isinstance(found, list) or not all(isinstance(f, str) for f in found):
+        return None
+    return tuple(printable(f[:4 * FINDING_CHARS], multiline=False)[:FINDING_CHARS]
+                 for f in found[:MAX_FINDINGS])
 
 
 def read_results(workdir: Path, probe_dirname: str) -> dict[tuple[str, int], CallRecord]:

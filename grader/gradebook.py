@@ -4,15 +4,25 @@ One process writes (the grader's main process); tutors may read at the same time
 Each `record` is its own committed transaction, so a crash or a kill mid-batch loses nothing
 already recorded, and a rerun resumes by `lookup`. The full `Grade` is stored as JSON in
 `record_json`; the other columns copy its key fields for querying.
+
+A new gradebook is created atomically: built complete (schema, identity, WAL) in a temporary
+file beside it and linked into place only if no file is there yet, so a process that opens the
+path at the same moment (a second `grade` run) sees no file or a complete gradebook, never an
+empty database half-way to one. An existing empty file is initialised in place, its identity
+read and written in one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import re
 import sqlite3
+import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,6 +208,8 @@ class Gradebook:
             raise GraderError(MISSING.format(path=path))
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not os.path.lexists(path):
+                _create(path)
         target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
         try:
             conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, uri=readonly,
@@ -365,27 +377,59 @@ class Gradebook:
             raise GraderError(BAD_RECORD.format(path=self.path, row=row_id, detail=exc)) from exc
 
 
+def _create(path: Path) -> None:
+    """Build a complete gradebook beside `path` and link it into place unless a file is there
+    by then (another run created it first: that one is used). Where hard links do not work,
+    the in-place initialisation of `_prepare` does the job."""
+    fd, tmp = tempfile.mkstemp(prefix=".gradebook-", suffix=".sqlite", dir=path.parent)
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            _initialise(conn)
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:
+            return
+    finally:
+        for name in (tmp, tmp + "-wal", tmp + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+
+def _initialise(conn: sqlite3.Connection) -> None:
+    for statement in (_SCHEMA + _LEDGER_SCHEMA).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
 def _prepare(conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
     """Check the file is our gradebook (creating the schema in an empty one) and set pragmas."""
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        app_id, version, tables = _identity(conn)
-        if not readonly and app_id == 0 and version == 0 and not tables:
-            conn.execute("BEGIN IMMEDIATE")
-            app_id, version, tables = _identity(conn)  # re-check under the write lock
-            if app_id == 0 and version == 0 and not tables:
-                for statement in (_SCHEMA + _LEDGER_SCHEMA).split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if readonly:
+            conn.execute("BEGIN")                # one consistent read of the identity
+            app_id, version, _ = _identity(conn)
             conn.execute("COMMIT")
+        else:
+            conn.execute("BEGIN IMMEDIATE")      # read (and make) the identity in one go
             app_id, version, tables = _identity(conn)
+            if app_id == 0 and version == 0 and not tables:
+                _initialise(conn)
+                app_id, version = APPLICATION_ID, SCHEMA_VERSION
+            conn.execute("COMMIT")
         _check_identity(path, app_id, version)
         if not readonly and version < SCHEMA_VERSION:
             _upgrade(conn)
         if not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
@@ -405,6 +449,20 @@ def _upgrade(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """WAL mode (a no-op on a gradebook made by `_create`). Switching needs the database to
+    itself, which SQLite does not wait for: retry while another process holds it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int, list[str]]:

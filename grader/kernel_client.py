@@ -1,10 +1,13 @@
 """The nbclient side of a run: a client whose memory stays bounded whatever the kernel sends.
 
 `CappedClient` keeps at most a few KB of each cell's output (images are only counted), ignores
-comms and malformed messages, and records each cell's execute reply. `prepare_notebook` builds
-what actually runs: a hidden setup cell (seeds, print cap), the student's cell sources only, and
-the grader's extra cells. `start_kernel` and `stop_kernel` start the sandboxed kernel (any
-failure is a grader fault) and end it with its whole process tree, whatever happened.
+comms and malformed messages, and records each cell's execute reply and the first `error`
+message that arrives for it (a cell raised if either says so: a notebook can make the reply say
+"ok" for a cell that raised, not stop the kernel from sending the traceback). `prepare_notebook`
+builds what actually runs: a hidden setup cell (seeds, print cap, the baseline of the kernel's
+error reporting), the student's cell sources only, and the grader's extra cells.
+`start_kernel` and `stop_kernel` start the sandboxed kernel (any failure is a grader fault) and
+end it with its whole process tree, whatever happened.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from nbclient.exceptions import CellControlSignal
 from nbformat import NotebookNode
 
 from grader.cell_error import CellError
+from grader.error_hooks import baseline_source
 from grader.errors import KernelError
 from grader.kernel_manager import SandboxKernelManager
 from grader.process_tree import kill_tree
@@ -103,6 +107,7 @@ class CappedClient(NotebookClient):
                          record_timing=False, timeout=None, startup_timeout=STARTUP_TIMEOUT,
                          on_cell_executed=self._on_executed)
         self.replies: dict[int, dict[str, Any]] = {}
+        self.error_outputs: dict[int, CellError] = {}    # the first `error` message per cell
         self.workdir: Path = Path(km.sandbox_spec.workdir)
         self.count_images = False
         self.images = 0
@@ -114,6 +119,14 @@ class CappedClient(NotebookClient):
                      execute_reply: dict[str, Any]) -> None:
         content = execute_reply.get("content") if isinstance(execute_reply, dict) else None
         self.replies[cell_index] = content if isinstance(content, dict) else {}
+
+    def raised(self, cell_index: int) -> CellError | None:
+        """What cell `cell_index` raised: its reply says "error", or an `error` message arrived
+        for it (its number in the CellError is `cell_index`); None when neither."""
+        reply = self.replies.get(cell_index, {})
+        if reply.get("status") == "error":
+            return CellError.from_reply(cell_index, reply)
+        return self.error_outputs.get(cell_index)
 
     def process_message(self, msg: dict[str, Any], cell: NotebookNode,
                         cell_index: int) -> NotebookNode | None:
@@ -145,7 +158,8 @@ class CappedClient(NotebookClient):
                               or str(data.get("text/plain", "")), cell_index)
             out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
         elif msg_type == "error":
-            error = CellError.from_reply(0, content)
+            error = CellError.from_reply(cell_index, content)
+            self.error_outputs.setdefault(cell_index, error)
             out = nbformat.v4.new_output("error", ename=error.ename, evalue=error.evalue,
                                          traceback=error.traceback.splitlines())
         if out is not None:
@@ -220,9 +234,11 @@ def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) 
     """A fresh notebook: [setup cell, every student cell (sources only), extra cells].
 
     Index i of this notebook is the 1-based number of student cell i; outputs, execution
-    counts, metadata (tags too), widget state and the kernelspec of `nb` are not copied.
+    counts, metadata (tags too), widget state and the kernelspec of `nb` are not copied. The
+    setup cell ends by recording how the kernel reports errors (`grader.error_hooks`).
     """
     setup = SETUP_SOURCE.replace("{seed}", str(int(seed))).replace("{cap}", str(KERNEL_OUTPUT_CHARS))
+    setup += baseline_source()
     cells = [nbformat.v4.new_code_cell(setup)]
     for cell in nb.get("cells", []):
         source = cell.get("source", "")

@@ -6,7 +6,8 @@
                               (`grade check --kit`: the kit's public cases, grader.kit)
     execute  grader.execute   the notebook, then the probe cells, in a sandboxed kernel
     extract  grader.extract   the probe files read back as plain data (no pickle, capped)
-    compare  grader.compare   every check against the reference values
+    compare  grader.compare   every check against the reference values, every call against
+                              its limit by the grader's clock (grader.timing)
     score    grader.score     statuses and points (the zero-error rule lives there)
 
 This module only wires them. The batch (lookups, records, output files) is `grader.batch`;
@@ -21,15 +22,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from grader import error_hooks
 from grader.cell_error import CellError
 from grader.compare import evaluate_check
 from grader.discover import Upload
 from grader.execute import CellHook, Execution, run_notebook
-from grader.extract import CallRecord, read_results
+from grader.extract import CallRecord, read_findings, read_results
 from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload
-from grader.probe import ProbePlan, build_plan, probe_cells, upload_seed, write_inputs
+from grader.probe import (
+    EMPTY_PROBE,
+    EMPTY_PROBES,
+    HOOKS_CHECK,
+    ProbePlan,
+    build_plan,
+    probe_cells,
+    upload_seed,
+    write_inputs,
+)
 from grader.rubric import Rubric
 from grader.score import Grade, RunFacts, Subject, probes_can_score, score_rejected, score_run
+from grader.timing import probe_cost
 from grader.version import reference_version
 
 
@@ -134,16 +146,15 @@ def grade_accepted(accepted: Accepted, options: Options, planner: Planner = REFE
         _stage(accepted, workdir)
 
         def prepare_probes(errors: tuple[CellError, ...]) -> bool:
-            if not probes_can_score(rubric, errors):
-                return False
-            write_inputs(plan, rubric, workdir)
-            return True
+            write_inputs(plan, rubric, workdir)     # the error-reporting check writes there too
+            return probes_can_score(rubric, errors)
 
         execution = run_notebook(accepted.notebook, workdir, rubric.limits,
                                  probe_cells(plan, rubric, workdir), prepare_probes,
                                  seed=seed % (2**32), sandbox=options.sandbox, on_cell=on_cell)
-        records = read_results(workdir, plan.dirname)
-        return _score(accepted, rubric, plan, execution, records, planner.version())
+        return _score(accepted, rubric, plan, execution, read_results(workdir, plan.dirname),
+                      read_findings(workdir, plan.dirname, error_hooks.FINDINGS_FILE),
+                      planner.version())
 
 
 def _stage(accepted: Accepted, workdir: Path) -> None:
@@ -155,15 +166,19 @@ def _stage(accepted: Accepted, workdir: Path) -> None:
 
 
 def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execution,
-           records: dict[tuple[str, int], CallRecord], version: str) -> Grade:
+           records: dict[tuple[str, int], CallRecord], findings: tuple[str, ...] | None,
+           version: str) -> Grade:
+    cost = probe_cost(execution.extra.get(EMPTY_PROBE), EMPTY_PROBES)
     checks = tuple(
         evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
-                       execution.extra.get(check.id))
+                       execution.extra.get(check.id), cost)
         for check in rubric.checks
     )
+    reporting = error_hooks.messages(execution.extra.get(HOOKS_CHECK), findings)
     facts = RunFacts(outcome=execution.outcome, message=execution.message,
                      cell_errors=execution.cell_errors, members=accepted.listing,
                      isolation=execution.isolation, warnings=execution.warnings,
-                     duration=execution.duration, notebook_seconds=execution.notebook_seconds)
+                     duration=execution.duration, notebook_seconds=execution.notebook_seconds,
+                     error_reporting=reporting)
     who = subject(accepted.upload, rubric, accepted.group, rubric.sha256, version)
     return score_run(who, facts, checks)

@@ -4,8 +4,14 @@ For every `call` check the rubric's input generator makes fresh cases from an rn
 upload; the reference runs on them here, in the grader's process, before the student's notebook
 starts (a broken reference is a grader fault and stops before any student code runs). After the
 student's cells, `write_inputs` puts the plan and the input arrays into a fresh directory of the
-upload's work dir, and the probe cells (one per check, each with its own time limit) call the
-student's functions through `grader.probe_runtime` inside the kernel.
+upload's work dir, and the grader's cells call the student's functions through
+`grader.probe_runtime` inside the kernel. The cells, in order (`probe_cells`):
+
+1. the check of the kernel's error reporting (`grader.error_hooks`), before anything else;
+2. the runtime's setup;
+3. EMPTY_PROBES empty probes, which call nothing: what they take is what every probe cell
+   costs in this kernel besides the call (`grader.timing`);
+4. one cell per planned call, so the grader's own clock times every call.
 """
 
 from __future__ import annotations
@@ -21,13 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from grader import error_hooks
 from grader import probe_runtime as rt
 from grader.errors import ReferenceFault
 from grader.execute import ExtraCell
 from grader.rubric import CheckSpec, Rubric
 
 RUNTIME_MODULE = "_grader_probe_runtime"
-CELL_GRACE = 10.0  # seconds a probe cell gets on top of the sum of its calls' limits
+CALL_GRACE = 2.0   # seconds a call's cell may run past the call's limit before it is stopped
+EMPTY_PROBE = "(empty probe)"      # Execution.extra key of the empty probes (no check id has "(")
+EMPTY_PROBES = 3
+EMPTY_PROBE_TIMEOUT = 10.0
+HOOKS_CHECK = "(error reporting)"  # Execution.extra key of the error-reporting check
+HOOKS_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,14 @@ def plan_document(plan: ProbePlan, rubric: Rubric) -> tuple[dict[str, Any], dict
     return {"protocol": rt.PROTOCOL, "entries": entries}, files
 
 
+def empty_entries() -> list[dict[str, Any]]:
+    """The plan entries of the empty probes: they call nothing, so what they take is what every
+    probe cell costs in this kernel besides its call (`grader.timing`)."""
+    return [{"check": EMPTY_PROBE, "case": i, "symbol": "", "driver": "call", "empty": True,
+             "timeout": EMPTY_PROBE_TIMEOUT, "args": [], "kwargs": {}}
+            for i in range(EMPTY_PROBES)]
+
+
 def write_inputs(plan: ProbePlan, rubric: Rubric, workdir: Path) -> None:
     """Create `<workdir>/<plan.dirname>/in` and write plan.json and the .npy inputs there.
 
@@ -162,6 +182,7 @@ def write_inputs(plan: ProbePlan, rubric: Rubric, workdir: Path) -> None:
     are created with O_EXCL.
     """
     document, files = plan_document(plan, rubric)
+    document["entries"] += empty_entries()
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     work_fd = os.open(workdir, flags)
     try:
@@ -203,11 +224,17 @@ def _runtime_source() -> str:
 
 
 def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCell, ...]:
-    """The grader's cells: one that loads the runtime, then one per probed check.
+    """The grader's cells, in the order of the module docstring.
 
-    A check's cell reports its outcome under the check's id (`Execution.extra[check.id]`).
+    Every call's cell reports under its check's id (`Execution.extra[check.id]`, one entry of
+    `cell_seconds` per call, in plan order); the empty probes under EMPTY_PROBE, the check of
+    the error reporting under HOOKS_CHECK (its findings go to `<probe dir>/out/hooks.json`).
     """
     probe_dir = workdir / plan.dirname
+    out_dir = str(probe_dir / "out")
+    hooks = ExtraCell(HOOKS_CHECK, "its check of how the kernel reports errors",
+                      error_hooks.check_source(str(probe_dir / "out" / error_hooks.FINDINGS_FILE)),
+                      HOOKS_TIMEOUT, always=True)
     setup = (
         "def __grader_setup():\n"
         "    import sys, types\n"
@@ -217,19 +244,22 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
         "__grader_setup()\n"
         "del __grader_setup\n"
     )
-    cells = [ExtraCell(None, "its probe setup", setup, 60.0)]
+    cells = [hooks, ExtraCell(None, "its probe setup", setup, 60.0)]
     plan_path = str(probe_dir / "in" / "plan.json")
-    out_dir = str(probe_dir / "out")
-    for check in rubric.checks:
-        calls = plan.for_check(check.id)
-        if not calls:
-            continue
-        budget = CELL_GRACE + sum(check.timeout for _ in calls)
+
+    def call_cell(key: str, what: str, case: int, timeout: float, limit: float) -> ExtraCell:
         source = (
             "import sys as __grader_sys\n"
             f"__grader_sys.modules[{RUNTIME_MODULE!r}].run_probes("
-            f"{plan_path!r}, {out_dir!r}, globals(), {check.id!r})\n"
+            f"{plan_path!r}, {out_dir!r}, globals(), {key!r}, {case})\n"
             "del __grader_sys\n"
         )
-        cells.append(ExtraCell(check.id, f"check {check.id}", source, budget))
+        return ExtraCell(key, what, source, timeout, limit)
+
+    cells += [call_cell(EMPTY_PROBE, "its empty probe", i, EMPTY_PROBE_TIMEOUT, EMPTY_PROBE_TIMEOUT)
+              for i in range(EMPTY_PROBES)]
+    for check in rubric.checks:
+        cells += [call_cell(check.id, f"check {check.id}", call.index,
+                            check.timeout + CALL_GRACE, check.timeout)
+                  for call in plan.for_check(check.id)]
     return tuple(cells)

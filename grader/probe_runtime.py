@@ -239,6 +239,10 @@ def _write_plain(value: Any, out_dir: str, prefix: str, counter: list[int]) -> A
     return {"array": name}
 
 
+def _nothing() -> None:
+    """What an "empty" plan entry calls."""
+
+
 def _alarm(_signum: int, _frame: Any) -> None:
     raise ProbeTimeout()
 
@@ -248,11 +252,15 @@ def _short_error(exc: BaseException) -> str:
     return "".join(lines).strip()[:ERROR_CHARS]
 
 
-def run_probes(plan_path: str, out_dir: str, namespace: Mapping[str, Any], check_id: str) -> None:
-    """Run every plan entry of `check_id` against `namespace`; append results to manifest.jsonl.
+def run_probes(plan_path: str, out_dir: str, namespace: Mapping[str, Any], check_id: str,
+               case: int | None = None) -> None:
+    """Run the plan entries of `check_id` (only case `case`, when given) against `namespace`;
+    append their results to manifest.jsonl.
 
     Each manifest line: {"check", "case", "status", "error", "seconds", "result"} where status is
-    "ok", "error", "timeout", "missing" or "not-callable".
+    "ok", "error", "timeout", "missing" or "not-callable". An entry marked "empty" calls a
+    function of this module that does nothing, with no arguments: it costs what every probe
+    cell costs besides the student's call (the grader times it to know that cost).
     """
     with open(plan_path, encoding="utf-8") as fh:
         plan = json.load(fh)
@@ -264,13 +272,11 @@ def run_probes(plan_path: str, out_dir: str, namespace: Mapping[str, Any], check
 
     manifest = os.path.join(out_dir, "manifest.jsonl")
     for entry in plan["entries"]:
-        if entry["check"] != check_id:
+        if entry["check"] != check_id or (case is not None and entry["case"] != case):
             continue
         record = _run_entry(entry, namespace, load, out_dir)
         with open(manifest, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
 
 
 def _run_entry(entry: Mapping[str, Any], namespace: Mapping[str, Any],
@@ -288,10 +294,13 @@ def _run_entry(entry: Mapping[str, Any], namespace: Mapping[str, Any],
         record["result"] = _write_plain(values, out_dir, prefix, [0])
         return record
     symbol = entry["symbol"]
-    if symbol not in namespace:
+    if entry.get("empty"):
+        fn: Any = _nothing
+    elif symbol not in namespace:
         record.update(status="missing", error=f"name {symbol!r} is not defined")
         return record
-    fn = namespace[symbol]
+    else:
+        fn = namespace[symbol]
     if not callable(fn):
         record.update(status="not-callable", error=f"{symbol!r} is a {type(fn).__name__}, not a function")
         return record

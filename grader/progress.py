@@ -91,13 +91,16 @@ def for_terminal() -> PlainProgress | RichProgress:
 
 
 def summary(result: BatchResult) -> None:
-    """The closing lines of a batch: counts per status and where the files are."""
+    """The closing lines of a batch: counts per status, the files that look like uploads but
+    were not graded ("not graded: <file>: <reason>"), warnings, faults, where the files are."""
     counts: dict[str, int] = {}
     for grade in result.grades:
         counts[grade.status] = counts.get(grade.status, 0) + 1
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     click.echo(f"{len(result.grades)} upload(s) with a grade ({parts}); "
                f"{result.graded} graded now, {result.skipped} unchanged and kept")
+    for item in result.not_graded:
+        click.echo(printable(f"not graded: {item.rel}: {item.reason}", multiline=False))
     warned = {w for g in result.grades for w in g.warnings}
     for warning in sorted(warned):
         click.echo(printable(str(warning)), err=True)

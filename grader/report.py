@@ -25,6 +25,7 @@ from grader.score import Grade, Status
 from grader.text import printable
 
 if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
+    from grader.discover import NotGraded
     from grader.ledger_view import Overview, UploadLedger
     from grader.plots import Picture
 
@@ -149,10 +150,31 @@ def summarize(grades: Sequence[Grade]) -> list[AssignmentSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class SameGroup:
+    """Two or more uploads for one assignment and group (the overview flags them; which one
+    counts is `grader.resubmission`'s business)."""
+
+    assignment: str
+    group: str
+    files: tuple[str, ...]
+
+
+def same_group(grades: Sequence[Grade]) -> list[SameGroup]:
+    """Every (assignment, group) with more than one upload, sorted; files in table order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for grade in grades:
+        if grade.assignment is not None and grade.group is not None:
+            groups.setdefault((grade.assignment, grade.group), []).append(grade.file)
+    return [SameGroup(a, g, tuple(files)) for (a, g), files in sorted(groups.items())
+            if len(files) > 1]
+
+
 def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
                 generated_at: datetime | str, grader_version: str,
                 pictures: Mapping[str, Sequence[Picture]] | None = None,
-                course: Overview | None = None) -> Path:
+                course: Overview | None = None,
+                not_graded: Sequence[NotGraded] = ()) -> Path:
     """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
 
     Args:
@@ -160,9 +182,11 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         report_paths: upload `file` -> report path relative to `out_dir` (no link if absent).
         pictures: assignment id -> pictures shown under its row of the per-assignment table.
         course: still to mark, penalties, duplicates, final scores (`_ledger.html.j2`).
+        not_graded: files that look like uploads but were not graded, listed with the reason.
     """
     counts = Counter(g.status for g in grades)
     path = out_dir / "index.html"
+    duplicates = same_group(grades)
     html = environment().get_template("index.html.j2").render(
         grades=grades,
         links=report_paths,
@@ -172,6 +196,9 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         grader_version=grader_version,
         pictures=pictures or {},
         course=course,
+        not_graded=list(not_graded),
+        duplicates=duplicates,
+        uploads_of_group={f: len(d.files) for d in duplicates for f in d.files},
     )
     write_text_atomic(path, html)
     return path

@@ -25,7 +25,8 @@ TOML layout (see rubrics/*.toml for real ones)::
     max_upload_mb = 20
 
     [team]                            # optional: team information rule
-    cell = 1                          # the 1-based cell that must hold it
+    cell = 1                          # it is in the cell-th cell that is not empty (1: the
+                                      # first; empty and whitespace-only cells are skipped)
     require_group_ids = false         # every id of the group (file name) must appear there
     placeholder = "YOUR NAMES HERE"   # the handout's placeholder text; still present -> rejected
     instructions = "the name of every group member"   # what the cell must hold (student messages)
@@ -113,7 +114,11 @@ class Limits:
 
 @dataclass(frozen=True)
 class TeamRule:
-    """Where the team information lives and what it must contain."""
+    """Where the team information lives and what it must contain.
+
+    `cell` counts only cells that are not empty (1: the first cell with any text, markdown or
+    code), as `grader.team.team_cell` reads it.
+    """
 
     cell: int = 1
     require_group_ids: bool = False
@@ -303,7 +308,9 @@ LIMITS_KEYS = _keys(
 )
 TEAM_KEYS = _keys(
     TeamRule,
-    ("cell", INTEGER, "the 1-based cell that holds the team information", POSITIVE),
+    ("cell", INTEGER, "which cell holds the team information, counting from 1 only the cells "
+     "that are not empty (empty and whitespace-only cells, markdown or code, are skipped)",
+     POSITIVE),
     ("require_group_ids", BOOLEAN, "every id of the group (file name) must appear in that cell"),
     ("placeholder", STRING, "the handout's placeholder text; still present -> rejected", NON_EMPTY),
     ("instructions", STRING, "what the cell must hold, in words for students", NON_EMPTY),

@@ -22,9 +22,13 @@ from grader.intake import Match, Rejected, apply_rules
 from grader.pipeline import Job, Options, grade_job, subject
 from grader.rubric import Rubric, load_rubrics
 from grader.score import WORKER_DIED, Grade, score_worker_died
+from grader.text import printable
 
 OnDone = Callable[[Job, "Grade | None", str], None]
 DASK_MISSING = "--scheduler needs dask.distributed: pip install 'dlgrade[dask]'"
+SCHEDULER_TIMEOUT = 10.0     # seconds to reach the scheduler before anything is graded
+UNREACHABLE = ("--scheduler {address}: no Dask scheduler could be reached there ({detail}); "
+               "start one (dask scheduler) or fix the address")
 
 
 class Runner(Protocol):
@@ -141,10 +145,11 @@ class DaskCluster:
         from distributed import Client
         from distributed import as_completed as dask_completed
 
-        with Client(self.address) as client:
+        with Client(self.address) as client:  # type: ignore[no-untyped-call, unused-ignore]
             futures = {client.submit(grade_in_worker, job, options, pure=False): job
                        for job in jobs}
-            for future in dask_completed(list(futures)):
+            pending = dask_completed(list(futures))  # type: ignore[no-untyped-call, unused-ignore]
+            for future in pending:
                 job = futures[future]
                 try:
                     grade = future.result()
@@ -160,3 +165,18 @@ def require_dask() -> None:
         import distributed  # noqa: F401
     except ImportError as exc:
         raise GraderError(DASK_MISSING) from exc
+
+
+def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Fail (a GraderError naming the address) before anything is written when no Dask
+    scheduler answers at `address` within `timeout` seconds, or dask is not installed."""
+    require_dask()
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=timeout):  # type: ignore[no-untyped-call, unused-ignore]
+            pass
+    except Exception as exc:  # noqa: BLE001 - whatever failed, there is no cluster to use
+        detail = printable(f"{type(exc).__name__}: {exc}", multiline=False)[:300]
+        raise GraderError(UNREACHABLE.format(address=printable(address, multiline=False),
+                                             detail=detail)) from exc

@@ -98,6 +98,8 @@ class RunFacts:
         cell_errors: the student cells that raised, in order.
         members: the kept zip members, for the report.
         isolation, warnings, duration, notebook_seconds: from the execution.
+        error_reporting: what the notebook changed in how the kernel reports errors, as
+            messages (`grader.error_hooks.messages`); empty when nothing changed.
     """
 
     outcome: Literal["ok", "timeout", "crashed"]
@@ -108,6 +110,7 @@ class RunFacts:
     warnings: tuple[str, ...] = ()
     duration: float = 0.0
     notebook_seconds: float = 0.0
+    error_reporting: tuple[str, ...] = ()
 
 
 ZERO_ERROR_NOTE = ("the zero-error rule is on for this assignment: a notebook with any error "
@@ -130,6 +133,12 @@ def probes_can_score(rubric: Rubric, cell_errors: tuple[CellError, ...]) -> bool
     """Whether calling the student's functions can still earn points: not when the zero-error
     rule is on and a cell raised (the upload scores 0 whatever its functions return)."""
     return not (rubric.zero_error and cell_errors)
+
+
+def breaks_zero_error(rubric: Rubric, facts: RunFacts) -> bool:
+    """The zero-error rule: when it is on, a cell that raised, or a notebook that changed how
+    the kernel reports errors (so a cell may have raised unseen), scores 0."""
+    return rubric.zero_error and bool(facts.cell_errors or facts.error_reporting)
 
 
 def _not_run(checks: tuple[CheckSpec, ...], why: str) -> tuple[CheckResult, ...]:
@@ -176,12 +185,12 @@ def score_run(subject: Subject, facts: RunFacts, checks: tuple[CheckResult, ...]
         checks: the evaluated checks (used only when the upload ends as `graded`).
     """
     assert subject.rubric is not None, "only an accepted upload is run"
-    errors = tuple(e.summary() for e in facts.cell_errors)
+    errors = tuple(e.summary() for e in facts.cell_errors) + facts.error_reporting
     if facts.outcome in ("timeout", "crashed"):
         messages = ((facts.message,) if facts.message else ()) + errors
         checks = _not_run(subject.rubric.checks, WHY_NOT_SCORED[facts.outcome])
         return _grade(subject, facts.outcome, 0.0, messages, checks, facts)
-    if not probes_can_score(subject.rubric, facts.cell_errors):
+    if breaks_zero_error(subject.rubric, facts):
         checks = _not_run(subject.rubric.checks, "the zero-error rule")
         return _grade(subject, "run-error", 0.0, errors + (ZERO_ERROR_NOTE,), checks, facts)
     messages = ((facts.message,) if facts.message else ()) + errors

@@ -20,7 +20,8 @@ def grader_version() -> str:
 
 @lru_cache(maxsize=1)
 def reference_version() -> str:
-    """A digest of the reference package, the input generators and the probe runtime.
+    """A digest of the reference package, the input generators and the code the grader runs in
+    the kernel (the probe runtime and the check of the kernel's error reporting).
 
     A grade recorded under another digest is stale: the rerun regrades it. `reference` is
     imported here, not at module load: `grade check --kit` runs where it is not installed.
@@ -30,7 +31,8 @@ def reference_version() -> str:
     digest = hashlib.sha256()
     roots = [Path(reference.__file__).parent, Path(grader.__file__).parent / "assignments"]
     files = [p for root in roots for p in sorted(root.rglob("*.py"))]
-    files.append(Path(grader.__file__).parent / "probe_runtime.py")
+    files += [Path(grader.__file__).parent / name
+              for name in ("probe_runtime.py", "error_hooks_runtime.py")]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

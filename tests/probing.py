@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -33,9 +33,17 @@ from grader.execute import ExtraOutcome
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, intake
 from grader.pipeline import Options, grade_accepted
-from grader.probe import PlannedCall, ProbePlan, build_plan, write_inputs
+from grader.probe import (
+    EMPTY_PROBE,
+    EMPTY_PROBES,
+    PlannedCall,
+    ProbePlan,
+    build_plan,
+    write_inputs,
+)
 from grader.rubric import CheckSpec, Rubric, load_rubrics
 from grader.score import Grade
+from grader.timing import probe_cost
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_RUBRICS = ROOT / "rubrics"
@@ -86,7 +94,8 @@ class RoundTrip:
 
 def run_round_trip(rubric: Rubric, namespace: Mapping[str, Any], workdir: Path,
                    seed: int = 1) -> RoundTrip:
-    """Plan, write the inputs, run the probe runtime on `namespace`, read back and evaluate.
+    """Plan, write the inputs, run the probe runtime on `namespace` as the probe cells do (the
+    empty probes, then one call at a time, each timed by this process), read back and evaluate.
 
     Warnings raised by the probed code are ignored, as in a kernel (where they are only printed).
     """
@@ -95,15 +104,22 @@ def run_round_trip(rubric: Rubric, namespace: Mapping[str, Any], workdir: Path,
     write_inputs(plan, rubric, workdir)
     plan_path = str(workdir / plan.dirname / "in" / "plan.json")
     out_dir = str(workdir / plan.dirname / "out")
-    outcomes = {}
-    for check in rubric.checks:
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rt.run_probes(plan_path, out_dir, namespace, check.id)
-        outcomes[check.id] = ExtraOutcome("ok", time.perf_counter() - start)
+
+    def timed(check_id: str, indices: Sequence[int]) -> ExtraOutcome:
+        seconds = []
+        for index in indices:
+            began = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rt.run_probes(plan_path, out_dir, namespace, check_id, index)
+            seconds.append(time.perf_counter() - began)
+        return ExtraOutcome("ok", sum(seconds), None, tuple(seconds))
+
+    cost = probe_cost(timed(EMPTY_PROBE, range(EMPTY_PROBES)), EMPTY_PROBES)
+    outcomes = {c.id: timed(c.id, [call.index for call in plan.for_check(c.id)])
+                for c in rubric.checks}
     records = read_results(workdir, plan.dirname)
-    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, outcomes[c.id])
+    results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, outcomes[c.id], cost)
                for c in rubric.checks}
     return RoundTrip(plan, records, results)
 

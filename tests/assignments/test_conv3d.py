@@ -32,7 +32,7 @@ def test_rubric_checks_points_and_rules(rubrics: Rubrics) -> None:
         ("forward", "conv3d_forward", 10.0), ("backward", "conv3d_backward", 15.0),
         ("forward_speed", "conv3d_forward", 5.0)]
     assert r.max_score == 30.0 and r.upload == "notebook" and r.zero_error
-    assert r.team is not None and r.team.cell == 1 and r.team.placeholder == "YOUR ANSWER HERE"
+    assert r.team is None     # the student id in the file name says who (docs/assignments.md)
     assert rubrics.check("conv3d", "forward_speed").timeout == 10.0
 
 

@@ -34,6 +34,7 @@ def test_rubric_has_the_fixed_checks(rubrics: Rubrics) -> None:
     assert [c.id for c in r.checks] == ["backprop", "chain", "adam_1d", "h_max", "gd_quadratic",
                                         "max_stable_lr", "line_search", "figure"]
     assert r.max_score == 10.0 and r.zero_error
+    assert r.team is None     # the group number in the file name says who (docs/assignments.md)
     h_max = rubrics.check("gradients", "h_max")
     assert (h_max.kind, h_max.symbol, h_max.atol, h_max.rtol) == ("variable", "h_max", 1e-3, 0.0)
     assert re.fullmatch(r.pattern, "gradient_studies_group_04.ipynb").group("group") == "04"

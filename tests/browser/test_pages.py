@@ -89,6 +89,35 @@ def test_pictures_page_prints(browser: Any, picture_site: Site, tmp_path: Path, 
     _check_page(browser, page, PRINT_WIDTH, tmp_path / f"print-{kind}.png", media="print")
 
 
+def _grade(file: str, group: str) -> Any:
+    from grader.score import Grade
+
+    return Grade(file=file, sha256="a" * 64, assignment="adam", group=group, status="rejected",
+                 score=0.0, max_score=5.0, messages=("notebook format: not JSON",), checks=())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_overview_listing_files_not_graded_and_a_group_uploading_twice_renders(
+        browser: Any, tmp_path: Path, width: int) -> None:
+    from grader.discover import NotGraded
+    from grader.report import write_index
+    from grader.report_paths import report_paths
+
+    long_name = "adam/" + "very_long_folder_name_" * 6 + "adam_regression_classification_solved"
+    grades = [_grade(f"{long_name}_group_04.ipynb", "04"),
+              _grade("adam/late/adam_regression_classification_solved_group_04.ipynb", "04")]
+    not_graded = [NotGraded(f"{long_name}_group_05.ipynb ",
+                            "its name ends in ' ' after .ipynb, so it is not read as an upload; "
+                            "rename it to end in .ipynb"),
+                  NotGraded(".hidden/adam_regression_classification_solved_group_06.ipynb",
+                            "it is inside the hidden folder '.hidden/', which is skipped; move "
+                            "it out")]
+    page = write_index(tmp_path, grades, report_paths([g.file for g in grades]),
+                       generated_at="2026-12-07T00:00:00+00:00", grader_version="0.1.0",
+                       not_graded=not_graded)
+    _check_page(browser, page, width, tmp_path / f"not-graded-{width}.png")
+
+
 @pytest.mark.parametrize(("value", "local"), [
     ("reports/a%20b.html", True), ("#checks", True), ("data:image/png;base64,AAAA", True),
     ("../index.html", True), ("http://example.org/x.png", False), ("//cdn.example/x.js", False),

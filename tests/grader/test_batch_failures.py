@@ -221,3 +221,44 @@ def test_a_gradebook_that_fails_loses_no_upload(
     assert again.failures == () and (again.graded, again.skipped) == (2, 1)
     assert {g.file: g.status for g in again.grades} == {
         SHOWN: "rejected", CLASH_ZIP: "rejected", LONG_ZIP: "rejected"}
+
+
+def test_what_is_not_graded_is_listed_and_a_group_uploading_twice_is_flagged(
+        tmp_path: Path, demo_rubrics: Path) -> None:
+    """No student's work disappears silently (rejected uploads only: no kernel runs)."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    for name in ("demo_03.ipynb ", "demo_04.ipynb.", ".hidden/demo_05.ipynb", ".demo_06.ipynb",
+                 "demo_07.ipynb", "late/demo_07.ipynb"):
+        (subs / name).parent.mkdir(parents=True, exist_ok=True)
+        (subs / name).write_bytes(b"{not json")
+    result = run_cli(subs, out, demo_rubrics)
+    assert result.exit_code == 0, result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("not graded: ")]
+    assert listed == [
+        "not graded: .demo_06.ipynb: its name starts with '.', so it is hidden and skipped; "
+        "rename it without the leading dot",
+        "not graded: .hidden/demo_05.ipynb: it is inside the hidden folder '.hidden/', which is "
+        "skipped; move it out",
+        "not graded: demo_03.ipynb : its name ends in ' ' after .ipynb, so it is not read as an "
+        "upload; rename it to end in .ipynb",
+        "not graded: demo_04.ipynb.: its name ends in '.' after .ipynb, so it is not read as an "
+        "upload; rename it to end in .ipynb"]
+    submissions, _, book = outputs(out)
+    assert set(submissions) == set(book) == {"demo_07.ipynb", "late/demo_07.ipynb"}
+    assert {s["group"] for s in submissions.values()} == {"07"}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<li class="file">not graded: ') == 4
+    assert "demo_03.ipynb : its name ends in" in index
+    assert index.count("<strong>(2 uploads)</strong>") == 2 and 'id="same-group"' in index
+
+
+def test_a_folder_with_nothing_but_lookalikes_names_them(tmp_path: Path, demo_rubrics: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "demo_01.ipynb ").write_bytes(team_notebook_bytes(*GOOD))
+    result = run_cli(subs, tmp_path / "out", demo_rubrics)
+    assert result.exit_code == 2
+    assert "no uploads found" in result.output
+    assert "not graded: demo_01.ipynb : its name ends in ' ' after .ipynb" in result.output
+    assert not (tmp_path / "out").exists()

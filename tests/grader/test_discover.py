@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.discover import discover
+from grader.discover import (
+    HIDDEN_FOLDER,
+    HIDDEN_NAME,
+    LINKED_FOLDER,
+    TRAILING_NAME,
+    discover,
+    find,
+)
 from grader.errors import UsageError
 
 
@@ -124,3 +131,48 @@ def test_escaped_names_stay_distinct_from_real_ones(tmp_path: Path) -> None:
     assert sorted(found) == ["a%FF%FF.ipynb", "a%FF%FF~2.ipynb", "a%FF.ipynb", "a%FF~2.ipynb"]
     assert not found["a%FF.ipynb"].undecodable and found["a%FF~2.ipynb"].undecodable
     assert os.fsencode(found["a%FF~2.ipynb"].path).endswith(b"/a\xff.ipynb")
+
+
+# ----------------------------------------------------------------------------- not graded
+NOT_GRADED = [
+    (["a.ipynb ", "b.zip.", "c.ipynb. .", "d.IPYNB  ", "ok.ipynb"],
+     [("a.ipynb ", TRAILING_NAME.format(tail=" ", suffix=".ipynb")),
+      ("b.zip.", TRAILING_NAME.format(tail=".", suffix=".zip")),
+      ("c.ipynb. .", TRAILING_NAME.format(tail=". .", suffix=".ipynb")),
+      ("d.IPYNB  ", TRAILING_NAME.format(tail="  ", suffix=".IPYNB"))]),
+    ([".hidden.ipynb", "sub/.b.zip", ".DS_Store", "sub/.notes.txt"],
+     [(".hidden.ipynb", HIDDEN_NAME), ("sub/.b.zip", HIDDEN_NAME)]),
+    ([".secret/a.ipynb", ".secret/deep/b.zip ", "g/.old/c.ipynb", ".secret/readme.md"],
+     [(".secret/a.ipynb", HIDDEN_FOLDER.format(folder=".secret/")),
+      (".secret/deep/b.zip ", HIDDEN_FOLDER.format(folder=".secret/")),
+      ("g/.old/c.ipynb", HIDDEN_FOLDER.format(folder="g/.old/"))]),
+    ([".ipynb_checkpoints/a-checkpoint.ipynb", "sub/.ipynb_checkpoints/b-checkpoint.ipynb",
+      ".git/x.ipynb", "notes.ipynb.txt", "a.ipynb"], []),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), NOT_GRADED, ids=[
+    "trailing-space-or-dot", "hidden-name", "in-hidden-folder", "silently-skipped"])
+def test_what_looks_like_an_upload_but_is_not_graded_is_listed(
+        tmp_path: Path, files: list[str], expected: list[tuple[str, str]]) -> None:
+    make_tree(tmp_path, files)
+    found = find(tmp_path)
+    assert [(n.rel, n.reason) for n in found.not_graded] == expected
+    assert not {n.rel for n in found.not_graded} & {u.rel for u in found.uploads}
+
+
+def test_a_linked_folder_is_listed_not_entered(tmp_path: Path) -> None:
+    make_tree(tmp_path / "outside", ["a.ipynb"])
+    subs = tmp_path / "subs"
+    make_tree(subs, ["real.ipynb"])
+    (subs / "week3").symlink_to(tmp_path / "outside", target_is_directory=True)
+    found = find(subs)
+    assert [u.rel for u in found.uploads] == ["real.ipynb"]
+    assert [(n.rel, n.reason) for n in found.not_graded] == [("week3/", LINKED_FOLDER)]
+
+
+def test_the_output_folder_is_never_listed(tmp_path: Path) -> None:
+    make_tree(tmp_path, ["a.ipynb", "graded/.x/b.ipynb", "graded/c.ipynb "])
+    found = find(tmp_path, skip=(tmp_path / "graded",))
+    assert ([u.rel for u in found.uploads], found.not_graded) == (["a.ipynb"], ())
+

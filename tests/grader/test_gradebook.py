@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from grade_builders import make_check, make_grade
@@ -314,3 +316,35 @@ def test_marks_under_an_unknown_run_are_a_grader_error_and_add_nothing(book: Gra
     with pytest.raises(GraderError, match="unknown run id"):
         book.record_marks("nope", [Mark("a.zip", "theory", 1.0)])
     assert book.mark_history() == []
+def _open_each(paths: list[str], barrier: Any, results: Any) -> None:
+    """One process of the race below: open every path at the same moment as the others."""
+    for path in paths:
+        barrier.wait()
+        try:
+            with Gradebook.open(path) as opened:
+                opened.start_run("0.1.0", "ref", "grade subs")
+            results.put("ok")
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_creating_one_gradebook_at_once_all_open_it(tmp_path: Path) -> None:
+    """Two `grade` runs into a new output folder: creating the gradebook is atomic."""
+    context = multiprocessing.get_context("spawn")
+    paths = [str(tmp_path / f"out{i}" / "gradebook.sqlite") for i in range(30)]
+    processes = 6
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=_open_each, args=(paths, barrier, results))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in range(processes * len(paths))]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert [o for o in outcomes if o != "ok"] == []
+    for path in paths:
+        with Gradebook.open(path, readonly=True) as book:
+            runs = book._conn.execute("select count(*) from runs").fetchone()[0]
+        assert runs == processes
+        assert sorted(p.name for p in Path(path).parent.iterdir()
+                      if not p.name.startswith("gradebook.sqlite")) == []

@@ -259,30 +259,49 @@ def test_symlinked_upload_is_rejected(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- team information
-@pytest.mark.parametrize(("first", "fragment"), [
-    (None, "team information: the notebook has no cells; the first cell must list the name"),
-    ("   \n", "team information: the first cell is empty; write the name of every group member"),
-    (f"# Team\n{PLACEHOLDER}", f"the first cell still says '{PLACEHOLDER}'; replace it with"),
-    ("# team\nyour names here", "still says"),
-], ids=["no-cells", "empty-first-cell", "placeholder", "placeholder-any-case"])
-def test_team_information_is_required(tmp_path: Path, first: str | None, fragment: str) -> None:
-    cells = [] if first is None else None
+@pytest.mark.parametrize(("first", "cells", "fragment"), [
+    (None, [], "team information: the notebook has no cells; the first cell must list the name"),
+    ("   \n", [code_cell(""), code_cell([" ", "\t\n"])],
+     "team information: every cell of the notebook is empty; write the name of every group member"),
+    (f"# Team\n{PLACEHOLDER}", None, f"the first cell still says '{PLACEHOLDER}'; replace it with"),
+    ("# team\nyour names here", None, "still says"),
+    ("", [code_cell(" \n"), code_cell(f"# {PLACEHOLDER}")],
+     f"team information: cell 3 (the first cell that is not empty) still says '{PLACEHOLDER}'"),
+], ids=["no-cells", "only-empty-cells", "placeholder", "placeholder-any-case",
+        "placeholder-after-empty-cells"])
+def test_team_information_is_required(tmp_path: Path, first: str | None,
+                                      cells: list[dict[str, Any]] | None, fragment: str) -> None:
     verdict = intake(make_upload(tmp_path, ADAM_NAME, nb_json(first=first, cells=cells)), RUBRICS)
     assert fragment in rejected(verdict)
 
 
+@pytest.mark.parametrize("before", [
+    [code_cell("")], [code_cell("   \n\t")], [code_cell(["", " "])],
+    [{"cell_type": "markdown", "metadata": {}, "source": "\n"}, code_cell("")],
+], ids=["empty-code", "whitespace-code", "empty-lines-list", "empty-markdown-and-code"])
+def test_empty_cells_before_the_team_cell_are_skipped(tmp_path: Path,
+                                                      before: list[dict[str, Any]]) -> None:
+    """A Colab export starts with an empty code cell: the team cell is the first that is not."""
+    rubric = make_xor_rubric()
+    notebook = notebook_bytes(first=None, cells=[*before, {"cell_type": "markdown", "metadata": {},
+                                                           "source": TEAM_CELL}, code_cell("x = 1")])
+    upload = make_upload(tmp_path, XOR_NAME, zip_bytes([("sheet06.ipynb", notebook),
+                                                        ("answers.pdf", PDF)]))
+    assert isinstance(intake(upload, (rubric,)), Accepted)
+
+
 def test_team_cell_other_than_the_first(tmp_path: Path) -> None:
     rubric = make_rubric(team=TeamRule(cell=2, placeholder="TODO"))
-    data = nb_json(first="# Sheet 4", cells=[code_cell("# TODO")])
-    assert "cell 2 still says 'TODO'" in rejected(intake(make_upload(tmp_path, ADAM_NAME, data),
-                                                         (rubric,)))
+    data = nb_json(first="# Sheet 4", cells=[code_cell(""), code_cell("# TODO")])
+    assert "cell 3 (cell 2 that is not empty) still says 'TODO'" in rejected(
+        intake(make_upload(tmp_path, ADAM_NAME, data), (rubric,)))
 
 
 def test_team_cell_beyond_the_notebook(tmp_path: Path) -> None:
     rubric = make_rubric(team=TeamRule(cell=3))
-    data = nb_json(first="# Ada")
-    assert "has only 2 cell(s); cell 3 must list" in rejected(
-        intake(make_upload(tmp_path, ADAM_NAME, data), (rubric,)))
+    data = nb_json(first="# Ada", cells=[code_cell("x = 1"), code_cell(" ")])
+    assert ("the notebook has only 2 cell(s) that are not empty; cell 3 of those must list"
+            in rejected(intake(make_upload(tmp_path, ADAM_NAME, data), (rubric,))))
 
 
 def test_rubric_without_team_rule_accepts_any_first_cell(tmp_path: Path) -> None:

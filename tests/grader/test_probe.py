@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,19 @@ from grader import probe_runtime as rt
 from grader.compare import evaluate_check
 from grader.errors import ReferenceFault
 from grader.execute import ExtraOutcome
-from grader.probe import build_plan, plan_document, probe_cells, upload_seed, write_inputs
+from grader.probe import (
+    CALL_GRACE,
+    EMPTY_PROBE,
+    EMPTY_PROBES,
+    HOOKS_CHECK,
+    build_plan,
+    plan_document,
+    probe_cells,
+    upload_seed,
+    write_inputs,
+)
 from grader.rubric import CheckSpec, Limits, Rubric
+from grader.timing import MARGIN
 
 
 def _affine(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -79,7 +91,7 @@ def make_rubric(*checks: CheckSpec) -> Rubric:
 def test_correct_function_passes_every_case(tmp_path: Path) -> None:
     trip = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
     records, results = trip.records, trip.results
-    assert len(records) == 3
+    assert sorted(k for k in records if k[0] == "affine") == [("affine", i) for i in range(3)]
     assert results["affine"].status == "pass"
     assert results["affine"].points == 2.0
     assert results["affine"].message == "3 case(s) agree with the reference"
@@ -174,24 +186,50 @@ def test_a_comparator_pass_message_is_kept_for_a_single_case(tmp_path: Path) -> 
     assert several["affine"].message == "3 case(s) agree with the reference"
 
 
-def test_a_probe_cell_slower_than_its_calls_limits_is_an_error(tmp_path: Path) -> None:
-    """The grader's own clock wins over the kernel's records (the alarm can be disarmed)."""
-    from grader.compare import TIMING_GRACE
-
+def test_a_call_slower_than_its_limit_by_the_graders_clock_is_an_error(tmp_path: Path) -> None:
+    """The grader's clock wins over the kernel's records (the alarm can be disarmed)."""
     rubric = make_rubric(make_check(timeout=5.0))
     trip = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
     plan, records, results = trip.plan, trip.records, trip.results
     check, calls = rubric.checks[0], plan.for_check("affine")
     assert results["affine"].status == "pass" and len(calls) == 3
-    in_time = evaluate_check(check, calls, records, 0, ExtraOutcome("ok", 3 * 5.0 + TIMING_GRACE - 0.1))
-    too_slow = evaluate_check(check, calls, records, 0, ExtraOutcome("ok", 3 * 5.0 + TIMING_GRACE + 0.1))
-    assert in_time.status == "pass"
-    assert (too_slow.status, too_slow.points) == ("error", 0.0)
-    assert too_slow.message == "affine: the calls took 17.1 s in all, past the limit of 5 s per call (3 call(s))"
+    cost = 0.02
+    in_time = ExtraOutcome("ok", 0.0, None, (0.1, 5.0 + cost + MARGIN - 0.01, 0.1))
+    too_slow = ExtraOutcome("ok", 0.0, None, (0.1, 5.0 + cost + MARGIN + 0.01, 0.1))
+    assert evaluate_check(check, calls, records, 0, in_time, cost).status == "pass"
+    late = evaluate_check(check, calls, records, 0, too_slow, cost)
+    assert (late.status, late.points) == ("error", 0.0)
+    assert late.message == ("affine (case 2: case 1): the call took 5.11 s by the grader's clock, "
+                            "past its limit of 5 s (a probe cell's own cost in this kernel, "
+                            "0.020 s, is not counted)")
+
+
+def test_calls_that_cannot_be_timed_fail_and_say_why(tmp_path: Path) -> None:
+    rubric = make_rubric(make_check(timeout=5.0))
+    trip = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    plan, records = trip.plan, trip.records
+    fast = ExtraOutcome("ok", 0.3, None, (0.1, 0.1, 0.1))
+    why = "the grader could not time the calls: its empty probes did not all run (error)"
+    result = evaluate_check(rubric.checks[0], plan.for_check("affine"), records, 0, fast, why)
+    assert (result.status, result.message) == ("error", f"affine (case 1: case 0): {why}")
+
+
+def test_a_probe_cell_that_raised_makes_its_check_an_error(tmp_path: Path) -> None:
+    """An `error` message during a grader cell counts as raising, whatever the records say."""
+    from grader.cell_error import CellError
+
+    rubric = make_rubric(make_check(timeout=5.0))
+    trip = run_round_trip(rubric, {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    plan, records = trip.plan, trip.records
+    raised = ExtraOutcome("error", 0.3, CellError(0, "ValueError", "from a callback", ""),
+                          (0.1, 0.1, 0.1))
+    result = evaluate_check(rubric.checks[0], plan.for_check("affine"), records, 0, raised, 0.01)
+    assert (result.status, result.message) == (
+        "error", "affine: the grader's cell reported an error in the kernel (ValueError: from a "
+                 "callback)")
 
 
 def test_timeout_of_one_call(tmp_path: Path) -> None:
-    import time
 
     check = make_check(timeout=0.2)
     results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)}, tmp_path).results
@@ -234,17 +272,18 @@ def test_write_inputs_never_follows_a_planted_link(tmp_path: Path) -> None:
     assert list(target.iterdir()) == []
 
 
-def test_probe_cells_one_per_probed_check() -> None:
+def test_probe_cells_check_the_error_reporting_first_then_one_cell_per_call() -> None:
     rubric = make_rubric(make_check(), make_check(id="fig", kind="figure", symbol=None, reference_fn=None,
                                                   inputs_fn=None))
     cells = probe_cells(build_plan(rubric, 0), rubric, Path("/tmp/x"))
-    assert [(c.key, c.what) for c in cells] == [(None, "its probe setup"),
-                                                 ("affine", "check affine")]
-    assert cells[1].timeout >= 3 * 5.0
+    assert [(c.key, c.what) for c in cells] == [
+        (HOOKS_CHECK, "its check of how the kernel reports errors"), (None, "its probe setup"),
+        *[(EMPTY_PROBE, "its empty probe")] * EMPTY_PROBES, *[("affine", "check affine")] * 3]
+    assert [c.always for c in cells] == [True] + [False] * (len(cells) - 1)
+    assert {(c.timeout, c.stated_limit) for c in cells if c.key == "affine"} == {(5.0 + CALL_GRACE, 5.0)}
 
 
 def test_a_returned_object_that_hangs_on_conversion_is_timed(tmp_path: Path) -> None:
-    import time
 
     class Sticky:
         def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from grade_builders import make_grade
 
 from grader import progress
-from grader.discover import Upload
+from grader.discover import NotGraded, Upload
 from grader.progress import PlainProgress, RichProgress
 from grader.text import REPLACEMENT
 
@@ -63,10 +63,13 @@ def test_summary_prints_failures_and_warnings_clean(capsys: pytest.CaptureFixtur
     result = SimpleNamespace(
         grades=[make_grade(warnings=["warned about\x1b]0;T\x07 evil\x1bc"])], graded=1, skipped=0,
         failures=[f"{EVIL}: its report could not be written (disk full)"], out=Path("/tmp/out"),
-        notes=[f"marking.csv row 2: no upload {EVIL!r} in this batch"])
+        notes=[f"marking.csv row 2: no upload {EVIL!r} in this batch"],
+        not_graded=[NotGraded(f"{EVIL} ", "its name ends in ' ' after .ipynb\x1b[2J")])
     progress.summary(result)
     captured = capsys.readouterr()
     assert_clean(captured.out + captured.err)
     assert f"GRADER FAULT: evil{REPLACEMENT * 5}name{REPLACEMENT}.ipynb: its report" in captured.err
+    assert (f"not graded: evil{REPLACEMENT * 5}name{REPLACEMENT}.ipynb : its name ends in ' ' "
+            f"after .ipynb{REPLACEMENT}") in captured.out.splitlines()
     assert "warned about evil" in captured.err
     assert "grade: marking.csv row 2: no upload 'evil" in captured.err

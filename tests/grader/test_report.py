@@ -14,13 +14,16 @@ import pytest
 from grade_builders import make_check, make_grade
 
 from grader.cell_error import CellError
+from grader.discover import NotGraded
 from grader.lateness import Deadline, Lateness, SubmissionTime
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import Mark, Override
 from grader.report import (
     STATUS_EXPLANATIONS,
     STATUSES,
+    SameGroup,
     clip,
+    same_group,
     summarize,
     write_index,
     write_report,
@@ -283,3 +286,33 @@ def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Pat
     assert "2 days -0.65" in text
     assert f"{grade.file} adam 04 open 2 uploads: a tutor chooses" in text
     assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text
+def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
+    not_graded = [NotGraded("adam/a_04.ipynb ", "its name ends in ' ' after .ipynb"),
+                  NotGraded(".old/<script>x</script>.ipynb", "it is inside the hidden folder '.old/'")]
+    html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", not_graded=not_graded).read_text()
+    items = re.findall(r'<li class="file">(.*?)</li>', html)
+    assert items == ["not graded: adam/a_04.ipynb : its name ends in &#39; &#39; after .ipynb",
+                     "not graded: .old/&lt;script&gt;x&lt;/script&gt;.ipynb: it is inside the "
+                     "hidden folder &#39;.old/&#39;"]
+    assert "Not graded: 2 file(s) that look like uploads" in html and "<script" not in html
+    plain = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
+                        grader_version="0.1.0").read_text()
+    assert "not graded" not in plain.lower()
+
+
+def test_index_flags_two_uploads_for_one_group(tmp_path: Path) -> None:
+    grades = [make_grade(file="adam/a_04.ipynb"), make_grade(file="adam/late/a_04.ipynb"),
+              make_grade(file="adam/a_05.ipynb", group="05"),
+              make_grade(file="gradients/g_04.ipynb", assignment="gradients"),
+              make_grade(file="x.ipynb", assignment=None, group=None, status="rejected"),
+              make_grade(file="y.ipynb", assignment=None, group=None, status="rejected")]
+    assert same_group(grades) == [SameGroup("adam", "04", ("adam/a_04.ipynb",
+                                                           "adam/late/a_04.ipynb"))]
+    html = write_index(tmp_path, grades, report_paths([g.file for g in grades]),
+                       generated_at=GENERATED_AT, grader_version="0.1.0").read_text()
+    assert html.count("<strong>(2 uploads)</strong>") == 2
+    section = html[html.index('id="same-group"'):]
+    assert ('<a href="reports/adam/a_04.html">adam/a_04.ipynb</a>, '
+            '<a href="reports/adam/late/a_04.html">adam/late/a_04.ipynb</a>') in section
+    assert "a_05" not in section and "x.ipynb" not in section

@@ -256,3 +256,60 @@ def test_kill_tree_ends_the_whole_sandbox(tmp_path: Path, use_bwrap: bool,
     assert kill_tree({proc.pid}) == set()
     assert proc.wait(timeout=5) != 0
     no_leftover_processes()
+
+
+# ----------------------------------------------------------------------------- what /proc shows
+PROC_SPY = """\
+import json, os
+texts = [json.dumps(dict(os.environ))]
+for pid in ["self"] + [p for p in os.listdir("/proc") if p.isdigit()]:
+    for name in ("cmdline", "environ", "mountinfo", "maps"):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as fh:
+                texts.append(fh.read().decode("utf-8", "replace"))
+        except OSError:
+            pass
+    for link in ("cwd", "root", "exe"):
+        try:
+            texts.append(os.readlink(f"/proc/{pid}/{link}"))
+        except OSError:
+            pass
+seen = "\\n".join(texts)
+for allowed in sorted(ALLOWED, key=len, reverse=True):
+    seen = seen.replace(allowed, "<python>")
+leaked = sorted({path for path in FORBIDDEN if path in seen})
+assert not leaked, f"the kernel can read {leaked} under /proc or in its environment"
+answer = 0.4102
+"""
+
+
+@pytest.mark.kernel
+@needs_sandbox
+def test_nothing_under_proc_names_the_project_rubrics_uploads_or_outputs(tmp_path: Path) -> None:
+    """The sandbox's own command line (/proc/1/cmdline) and mount table name the work dir and
+    the Python installation (with the folders on its way: the project folder itself when the
+    venv lies in it), nothing else of the grader's."""
+    import support_demo
+    from builders import write_team_notebook
+
+    from grader.batch import grade_all
+    from grader.pipeline import Options
+    from grader.progress import PlainProgress
+    from grader.runners import InProcess
+
+    subs, out, rubrics = tmp_path / "submissions", tmp_path / "graded", tmp_path / "rubrics"
+    rubrics.mkdir()
+    (rubrics / "demo.toml").write_text(support_demo.rubric_text())
+    pythons = python_dirs()
+    project = [p for p in PROJECT.iterdir() if not any(p == d or p in d.parents for d in pythons)]
+    if not any(PROJECT in d.parents for d in pythons):
+        project.append(PROJECT)
+    forbidden = sorted({str(p) for p in (*project, rubrics, subs, out)})
+    allowed = sorted({str(p) for p in pythons})
+    source = PROC_SPY.replace("FORBIDDEN", repr(forbidden)).replace("ALLOWED", repr(allowed))
+    cells = [support_demo.GOOD[0], support_demo.GOOD[1], source, support_demo.GOOD[3]]
+    write_team_notebook(subs / "demo_01.ipynb", *cells)
+    result = grade_all(subs, out, Options(rubrics_dir=rubrics), InProcess(), force=False,
+                       progress=PlainProgress())
+    (grade,) = result.grades
+    assert (grade.status, grade.score) == ("graded", 4.0), grade.messages
