@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.assignments.adam_feedback import FEEDBACK  # noqa: F401 (report notes)
 from grader.compare import Verdict, as_array
 from grader.probe_runtime import Case, Fn
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.assignments.xor_feedback import FEEDBACK  # noqa: F401 (report notes)
 from grader.compare import Verdict, as_array, describe
 from grader.probe_runtime import Case, Tensor
 

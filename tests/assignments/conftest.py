@@ -85,6 +85,17 @@ def probe_function(rubric_id: str, check_id: str, fn: Callable[..., Any], seed: 
     return out
 
 
+def explained(rubric_id: str, check_id: str, fn: Callable[..., Any], seed: int) -> Any:
+    """`grader.explain.build_detail` of `fn`'s records for the check (a `CheckDetail`)."""
+    from probe_records import records_of
+
+    from grader.check_notes import notes_for
+    from grader.explain import build_detail
+
+    check, calls, records = records_of(rubric(rubric_id), check_id, fn, seed)
+    return build_detail(check, notes_for(check), calls, records)
+
+
 def caught(rubric_id: str, check_id: str, fn: Callable[..., Any], seed: int) -> bool:
     """True when at least one case of the check tells `fn` apart from the reference."""
     return any(not p.verdict.passed for p in probe_function(rubric_id, check_id, fn, seed))
