@@ -6,6 +6,7 @@
     execute  grader.execute   the notebook, then the probe cells, in a sandboxed kernel
     extract  grader.extract   the probe files read back as plain data (no pickle, capped)
     compare  grader.compare   every check against the reference values
+    explain  grader.explain   for the report: the cases tried, the first failing one, pictures
     score    grader.score     statuses and points (the zero-error rule lives there)
 
 This module only wires them. The batch (lookups, records, output files) is `grader.batch`;
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.cell_error import CellError
+from grader.cell_runs import cell_runs
 from grader.compare import evaluate_check
 from grader.discover import Upload
 from grader.execute import Execution, run_notebook
+from grader.explain import explain_checks
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload
 from grader.probe import ProbePlan, build_plan, probe_cells, upload_seed, write_inputs
@@ -38,6 +41,7 @@ class Options:
     rubrics_dir: Path
     visible_only: bool = False      # `grade check`: only the checks students may see
     sandbox: bool = True            # False forces the rlimits-only fallback
+    pictures: bool = True           # False: reports without pictures (nothing drawn)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def grade_accepted(accepted: Accepted, options: Options) -> Grade:
         execution = run_notebook(accepted.notebook, workdir, rubric.limits,
                                  probe_cells(plan, rubric, workdir), prepare_probes,
                                  seed=seed % (2**32), sandbox=options.sandbox)
-        return _score(accepted, rubric, plan, execution, read_results(workdir, plan.dirname))
+        return _score(accepted, rubric, plan, execution, read_results(workdir, plan.dirname),
+                      options)
 
 
 def _stage(accepted: Accepted, workdir: Path) -> None:
@@ -127,15 +132,20 @@ def _stage(accepted: Accepted, workdir: Path) -> None:
 
 
 def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execution,
-           records: dict[tuple[str, int], CallRecord]) -> Grade:
+           records: dict[tuple[str, int], CallRecord], options: Options) -> Grade:
     checks = tuple(
         evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
                        execution.extra.get(check.id))
         for check in rubric.checks
     )
+    checks = explain_checks(rubric, plan, records, checks, execution.figures,
+                            draw=options.pictures)
+    runs = cell_runs(accepted.notebook, execution.cell_seconds,
+                     frozenset(e.cell for e in execution.cell_errors), execution.stopped_cell)
     facts = RunFacts(outcome=execution.outcome, message=execution.message,
                      cell_errors=execution.cell_errors, members=accepted.listing,
                      isolation=execution.isolation, warnings=execution.warnings,
-                     duration=execution.duration, notebook_seconds=execution.notebook_seconds)
+                     duration=execution.duration, notebook_seconds=execution.notebook_seconds,
+                     cell_runs=runs)
     who = subject(accepted.upload, rubric, accepted.group, rubric.sha256)
     return score_run(who, facts, checks)
