@@ -3,7 +3,8 @@
 `grade_all` discovers the uploads, matches each name to a rubric once, reuses the grades the
 gradebook already holds for unchanged uploads, hands the rest to a runner
 (`grader.runners`), records each grade in the gradebook as soon as it is known, writes its
-report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files).
+report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files),
+and one grades-<assignment>.csv per assignment (`grader.pages`).
 
 Nothing is lost: when the grader itself fails on an upload (an unexpected exception, a lost
 worker, a failed lookup, record or report), that upload still gets a record in every output
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import export, report
+from grader import export, pages
 from grader.discover import Upload, discover
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
@@ -68,6 +69,7 @@ class Batch:
     failures: list[str] = field(default_factory=list)
     graded: int = 0
     skipped: int = 0
+    draw: bool = True           # the overview's pictures (Options.pictures)
 
     def reuse(self, job: Job) -> bool:
         """Keep the gradebook's grade of an unchanged upload; False when it must be graded."""
@@ -111,10 +113,8 @@ class Batch:
         return score_fault(subject(job.upload, rubric, group, job.rubric_sha256), note)
 
     def _write_report(self, upload: Upload, grade: Grade) -> None:
-        titles = {r.id: r.title for r in self.rubrics}
         try:
-            report.write_report(self.out, grade, self.paths[upload.rel],
-                                title=titles.get(grade.assignment or ""))
+            pages.write_upload_report(self.out, grade, self.paths[upload.rel], self.rubrics)
         except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
@@ -125,8 +125,9 @@ class Batch:
         stamp = now_iso()
         export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp)
         export.write_grades_csv(self.out / "grades.csv", ordered)
-        report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
-                           generated_at=stamp, grader_version=grader_version())
+        pages.write_overview(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
+                             self.rubrics, generated_at=stamp, grader_version=grader_version(),
+                             draw=self.draw)
         return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out)
 
 
@@ -156,7 +157,7 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
     with Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
-                      progress)
+                      progress, draw=options.pictures)
         progress.start(len(uploads))
         todo = [job for job in jobs if force or not batch.reuse(job)]
         try:
