@@ -95,3 +95,16 @@ def test_detail_and_pictures_survive_the_gradebook() -> None:
     record = json.dumps(grade_to_dict(grade), allow_nan=False)
     assert grade_from_dict(json.loads(record)) == grade
     assert len(record) < 60_000    # the detail and a picture stay small
+
+
+@pytest.mark.parametrize("rubric_id", ["adam", "conv3d", "gradients", "xor"])
+def test_no_description_gives_a_fixed_answer_away(rubric_id: str) -> None:
+    """Reports show each check's description to students; a variable check's answer is the
+    same for everyone, so no rounding of it may appear there."""
+    rubric = load_rubric(ROOT / "rubrics" / f"{rubric_id}.toml")
+    for check in rubric.checks:
+        if check.kind != "variable" or check.reference_fn is None:
+            continue
+        answer = float(np.asarray(reference_value(check, None)))
+        for digits in range(2, 7):
+            assert f"{answer:.{digits}f}" not in check.description, (check.id, digits)

@@ -1,0 +1,174 @@
+"""What the reports' pictures cost, and how large pages get (rerun it; one run's numbers).
+
+    .venv/bin/python bench/bench_report.py [--rounds 2] [--workers 2] [--copies 300]
+                                           [--with-timeouts]
+
+1. The batch of bundled uploads (submissions/, without the one that runs into the 120 s cell
+   limit unless --with-timeouts) graded with and without pictures (`Options.pictures`, the switch
+   that disables drawing), interleaved: on, off, on, off, ... in one run; the wall times and
+   their ratio.
+2. Where the drawing happens and what it costs there: the uploads with a failing check graded in
+   this process (the `InProcess` runner), the explain step (`grader.explain.explain_checks`, run
+   by `grader.pipeline` in the grading worker) timed apart from the rest of each upload.
+3. Page sizes in a batch of --copies uploads: the grades of run 1 copied under new names until
+   there are that many, every report and the overview written as the batch writes them; the
+   largest report and the overview against the ~300 KB budget.
+Not a test: nothing asserts; sizes over the budget are flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from grader import explain, pages, pipeline
+from grader.batch import grade_all
+from grader.pipeline import Options
+from grader.progress import PlainProgress
+from grader.report_paths import report_paths
+from grader.rubric import load_rubrics
+from grader.runners import InProcess, LocalPool
+from grader.score import Grade
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOW = ("conv3d/conv3d_slowq2.ipynb",)            # runs into the 120 s cell limit on purpose
+FAILING = ("adam/adam_regression_classification_solved_group_02.ipynb",
+           "gradients/gradient_studies_group_02.ipynb", "xor/sheet06_2345678.zip",
+           "xor/sheet06_3456789.zip", "conv3d/conv3d_rroe7.ipynb", "conv3d/conv3d_slowp1.ipynb")
+PAGE_BUDGET = 300_000
+STEP = "explain_checks"      # the explain step as grader.pipeline calls it
+
+
+class _Quiet(PlainProgress):
+    def advance(self, *args: object) -> None:
+        pass
+
+    def start(self, total: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+def copy_uploads(folder: Path, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> int:
+    """Copy the bundled uploads (all, or `only`) except `skip` into `folder`; return how many."""
+    count = 0
+    for path in sorted((ROOT / "submissions").rglob("*")):
+        rel = path.relative_to(ROOT / "submissions").as_posix()
+        if path.suffix in (".ipynb", ".zip") and rel not in skip and (not only or rel in only):
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            count += 1
+    return count
+
+
+def batch(folder: Path, out: Path, workers: int, pictures: bool) -> tuple[float, list[Grade]]:
+    options = Options(rubrics_dir=ROOT / "rubrics", pictures=pictures)
+    began = time.monotonic()
+    result = grade_all(folder, out, options, LocalPool(workers), force=True, progress=_Quiet())
+    return time.monotonic() - began, list(result.grades)
+
+
+def interleaved(folder: Path, tmp: Path, rounds: int, workers: int) -> list[Grade]:
+    """Part 1; returns the grades of the first run with pictures."""
+    walls: dict[bool, list[float]] = {True: [], False: []}
+    kept: list[Grade] = []
+    for k in range(rounds):
+        for pictures in (True, False):
+            wall, grades = batch(folder, tmp / f"out-{k}-{pictures}", workers, pictures)
+            walls[pictures].append(wall)
+            kept = kept or (grades if pictures else [])
+            print(f"  round {k + 1}, pictures {'on ' if pictures else 'off'}: {wall:6.1f} s")
+    on, off = statistics.median(walls[True]), statistics.median(walls[False])
+    print(f"  median with pictures {on:.1f} s, without {off:.1f} s: ratio {on / off:.3f}")
+    return kept
+
+
+def drawing_in_the_worker(tmp: Path) -> None:
+    """Part 2: the explain step timed inside the grading process (in-process runner)."""
+    folder = tmp / "failing"
+    copy_uploads(folder, only=FAILING)
+    spent: list[float] = []
+    original = getattr(pipeline, STEP)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - began)
+
+    setattr(pipeline, STEP, timed)    # a bench's stopwatch, not a code path of the grader
+    try:
+        for pictures in (True, False):
+            spent.clear()
+            options = Options(rubrics_dir=ROOT / "rubrics", pictures=pictures)
+            began = time.monotonic()
+            grade_all(folder, tmp / f"inproc-{pictures}", options, InProcess(), force=True,
+                      progress=_Quiet())
+            wall = time.monotonic() - began
+            print(f"  pictures {'on ' if pictures else 'off'}: {len(spent)} uploads, explain "
+                  f"step {sum(spent):.2f} s of {wall:.1f} s in all (largest "
+                  f"{max(spent, default=0.0):.2f} s per upload)")
+    finally:
+        setattr(pipeline, STEP, original)
+    assert explain.explain_checks is original
+
+
+def page_sizes(grades: list[Grade], tmp: Path, copies: int) -> None:
+    """Part 3: every report and the overview of a batch of `copies` uploads."""
+    rubrics = load_rubrics(ROOT / "rubrics")
+    many = [dataclasses.replace(g, file=f"copy{i // len(grades):03d}/{g.file}")
+            for i, g in enumerate(grades * (copies // len(grades) + 1))][:copies]
+    out = tmp / "sizes"
+    paths = report_paths([g.file for g in many])
+    began = time.monotonic()
+    for grade in many:
+        pages.write_upload_report(out, grade, paths[grade.file], rubrics)
+    reports_s = time.monotonic() - began
+    began = time.monotonic()
+    pages.write_overview(out, many, paths, rubrics, generated_at="2026-01-01T00:00:00+00:00",
+                         grader_version="bench")
+    index_s = time.monotonic() - began
+    sizes = sorted(((out / paths[g.file]).stat().st_size, g.file) for g in many)
+    largest, name = sizes[-1]
+    index = (out / "index.html").stat().st_size
+    print(f"  {len(many)} uploads: reports written in {reports_s:.1f} s "
+          f"({1000 * reports_s / len(many):.1f} ms each, in the batch's own process), "
+          f"overview in {index_s:.1f} s")
+    print(f"  largest report {largest / 1000:.0f} KB ({name}){flag(largest)}; median "
+          f"{sizes[len(sizes) // 2][0] / 1000:.0f} KB; overview {index / 1000:.0f} KB{flag(index)}")
+
+
+def flag(size: int) -> str:
+    return "" if size <= PAGE_BUDGET else "  OVER THE BUDGET"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=300)
+    parser.add_argument("--with-timeouts", action="store_true",
+                        help=f"also grade {', '.join(SLOW)} (adds its 120 s to every run)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        count = copy_uploads(tmp / "subs", skip=() if args.with_timeouts else SLOW)
+        print(f"1. {count} bundled uploads, {args.workers} workers, pictures on/off interleaved")
+        grades = interleaved(tmp / "subs", tmp, args.rounds, args.workers)
+        print("2. the explain step (detail and pictures) inside the grading process")
+        drawing_in_the_worker(tmp)
+        print(f"3. page sizes in a batch of {args.copies}")
+        page_sizes(grades, tmp, args.copies)
+
+
+if __name__ == "__main__":
+    main()
