@@ -82,7 +82,7 @@ def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
                   live: LiveLine) -> tuple[Grade, ...]:
     """One Grade per upload, through the batch's steps, public checks only."""
     rubrics = visible_rubrics(load_rubrics(rubrics_dir))
-    options = Options(rubrics_dir=rubrics_dir, visible_only=True)
+    options = Options(rubrics_dir=rubrics_dir, visible_only=True, pictures=False)  # no report
     grades = []
     for upload in uploads:
         with live.running(upload.rel):

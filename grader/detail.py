@@ -119,6 +119,7 @@ class CheckDetail:
         npz: the inputs as a base64 `.npz` (arrays only, float64), "" when there is no array
             or they are over the size cap (the snippet then builds random ones of the shapes).
         more_cases: cases not listed in `cases`.
+        timed_out: that case's call ran past its time limit (the snippet then times it).
     """
 
     cases: tuple[CaseRow, ...]
@@ -133,3 +134,4 @@ class CheckDetail:
     driver: str = "call"
     npz: str = ""
     more_cases: int = 0
+    timed_out: bool = False

@@ -125,7 +125,8 @@ def build_detail(check: CheckSpec, notes: CheckNotes, calls: tuple[PlannedCall, 
         base, case=first + 1, label=rows[first].label, inputs=inputs,
         npz=base64.b64encode(npz).decode("ascii") if npz else "")
     if record is None or record.status != "ok":
-        return dataclasses.replace(detail, reason=rows[first].note)
+        return dataclasses.replace(detail, reason=rows[first].note,
+                                   timed_out=record is not None and record.status == "timeout")
     got = student_value(check, record)
     verdict = judge(check, got, call.expected)
     views = outputs(check, notes, call.expected, got)

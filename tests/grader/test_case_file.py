@@ -4,6 +4,7 @@ the reference in place of the student's function, computes the value the grader 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any, Callable
@@ -100,7 +101,8 @@ def test_a_case_too_large_to_attach_is_rebuilt_with_random_values_of_its_shapes(
     spec, calls, records = records_of(rubric, "forward_speed", _zeros_like_reference(check), 0)
     detail = build_detail(spec, notes_for(spec), calls, records)
     assert detail.npz == "" and not needs_file(detail)
-    code = snippet(detail, "")
+    code = snippet(dataclasses.replace(detail, timed_out=True), "")
+    assert "time.perf_counter()" in code
     assert "rng.standard_normal((8, 16, 16, 16, 8))" in code and "np.load" not in code
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {detail.symbol: check.reference_fn}

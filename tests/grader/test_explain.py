@@ -108,3 +108,11 @@ def test_no_description_gives_a_fixed_answer_away(rubric_id: str) -> None:
         answer = float(np.asarray(reference_value(check, None)))
         for digits in range(2, 7):
             assert f"{answer:.{digits}f}" not in check.description, (check.id, digits)
+
+
+def test_a_call_past_its_limit_is_marked_so_the_snippet_times_it() -> None:
+    check, calls, records = records_of(ADAM, "gd_step", gd_step, seed=2)
+    records[("gd_step", 1)] = CallRecord("gd_step", 1, "timeout", "did not return within 10 s")
+    detail = build_detail(check, notes_for(check), calls, records)
+    assert (detail.case, detail.timed_out) == (2, True)
+    assert detail.cases[1].note == "did not return within 10 s"
