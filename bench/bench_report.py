@@ -5,11 +5,12 @@
 
 1. The batch of bundled uploads (submissions/, without the one that runs into the 120 s cell
    limit unless --with-timeouts) graded with and without pictures (`Options.pictures`, the switch
-   that disables drawing), interleaved: on, off, on, off, ... in one run; the wall times and
-   their ratio.
+   that disables drawing), interleaved in ABBA order (on, off, off, on, ...) in one run; the
+   wall times and their ratio. On a shared machine this ratio is noisy: read it with part 2.
 2. Where the drawing happens and what it costs there: the uploads with a failing check graded in
-   this process (the `InProcess` runner), the explain step (`grader.explain.explain_checks`, run
-   by `grader.pipeline` in the grading worker) timed apart from the rest of each upload.
+   this process (the `InProcess` runner) after a warm-up, the explain step
+   (`grader.explain.explain_checks`, run by `grader.pipeline` in the grading worker) timed apart
+   from the rest of each upload.
 3. Page sizes in a batch of --copies uploads: the grades of run 1 copied under new names until
    there are that many, every report and the overview written as the batch writes them; the
    largest report and the overview against the ~300 KB budget.
@@ -77,22 +78,25 @@ def batch(folder: Path, out: Path, workers: int, pictures: bool) -> tuple[float,
 
 
 def interleaved(folder: Path, tmp: Path, rounds: int, workers: int) -> list[Grade]:
-    """Part 1; returns the grades of the first run with pictures."""
+    """Part 1, in ABBA order (on, off, off, on, ...) so a drift of the machine's load cancels;
+    returns the grades of the first run with pictures."""
     walls: dict[bool, list[float]] = {True: [], False: []}
     kept: list[Grade] = []
     for k in range(rounds):
-        for pictures in (True, False):
+        for pictures in ((True, False) if k % 2 == 0 else (False, True)):
             wall, grades = batch(folder, tmp / f"out-{k}-{pictures}", workers, pictures)
             walls[pictures].append(wall)
             kept = kept or (grades if pictures else [])
             print(f"  round {k + 1}, pictures {'on ' if pictures else 'off'}: {wall:6.1f} s")
     on, off = statistics.median(walls[True]), statistics.median(walls[False])
-    print(f"  median with pictures {on:.1f} s, without {off:.1f} s: ratio {on / off:.3f}")
+    print(f"  median with pictures {on:.1f} s, without {off:.1f} s: ratio {on / off:.3f} "
+          f"(per round: {', '.join(f'{a / b:.3f}' for a, b in zip(walls[True], walls[False]))})")
     return kept
 
 
-def drawing_in_the_worker(tmp: Path) -> None:
-    """Part 2: the explain step timed inside the grading process (in-process runner)."""
+def drawing_in_the_worker(tmp: Path, rounds: int) -> None:
+    """Part 2: the explain step timed inside the grading process (in-process runner), after an
+    untimed warm-up run (imports, first kernel start), pictures on and off alternated."""
     folder = tmp / "failing"
     copy_uploads(folder, only=FAILING)
     spent: list[float] = []
@@ -105,21 +109,35 @@ def drawing_in_the_worker(tmp: Path) -> None:
         finally:
             spent.append(time.perf_counter() - began)
 
+    def run(pictures: bool, label: str) -> tuple[float, float]:
+        spent.clear()
+        options = Options(rubrics_dir=ROOT / "rubrics", pictures=pictures)
+        began = time.monotonic()
+        grade_all(folder, tmp / f"inproc-{label}", options, InProcess(), force=True,
+                  progress=_Quiet())
+        return time.monotonic() - began, sum(spent)
+
     setattr(pipeline, STEP, timed)    # a bench's stopwatch, not a code path of the grader
     try:
-        for pictures in (True, False):
-            spent.clear()
-            options = Options(rubrics_dir=ROOT / "rubrics", pictures=pictures)
-            began = time.monotonic()
-            grade_all(folder, tmp / f"inproc-{pictures}", options, InProcess(), force=True,
-                      progress=_Quiet())
-            wall = time.monotonic() - began
-            print(f"  pictures {'on ' if pictures else 'off'}: {len(spent)} uploads, explain "
-                  f"step {sum(spent):.2f} s of {wall:.1f} s in all (largest "
-                  f"{max(spent, default=0.0):.2f} s per upload)")
+        run(True, "warm-up")
+        totals: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+        for k in range(rounds):
+            for pictures in ((True, False) if k % 2 == 0 else (False, True)):
+                totals[pictures].append(run(pictures, f"{k}-{pictures}"))
     finally:
         setattr(pipeline, STEP, original)
     assert explain.explain_checks is original
+    for pictures in (True, False):
+        wall = statistics.median(w for w, _ in totals[pictures])
+        step = statistics.median(s for _, s in totals[pictures])
+        print(f"  pictures {'on ' if pictures else 'off'}: {len(FAILING)} uploads in {wall:.1f} s, "
+              f"of which the explain step {step:.2f} s")
+    on = statistics.median(s for _, s in totals[True])
+    off_step = statistics.median(s for _, s in totals[False])
+    off_wall = statistics.median(w for w, _ in totals[False])
+    print(f"  drawing costs {on - off_step:.2f} s per {len(FAILING)} failing uploads "
+          f"({(on - off_step) / len(FAILING):.2f} s each): {100 * (on - off_step) / off_wall:.1f}% "
+          f"of their grading time")
 
 
 def page_sizes(grades: list[Grade], tmp: Path, copies: int) -> None:
@@ -165,7 +183,7 @@ def main() -> None:
         print(f"1. {count} bundled uploads, {args.workers} workers, pictures on/off interleaved")
         grades = interleaved(tmp / "subs", tmp, args.rounds, args.workers)
         print("2. the explain step (detail and pictures) inside the grading process")
-        drawing_in_the_worker(tmp)
+        drawing_in_the_worker(tmp, args.rounds)
         print(f"3. page sizes in a batch of {args.copies}")
         page_sizes(grades, tmp, args.copies)
 

@@ -114,8 +114,8 @@ class CheckDetail:
         agreeing: names of returned values that agree, listed in one line.
         mistake: one line when the student's value is what a known mistake gives ("this is
             what a missing bias correction gives"), else "".
-        symbol: the student's function ("adam_step"); driver: how it was called ("call",
-            "optimizer_chain"), for the reproduction snippet.
+        symbol: the student's function ("adam_step"; "" for a variable check: nothing is
+            called); driver: how it was called ("call", "optimizer_chain"), for the snippet.
         npz: the inputs as a base64 `.npz` (arrays only, float64), "" when there is no array
             or they are over the size cap (the snippet then builds random ones of the shapes).
         more_cases: cases not listed in `cases`.

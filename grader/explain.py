@@ -111,7 +111,8 @@ def build_detail(check: CheckSpec, notes: CheckNotes, calls: tuple[PlannedCall, 
     if first is not None and first >= MAX_CASES:
         shown = (*shown[:MAX_CASES - 1], rows[first])
     base = CheckDetail(cases=shown, more_cases=len(rows) - len(shown),
-                       symbol=check.symbol or ", ".join(check.symbols), driver=check.driver)
+                       symbol=(check.symbol or "") if check.kind == "call" else "",
+                       driver=check.driver)
     if first is None:
         return base
     call, record = calls[first], records.get((check.id, calls[first].index))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -42,10 +43,10 @@ def _write_case_files(out_dir: Path, grade: Grade,
     """Write each visible check's failing-case `.npz` next to the report (and remove those a
     previous run left for this report); return check id -> file name and -> snippet."""
     folder = (out_dir / safe_rel(relpath)).parent
-    stem = PurePosixPath(relpath).stem
-    if folder.is_dir():
+    mine = re.compile(re.escape(PurePosixPath(relpath).stem) + r"\.[A-Za-z0-9_-]+-case\d+\.npz")
+    if folder.is_dir():      # check ids hold no ".": another report's files never match
         for old in folder.iterdir():
-            if old.name.startswith(f"{stem}.") and old.name.endswith(".npz") and old.is_file():
+            if mine.fullmatch(old.name) and old.is_file():
                 old.unlink()
     files, snippets = {}, {}
     for check in grade.checks:
