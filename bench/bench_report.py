@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import shutil
 import statistics
 import tempfile
@@ -157,12 +158,19 @@ def page_sizes(grades: list[Grade], tmp: Path, copies: int) -> None:
     index_s = time.monotonic() - began
     sizes = sorted(((out / paths[g.file]).stat().st_size, g.file) for g in many)
     largest, name = sizes[-1]
-    index = (out / "index.html").stat().st_size
+    html = (out / "index.html").read_text(encoding="utf-8")
+    index = len(html.encode("utf-8"))
+    pictures = sum(len(src) for src in re.findall(r'src="data:[^"]*"', html))
+    start = html.index('id="uploads-table"')
+    table = html.index("</table>", start) - start
     print(f"  {len(many)} uploads: reports written in {reports_s:.1f} s "
           f"({1000 * reports_s / len(many):.1f} ms each, in the batch's own process), "
           f"overview in {index_s:.1f} s")
     print(f"  largest report {largest / 1000:.0f} KB ({name}){flag(largest)}; median "
-          f"{sizes[len(sizes) // 2][0] / 1000:.0f} KB; overview {index / 1000:.0f} KB{flag(index)}")
+          f"{sizes[len(sizes) // 2][0] / 1000:.0f} KB")
+    print(f"  overview {index / 1000:.0f} KB: pictures {pictures / 1000:.0f} KB (two per "
+          f"assignment, whatever the batch), the uploads table {table / 1000:.0f} KB "
+          f"({table / len(many):.0f} bytes per upload)")
 
 
 def flag(size: int) -> str:
