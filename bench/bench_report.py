@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import explain, pages, pipeline
+from grader import explain, pipeline, publish
 from grader.batch import grade_all
 from grader.pipeline import Options
 from grader.progress import PlainProgress
@@ -150,10 +150,10 @@ def page_sizes(grades: list[Grade], tmp: Path, copies: int) -> None:
     paths = report_paths([g.file for g in many])
     began = time.monotonic()
     for grade in many:
-        pages.write_upload_report(out, grade, paths[grade.file], rubrics)
+        publish.write_upload_report(out, grade, paths[grade.file], rubrics)
     reports_s = time.monotonic() - began
     began = time.monotonic()
-    pages.write_overview(out, many, paths, rubrics, generated_at="2026-01-01T00:00:00+00:00",
+    publish.write_overview(out, many, paths, rubrics, generated_at="2026-01-01T00:00:00+00:00",
                          grader_version="bench")
     index_s = time.monotonic() - began
     sizes = sorted(((out / paths[g.file]).stat().st_size, g.file) for g in many)

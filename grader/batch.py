@@ -4,7 +4,7 @@
 gradebook already holds for unchanged uploads, hands the rest to a runner
 (`grader.runners`), records each grade in the gradebook as soon as it is known, writes its
 report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files),
-and one grades-<assignment>.csv per assignment (`grader.pages`).
+and one grades-<assignment>.csv per assignment (`grader.publish`).
 
 Nothing is lost: when the grader itself fails on an upload (an unexpected exception, a lost
 worker, a failed lookup, record or report), that upload still gets a record in every output
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import export, pages
+from grader import export, publish
 from grader.discover import Upload, discover
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
@@ -114,7 +114,7 @@ class Batch:
 
     def _write_report(self, upload: Upload, grade: Grade) -> None:
         try:
-            pages.write_upload_report(self.out, grade, self.paths[upload.rel], self.rubrics)
+            publish.write_upload_report(self.out, grade, self.paths[upload.rel], self.rubrics)
         except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
@@ -125,7 +125,7 @@ class Batch:
         stamp = now_iso()
         export.write_grades_json(self.out / "grades.json", ordered, grader_version(), stamp)
         export.write_grades_csv(self.out / "grades.csv", ordered)
-        pages.write_overview(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
+        publish.write_overview(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
                              self.rubrics, generated_at=stamp, grader_version=grader_version(),
                              draw=self.draw)
         return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out)

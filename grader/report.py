@@ -153,7 +153,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         relpath: from `report_paths` (or `report_relpath`).
         title: the assignment's title; None falls back to its id.
         pictures: check id -> more pictures shown with that check (never for a hidden check).
-        extras: descriptions, a corrected file name, case files and snippets (`grader.pages`).
+        extras: descriptions, a corrected file name, case files and snippets (`grader.publish`).
     """
     extras = extras or ReportExtras()
     path = out_dir / safe_rel(relpath)

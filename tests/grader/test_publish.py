@@ -15,7 +15,7 @@ from rubric_builders import make_rubric
 
 from grader.case_file import case_npz
 from grader.detail import Argument, CaseRow, CheckDetail
-from grader.pages import case_file_name, write_overview, write_upload_report
+from grader.publish import case_file_name, write_overview, write_upload_report
 from grader.probe_runtime import Case
 
 BIG = np.arange(30.0)

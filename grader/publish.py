@@ -1,4 +1,4 @@
-"""The batch's pages and their companions: what `grader.batch` calls to write them.
+"""Publish the batch's pages and their companions: what `grader.batch` calls to write them.
 
 `write_upload_report` writes one upload's report with everything the rubric adds to its grade
 (each check's description, the corrected name of a rejected upload, the failing cases' inputs as
