@@ -3,7 +3,8 @@
 `grade_all` discovers the uploads, matches each name to a rubric once, reuses the grades the
 gradebook already holds for unchanged uploads, hands the rest to a runner
 (`grader.runners`), records each grade in the gradebook as soon as it is known, writes its
-report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files).
+report, and finally writes grades.json, grades.csv and index.html (docs/contract.md#output-files),
+and one grades-<assignment>.csv per assignment (`grader.publish`).
 
 Nothing is lost: when the grader itself fails on an upload (an unexpected exception, a lost
 worker, a failed lookup, record or report), that upload still gets a record in every output
@@ -19,7 +20,7 @@ from typing import Callable
 
 import click
 
-from grader import export, folder_lock, report
+from grader import export, folder_lock, publish
 from grader.discover import Found, NotGraded, Upload, find
 from grader.errors import UsageError, failure_note
 from grader.gradebook import Gradebook
@@ -79,6 +80,7 @@ class Batch:
     skipped: int = 0
     course: LedgerSettings = field(default_factory=LedgerSettings)
     notes: list[str] = field(default_factory=list)
+    draw: bool = True           # the overview's pictures (Options.pictures)
 
     def reuse(self, job: Job) -> bool:
         """Keep the gradebook's grade of an unchanged upload; False when it must be graded."""
@@ -123,10 +125,9 @@ class Batch:
 
     def _write_report(self, upload: Upload, grade: Grade,
                       course: UploadLedger | None = None) -> None:
-        titles = {r.id: r.title for r in self.rubrics}
         try:
-            report.write_report(self.out, grade, self.paths[upload.rel],
-                                title=titles.get(grade.assignment or ""), course=course)
+            publish.write_upload_report(self.out, grade, self.paths[upload.rel], self.rubrics,
+                                        course=course)
         except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")
@@ -146,10 +147,10 @@ class Batch:
                                  ledger.records())
         export.write_grades_csv(self.out / "grades.csv", ordered,
                                 ledger.csv_columns() if ledger.uploads else (), ledger.csv_cells())
-        report.write_index(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
-                           generated_at=stamp, grader_version=grader_version(),
-                           course=ledger.overview([g.file for g in ordered]),
-                           not_graded=found.not_graded)
+        publish.write_overview(self.out, ordered, {g.file: self.paths[g.file] for g in ordered},
+                               self.rubrics, generated_at=stamp, grader_version=grader_version(),
+                               draw=self.draw, course=ledger.overview([g.file for g in ordered]),
+                               not_graded=found.not_graded)
         return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out,
                            tuple(self.notes) + ledger.problems, found.not_graded)
 
@@ -208,7 +209,8 @@ def grade_all(submissions: Path, out: Path, options: Options, runner: Runner, *,
     with folder_lock.hold(out, argv, on_wait), Gradebook.open(out / "gradebook.sqlite") as book:
         run_id = book.start_run(grader_version(), reference_version(), argv)
         batch = Batch(out, rubrics, book, run_id, report_paths([u.rel for u in uploads]),
-                      progress, course=replace(course or LedgerSettings(), submissions=submissions))
+                      progress, course=replace(course or LedgerSettings(), submissions=submissions),
+                      draw=options.pictures)
         progress.start(len(uploads))
         todo = [job for job in jobs
                 if only.selects(job) or (force and not only) or not batch.reuse(job)]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 import numpy as np
 
+from grader.detail import CheckDetail
+from grader.picture import Picture
 from grader.probe_runtime import Unsupported
 from grader.timing import call_overrun
 
@@ -21,7 +23,11 @@ CheckStatus = Literal["pass", "fail", "error", "not-run"]
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check for one upload (a row of grades.json "checks")."""
+    """The outcome of one check for one upload (a row of grades.json "checks").
+
+    `detail` and `pictures` are for the report only (never in grades.json): added by
+    `grader.explain` in the grading worker for a visible check, stored with the grade.
+    """
 
     id: str
     status: CheckStatus
@@ -29,6 +35,8 @@ class CheckResult:
     max_points: float
     message: str
     visible: bool = True
+    detail: CheckDetail | None = None       # cases tried, the first failing one in full
+    pictures: tuple[Picture, ...] = ()      # drawn in the worker (loss curves, heat maps, ...)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,10 @@ class Execution:
         warnings: grader-side warnings to show in the output and the report.
         output_chars: characters of student output kept (capped by TOTAL_OUTPUT_CHARS).
         output_dropped_chars: characters of student output dropped by the caps.
+        cell_seconds: (cell, seconds) of every student code cell that ran, in order (cells
+            numbered as in `CellError.cell`).
+        stopped_cell: the student cell a timeout or crash ended the run in (None otherwise).
+        figures: (MIME type, base64 data) of the first few real images, for thumbnails.
     """
 
     outcome: Outcome
@@ -152,6 +156,9 @@ class Execution:
     warnings: tuple[str, ...] = ()
     output_chars: int = 0
     output_dropped_chars: int = 0
+    cell_seconds: tuple[tuple[int, float], ...] = ()
+    stopped_cell: int | None = None
+    figures: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------------------- the client
@@ -169,6 +176,9 @@ class _Progress:
     images: int = 0
     kept_chars: int = 0
     dropped_chars: int = 0
+    cell_seconds: list[tuple[int, float]] = field(default_factory=list)
+    stopped_cell: int | None = None
+    figures: tuple[tuple[str, str], ...] = ()
 
 
 CellHook = Callable[[int, int], None]
@@ -193,7 +203,9 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         end, why = await run_cell(client, index, timeout, disk) if timeout > 0 else ("timeout", "")
         if end == "ok" and disk_usage_over(*disk):
             end = "disk"
-        found.notebook_seconds += time.monotonic() - began
+        seconds = time.monotonic() - began
+        found.notebook_seconds += seconds
+        found.cell_seconds.append((index, seconds))
         error = client.raised(index) if end == "ok" else None
         if error is not None:
             found.errors.append(error)
@@ -209,7 +221,7 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
             found.message = (PROTOCOL.format(cell=index, error=why) if why
                              else CRASHED.format(cell=index))
         if end != "ok":
-            found.outcome = end
+            found.outcome, found.stopped_cell = end, index
             break
     client.count_images = False
 
@@ -302,6 +314,7 @@ async def _run(nb: NotebookNode, spec: SandboxSpec, limits: Limits,
         km.context.destroy(linger=0)
         found.images, found.kept_chars, found.dropped_chars = (client.images, client.kept,
                                                                client.dropped)
+        found.figures = tuple(client.figures)
     return found
 
 
@@ -374,5 +387,7 @@ def run_notebook(
         duration=time.monotonic() - began, notebook_seconds=found.notebook_seconds,
         isolation="bubblewrap" if use_bwrap else "none (rlimits only)", warnings=warnings,
         output_chars=found.kept_chars, output_dropped_chars=found.dropped_chars,
+        cell_seconds=tuple(found.cell_seconds), stopped_cell=found.stopped_cell,
+        figures=found.figures,
     )
 

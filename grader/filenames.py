@@ -7,7 +7,9 @@ Patterns are case-sensitive; a name that matches only when case is ignored gets 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
+from collections.abc import Callable
 
 from grader.discover import safe_name
 from grader.rubric import Rubric
@@ -59,3 +61,31 @@ def display(name: str) -> str:
     (C0, DEL, C1), bidi overrides and undecodable bytes replaced (`grader.text.printable`)."""
     text = printable(name[:4 * DETAIL_CHARS], multiline=False)
     return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
+
+
+# Edits that turn a near-miss into an accepted name, tried alone and combined (fewest first).
+_NAME_FIXES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("case", str.lower),
+    ("copy suffix", lambda n: re.sub(r"\s*\(\d+\)(?=\.[^.]+$)", "", n)),
+    ("separators", lambda n: re.sub(r"[\s\-]+", "_", n)),
+    ("two digits", lambda n: re.sub(r"(?<![0-9])([0-9])(?![0-9])", r"0\1", n)),
+)
+
+
+def suggest_name(name: str, rubrics: tuple[Rubric, ...]) -> str:
+    """A file name close to `name` that some rubric's pattern accepts, or "" when no simple
+    edit (lower case, no " (1)", underscores, two-digit numbers) gives one.
+
+    Example: `adam_regression_classification_solved_group_7.ipynb` ->
+    `adam_regression_classification_solved_group_07.ipynb`.
+    """
+    if match_rubric(name, rubrics) is not None:
+        return ""
+    for size in range(1, len(_NAME_FIXES) + 1):
+        for combo in itertools.combinations(_NAME_FIXES, size):
+            candidate = name
+            for _, fix in combo:
+                candidate = fix(candidate)
+            if candidate != name and match_rubric(candidate, rubrics) is not None:
+                return candidate
+    return ""

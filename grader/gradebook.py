@@ -31,9 +31,11 @@ from types import TracebackType
 from typing import Any, Sequence
 
 from grader.cell_error import CellError
+from grader.cell_runs import CellRun
 from grader.compare import CheckResult
 from grader.errors import GraderError
 from grader.marking import Mark, Override
+from grader.plain_data import from_plain
 from grader.score import INTERNAL_ERROR, Grade
 
 SCHEMA_VERSION = 2   # 2: the tables `marks` and `overrides` (a version-1 file is upgraded)
@@ -140,7 +142,8 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
 
 
 def grade_from_dict(data: dict[str, Any]) -> Grade:
-    """The inverse of `grade_to_dict`: tuples, `CheckResult`s and the `CellError` restored.
+    """The inverse of `grade_to_dict`: tuples, `CheckResult`s (their detail and pictures),
+    `CellRun`s and the `CellError` restored.
 
     Keys unknown to this `Grade` are ignored (a record written by a newer grader); optional
     fields missing from an older record take their defaults. A missing required field raises
@@ -149,10 +152,8 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
     """
     known = {f.name for f in dataclasses.fields(Grade)}
     kwargs = {k: v for k, v in data.items() if k in known}
-    check_fields = {f.name for f in dataclasses.fields(CheckResult)}
-    kwargs["checks"] = tuple(
-        CheckResult(**{k: v for k, v in c.items() if k in check_fields}) for c in data["checks"]
-    )
+    kwargs["checks"] = tuple(from_plain(CheckResult, c) for c in data["checks"])
+    kwargs["cell_runs"] = tuple(from_plain(CellRun, r) for r in data.get("cell_runs", ()))
     for name in _TUPLE_FIELDS:
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])

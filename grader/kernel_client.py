@@ -1,13 +1,14 @@
 """The nbclient side of a run: a client whose memory stays bounded whatever the kernel sends.
 
-`CappedClient` keeps at most a few KB of each cell's output (images are only counted), ignores
-comms and malformed messages, and records each cell's execute reply and the first `error`
-message that arrives for it (a cell raised if either says so: a notebook can make the reply say
-"ok" for a cell that raised, not stop the kernel from sending the traceback). `prepare_notebook`
-builds what actually runs: a hidden setup cell (seeds, print cap, the baseline of the kernel's
-error reporting), the student's cell sources only, and the grader's extra cells.
-`start_kernel` and `stop_kernel` start the sandboxed kernel (any failure is a grader fault) and
-end it with its whole process tree, whatever happened.
+`CappedClient` keeps at most a few KB of each cell's output (images are counted, the data of the
+first few kept for the report's thumbnails), ignores comms and malformed messages, and records
+each cell's execute reply and the first `error` message that arrives for it (a cell raised if
+either says so: a notebook can make the reply say "ok" for a cell that raised, not stop the
+kernel from sending the traceback). `prepare_notebook` builds what actually runs: a hidden setup
+cell (seeds, print cap, the baseline of the kernel's error reporting), the student's cell
+sources only, and the grader's extra cells. `start_kernel` and `stop_kernel` start the
+sandboxed kernel (any failure is a grader fault) and end it with its whole process tree,
+whatever happened.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ MAX_FIGURE_PIXELS = 50_000_000   # larger is a decompression bomb, not a figure
 SVG_DRAWING = frozenset({"path", "g", "rect", "line", "polyline", "polygon", "circle", "ellipse",
                          "text", "image", "use"})
 MIN_IMAGE_BYTES = 64          # a smaller "image" is no figure (a 1x1 PNG is 67 bytes)
+KEPT_FIGURES = 3              # real images whose data is kept for the report's thumbnails
+KEPT_FIGURE_CHARS = 2_000_000  # of base64 text per kept image (a larger one is only counted)
 IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
@@ -111,6 +114,7 @@ class CappedClient(NotebookClient):
         self.workdir: Path = Path(km.sandbox_spec.workdir)
         self.count_images = False
         self.images = 0
+        self.figures: list[tuple[str, str]] = []   # (MIME type, base64) of the first few
         self.kept = 0
         self.dropped = 0
         self._kept_in_cell: dict[int, int] = {}
@@ -152,8 +156,11 @@ class CappedClient(NotebookClient):
         elif msg_type in ("display_data", "execute_result"):
             data = content.get("data") if isinstance(content.get("data"), dict) else {}
             images = [str(k) for k in data if str(k).startswith("image/")]
-            if self.count_images and any(is_real_image(str(k), v) for k, v in data.items()):
+            real = next(((str(k), v) for k, v in sorted(data.items(), key=_svg_last)
+                         if is_real_image(str(k), v)), None) if self.count_images else None
+            if real is not None:
                 self.images += 1
+                self._keep_figure(*real)
             text = self._take(", ".join(f"<{k} output>" for k in images)
                               or str(data.get("text/plain", "")), cell_index)
             out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
@@ -166,6 +173,12 @@ class CappedClient(NotebookClient):
             outs.append(out)
         return out
 
+    def _keep_figure(self, mime: str, data: Any) -> None:
+        """Keep the base64 data of one of the first KEPT_FIGURES real images (thumbnails)."""
+        text = data if isinstance(data, str) else "".join(p for p in data if isinstance(p, str))
+        if len(self.figures) < KEPT_FIGURES and len(text) <= KEPT_FIGURE_CHARS:
+            self.figures.append((mime, text))
+
     def _take(self, text: str, cell_index: int) -> str:
         used = self._kept_in_cell.get(cell_index, 0)
         room = max(0, min(CELL_OUTPUT_CHARS - used, TOTAL_OUTPUT_CHARS - self.kept))
@@ -174,6 +187,11 @@ class CappedClient(NotebookClient):
         self.kept += len(kept)
         self.dropped += len(text) - len(kept)
         return kept
+
+
+def _svg_last(item: tuple[Any, Any]) -> bool:
+    """Sort key: raster images before SVG (a thumbnail is made from a raster image)."""
+    return str(item[0]) == "image/svg+xml"
 
 
 def is_real_image(mime: str, data: Any) -> bool:

@@ -49,8 +49,8 @@ MARKER = "dlgrade check kit"
 # Custom comparators that run from a kit: they ship with the grader (the student distribution
 # too) and need nothing but (got, expected); tests/grader/test_kit.py runs each without `reference`.
 PUBLIC_COMPARATORS = frozenset({
-    "grader.assignments.adam:train_compare",
-    "grader.assignments.xor:solves_xor",
+    "grader.assignments.adam_compare:train_compare",
+    "grader.assignments.xor_compare:solves_xor",
 })
 NOT_CHECKABLE = "not checkable before submission: {reason}"
 CHECK_FIELDS = ("id", "points", "kind", "symbol", "symbols", "driver", "compare", "rtol", "atol",

@@ -8,6 +8,7 @@
     extract  grader.extract   the probe files read back as plain data (no pickle, capped)
     compare  grader.compare   every check against the reference values, every call against
                               its limit by the grader's clock (grader.timing)
+    explain  grader.explain   for the report: the cases tried, the first failing one, pictures
     score    grader.score     statuses and points (the zero-error rule lives there)
 
 This module only wires them. The batch (lookups, records, output files) is `grader.batch`;
@@ -24,9 +25,11 @@ from typing import Callable
 
 from grader import error_hooks
 from grader.cell_error import CellError
+from grader.cell_runs import cell_runs
 from grader.compare import evaluate_check
 from grader.discover import Upload
 from grader.execute import CellHook, Execution, run_notebook
+from grader.explain import explain_checks
 from grader.extract import CallRecord, read_findings, read_results
 from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload
 from grader.probe import (
@@ -52,6 +55,7 @@ class Options:
     rubrics_dir: Path
     visible_only: bool = False      # `grade check`: only the checks students may see
     sandbox: bool = True            # False forces the rlimits-only fallback
+    pictures: bool = True           # False: reports without pictures (nothing drawn)
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def grade_accepted(accepted: Accepted, options: Options, planner: Planner = REFE
                                  seed=seed % (2**32), sandbox=options.sandbox, on_cell=on_cell)
         return _score(accepted, rubric, plan, execution, read_results(workdir, plan.dirname),
                       read_findings(workdir, plan.dirname, error_hooks.FINDINGS_FILE),
-                      planner.version())
+                      planner.version(), options)
 
 
 def _stage(accepted: Accepted, workdir: Path) -> None:
@@ -167,7 +171,7 @@ def _stage(accepted: Accepted, workdir: Path) -> None:
 
 def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execution,
            records: dict[tuple[str, int], CallRecord], findings: tuple[str, ...] | None,
-           version: str) -> Grade:
+           version: str, options: Options) -> Grade:
     cost = probe_cost(execution.extra.get(EMPTY_PROBE), EMPTY_PROBES)
     checks = tuple(
         evaluate_check(check, plan.for_check(check.id), records, execution.image_outputs,
@@ -175,10 +179,14 @@ def _score(accepted: Accepted, rubric: Rubric, plan: ProbePlan, execution: Execu
         for check in rubric.checks
     )
     reporting = error_hooks.messages(execution.extra.get(HOOKS_CHECK), findings)
+    checks = explain_checks(rubric, plan, records, checks, execution.figures,
+                            draw=options.pictures)
+    runs = cell_runs(accepted.notebook, execution.cell_seconds,
+                     frozenset(e.cell for e in execution.cell_errors), execution.stopped_cell)
     facts = RunFacts(outcome=execution.outcome, message=execution.message,
                      cell_errors=execution.cell_errors, members=accepted.listing,
                      isolation=execution.isolation, warnings=execution.warnings,
                      duration=execution.duration, notebook_seconds=execution.notebook_seconds,
-                     error_reporting=reporting)
+                     error_reporting=reporting, cell_runs=runs)
     who = subject(accepted.upload, rubric, accepted.group, rubric.sha256, version)
     return score_run(who, facts, checks)

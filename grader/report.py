@@ -11,15 +11,19 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Mapping, Sequence, TypeVar
 from urllib.parse import quote
 
 import jinja2
 
+from grader.cell_runs import CellRun
+from grader.compare import CheckResult
 from grader.export import iso8601, write_text_atomic
+from grader.failures import first_problem
+from grader.picture import Picture
 from grader.report_paths import safe_rel
 from grader.score import Grade, Status
 from grader.text import printable
@@ -27,6 +31,7 @@ from grader.text import printable
 if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
     from grader.discover import NotGraded
     from grader.ledger_view import Overview, UploadLedger
+    from grader.overview import AssignmentOverview
     from grader.plots import Picture
 
 STATUSES: tuple[Status, ...] = ("graded", "rejected", "run-error", "timeout", "crashed")
@@ -46,6 +51,7 @@ STATUS_EXPLANATIONS: dict[Status, str] = {
                "causes it and upload again.",
 }
 HIDDEN_CHECK = "hidden check"
+MAX_TIMED_CELLS = 40    # cells listed with their time in a report (the slowest)
 CLIP_MARK = "… [{n} more characters cut]"
 
 T = TypeVar("T")
@@ -95,9 +101,54 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@dataclass(frozen=True)
+class ReportExtras:
+    """What a report shows besides the grade (from the rubric and the files beside it).
+
+    Attributes:
+        descriptions: check id -> the rubric's description of the check.
+        suggestion: for an upload whose name matched no rubric, a close name that would match.
+        case_files: check id -> the `.npz` of its failing case's inputs, next to the report.
+        snippets: check id -> Python that reruns the failing case.
+    """
+
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    suggestion: str = ""
+    case_files: Mapping[str, str] = field(default_factory=dict)
+    snippets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """One check as its report section shows it."""
+
+    check: CheckResult
+    description: str
+    pictures: tuple[Picture, ...]
+    case_file: str
+    snippet: str
+
+
+def check_views(grade: Grade, extras: ReportExtras,
+                pictures: Mapping[str, Sequence[Picture]]) -> list[CheckView]:
+    """Per check: its result, description and, for a visible one, its pictures (those the grade
+    carries, then `pictures`), case file and snippet; a hidden check shows none of them."""
+    return [CheckView(c, extras.descriptions.get(c.id, ""),
+                      (*c.pictures, *pictures.get(c.id, ())) if c.visible else (),
+                      extras.case_files.get(c.id, "") if c.visible else "",
+                      extras.snippets.get(c.id, "") if c.visible else "")
+            for c in grade.checks]
+
+
+def index_href(relpath: str) -> str:
+    """The overview's address relative to a report at `relpath` ("../../index.html")."""
+    return "../" * (len(PurePosixPath(relpath).parts) - 1) + "index.html"
+
+
 def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None,
                  pictures: Mapping[str, Sequence[Picture]] | None = None,
-                 course: UploadLedger | None = None) -> Path:
+                 course: UploadLedger | None = None,
+                 extras: ReportExtras | None = None) -> Path:
     """Write the feedback page of `grade` to `out_dir / relpath` (atomically) and return it.
 
     Args:
@@ -105,17 +156,26 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         grade: the upload's grade.
         relpath: from `report_paths` (or `report_relpath`).
         title: the assignment's title; None falls back to its id.
-        pictures: check id -> pictures shown under that check's row (never for a hidden check).
+        pictures: check id -> more pictures shown with that check (never for a hidden check).
         course: hand marks, overrides, lateness, final score (grader.ledger; `_marks.html.j2`).
+        extras: descriptions, a corrected file name, case files and snippets (`grader.publish`).
     """
+    extras = extras or ReportExtras()
     path = out_dir / safe_rel(relpath)
+    runs: dict[int, CellRun] = {run.cell: run for run in grade.cell_runs}
+    stopped = next((run for run in grade.cell_runs if run.stopped), None)
     html = environment().get_template("report.html.j2").render(
         grade=grade,
         title=title,
         explanation=STATUS_EXPLANATIONS[grade.status],
         hidden_check=HIDDEN_CHECK,
-        pictures=pictures or {},
         course=course,
+        views=check_views(grade, extras, pictures or {}),
+        suggestion=extras.suggestion,
+        index_href=index_href(relpath),
+        runs=runs,
+        stopped=stopped,
+        slowest=sorted(grade.cell_runs, key=lambda r: -r.seconds)[:MAX_TIMED_CELLS],
     )
     write_text_atomic(path, html)
     return path
@@ -174,7 +234,8 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
                 generated_at: datetime | str, grader_version: str,
                 pictures: Mapping[str, Sequence[Picture]] | None = None,
                 course: Overview | None = None,
-                not_graded: Sequence[NotGraded] = ()) -> Path:
+                not_graded: Sequence[NotGraded] = (),
+                overviews: Sequence[AssignmentOverview] = ()) -> Path:
     """Write the tutors' overview `out_dir/index.html` (atomically) and return its path.
 
     Args:
@@ -183,6 +244,7 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         pictures: assignment id -> pictures shown under its row of the per-assignment table.
         course: still to mark, penalties, duplicates, final scores (`_ledger.html.j2`).
         not_graded: files that look like uploads but were not graded, listed with the reason.
+        overviews: per assignment: statistics, pictures, check summaries (`grader.overview`).
     """
     counts = Counter(g.status for g in grades)
     path = out_dir / "index.html"
@@ -199,6 +261,9 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         not_graded=list(not_graded),
         duplicates=duplicates,
         uploads_of_group={f: len(d.files) for d in duplicates for f in d.files},
+        overviews=overviews,
+        problems={g.file: first_problem(g) for g in grades},
+        statuses=STATUSES,
     )
     write_text_atomic(path, html)
     return path

@@ -59,7 +59,7 @@ TOML layout (see rubrics/*.toml for real ones)::
     reference = "reference.adam:adam_step"                 # callable (variable: no-arg callable)
     inputs = "grader.assignments.adam:adam_step_cases"     # (rng) -> list[Case]   (call only)
     driver = "call"                   # how the probe calls it: see grader.probe_runtime.DRIVERS
-    compare = "grader.assignments.xor:solves_xor"          # optional custom comparator
+    compare = "grader.assignments.xor_compare:solves_xor"          # optional custom comparator
     rtol = 1e-6
     atol = 1e-9
     timeout = 10.0                    # seconds per call

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from grader.cell_error import CellError
+from grader.cell_runs import CellRun
 from grader.compare import CheckResult
 from grader.rubric import CheckSpec, Rubric
 
@@ -47,6 +48,7 @@ class Grade:
     reference_version: str = ""
     graded_at: str = ""              # ISO-8601 UTC
     internal_error: bool = False     # the grader failed on this upload (never reused on a rerun)
+    cell_runs: tuple[CellRun, ...] = ()   # the student cells that ran: seconds, In [n], code
 
     def to_contract(self) -> dict[str, Any]:
         """The SUBMISSION object of grades.json, exactly as the contract names its fields."""
@@ -100,6 +102,7 @@ class RunFacts:
         isolation, warnings, duration, notebook_seconds: from the execution.
         error_reporting: what the notebook changed in how the kernel reports errors, as
             messages (`grader.error_hooks.messages`); empty when nothing changed.
+        cell_runs: the student cells that ran (for the report).
     """
 
     outcome: Literal["ok", "timeout", "crashed"]
@@ -111,6 +114,7 @@ class RunFacts:
     duration: float = 0.0
     notebook_seconds: float = 0.0
     error_reporting: tuple[str, ...] = ()
+    cell_runs: tuple[CellRun, ...] = ()
 
 
 ZERO_ERROR_NOTE = ("the zero-error rule is on for this assignment: a notebook with any error "
@@ -157,7 +161,8 @@ def _grade(subject: Subject, status: Status, score: float, messages: tuple[str, 
     if facts is not None:
         extra = dict(first_error=facts.cell_errors[0] if facts.cell_errors else None,
                      members=facts.members, isolation=facts.isolation, warnings=facts.warnings,
-                     duration=facts.duration, notebook_seconds=facts.notebook_seconds)
+                     duration=facts.duration, notebook_seconds=facts.notebook_seconds,
+                     cell_runs=facts.cell_runs)
     return Grade(
         file=subject.file, sha256=subject.sha256, assignment=rubric.id if rubric else None,
         group=subject.group, status=status, score=score,

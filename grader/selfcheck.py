@@ -74,7 +74,7 @@ def _grade(rubric: Rubric, nb: nbformat.NotebookNode, rubrics_dir: Path, team: b
         if isinstance(verdict, Rejected):
             return verdict
         assert isinstance(verdict, Accepted)
-        return grade_accepted(verdict, Options(rubrics_dir=rubrics_dir))
+        return grade_accepted(verdict, Options(rubrics_dir=rubrics_dir, pictures=False))
 
 
 def check_assignment(rubric: Rubric, rubrics_dir: Path) -> tuple[bool, str]:

@@ -27,9 +27,12 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from grader import probe_runtime as rt
+from grader.check_notes import notes_for
 from grader.compare import CheckResult, Verdict, evaluate_check, judge
+from grader.detail import CheckDetail
 from grader.discover import Upload
 from grader.execute import ExtraOutcome
+from grader.explain import build_detail
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, intake
 from grader.pipeline import Options, grade_accepted
@@ -168,6 +171,32 @@ def probe(rubric: Rubric, check_id: str, namespace: Mapping[str, Any], seed: int
                _verdict(check, call, trip.records.get((check_id, call.index))), call.expected)
         for call in trip.plan.for_check(check_id))
     return Probing(trip.results[check_id], probed)
+
+
+def records_of(rubric: Rubric, check_id: str, fn: Callable[..., Any],
+               seed: int) -> tuple[CheckSpec, tuple[PlannedCall, ...], dict[tuple[str, int], CallRecord]]:
+    """One call check probed against `fn` (bound to the name it calls): the check, its planned
+    calls (reference values included) and the records read back, for the comparison and the
+    report's explanation to work on."""
+    single = only(rubric, check_id)
+    check = single.checks[0]
+    assert check.kind == "call" and check.symbol, f"{check_id} is not a call check"
+    with tempfile.TemporaryDirectory(prefix="probe-") as folder:
+        trip = run_round_trip(single, {check.symbol: fn}, Path(folder), seed)
+    return check, trip.plan.for_check(check_id), trip.records
+
+
+def on_time(calls: Sequence[PlannedCall]) -> ExtraOutcome:
+    """The outcome of a check's call cells when every call kept well within its limit."""
+    return ExtraOutcome("ok", 0.01 * len(calls), None, (0.01,) * len(calls))
+
+
+def explained(rubric: Rubric, check_id: str, fn: Callable[..., Any], seed: int) -> CheckDetail:
+    """The report's explanation (`grader.explain.build_detail`) of `fn` failing the check."""
+    check, calls, records = records_of(rubric, check_id, fn, seed)
+    detail = build_detail(check, notes_for(check), calls, records)
+    assert detail is not None, f"{check_id}: nothing to explain"
+    return detail
 
 
 def probe_function(rubric: Rubric, check_id: str, fn: Callable[..., Any], seed: int) -> Probing:

@@ -5,7 +5,8 @@
 Stages packaging/dlgrade-check/ (its pyproject.toml, with the project's version filled in, and
 README.md) and a copy of grader/ in a temporary folder, builds a wheel there with pip (setuptools,
 no network: `--no-build-isolation`), and checks the result: no `reference` package, no notebook,
-no rubric, and no file that imports the reference. Prints the wheel's path.
+no rubric, no input generator or known mistake of an assignment (only its `*_compare.py`
+comparators), and no file that imports the reference. Prints the wheel's path.
 
 Run it with the project's venv (setuptools and pip installed). The tutors host the wheel where
 the students' CI can fetch it (a release asset) and name it, pinned, in DLGRADE_PACKAGE.
@@ -27,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "packaging" / "dlgrade-check"
 NAME = "dlgrade_check"
 # A file of the wheel that would hand out or need the model solutions.
-FORBIDDEN = re.compile(r"(^|/)(reference|dlgrade_rubrics)/|\.ipynb$|\.toml$")
+FORBIDDEN = re.compile(r"(^|/)(reference|dlgrade_rubrics)/|\.ipynb$|\.toml$"
+                       r"|(^|/)assignments/(?!__init__\.py$)(?!\w+_compare\.py$)[^/]+\.py$")
 # A module-level import (at column 0); tutor-only code may import it lazily, inside a function.
 IMPORTS_REFERENCE = re.compile(rb"^(import reference|from reference[ .])", re.MULTILINE)
 
@@ -45,6 +47,9 @@ def stage(folder: Path) -> None:
     shutil.copy(CONFIG / "README.md", folder / "README.md")
     shutil.copytree(ROOT / "grader", folder / "grader",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for module in (folder / "grader" / "assignments").glob("*.py"):
+        if module.name != "__init__.py" and not module.stem.endswith("_compare"):
+            module.unlink()     # input generators and known mistakes stay with the tutors
 
 
 def problems(wheel: Path) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.assignments.conv3d_feedback import FEEDBACK  # noqa: F401 (report notes)
 from grader.probe_runtime import Case
 
 MAX_BATCH = 2

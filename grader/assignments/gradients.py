@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from grader.assignments.gradients_feedback import FEEDBACK  # noqa: F401 (report notes)
 from grader.probe_runtime import Case, Fn
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")

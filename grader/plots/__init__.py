@@ -6,8 +6,9 @@ a text alternative and a caption, ready for `<img>` in a Jinja2 template. matplo
 its Agg canvas through `matplotlib.figure.Figure`, never through pyplot.
 
 Modules, one per kind of picture: `curves` (loss curves, optimiser trajectories), `heatmap`
-(|got - expected| over a slice), `thumbnail` (the student's own figures, re-encoded) and
-`overview` (score histogram, per-check pass rates); `encode` turns a figure into a `Picture`.
+(|got - expected| over a slice), `values` (a function against its input, values side by
+side), `thumbnail` (the student's own figures, re-encoded) and `overview` (score histogram,
+per-check pass rates); `encode` turns a figure into a `Picture`.
 """
 
 from grader.plots.curves import Run, loss_curves, trajectory, wants_log_scale
@@ -23,9 +24,11 @@ from grader.plots.overview import (
     score_stats,
 )
 from grader.plots.thumbnail import ThumbnailRefused, thumbnail
+from grader.plots.values import against_input, value_dots
 
 __all__ = [
-    "CheckCounts", "Picture", "Run", "ScoreStats", "Slice", "ThumbnailRefused", "check_counts",
-    "choose_slice", "error_heatmap", "histogram_edges", "loss_curves", "pass_rates",
-    "score_histogram", "score_stats", "thumbnail", "trajectory", "wants_log_scale",
+    "CheckCounts", "Picture", "Run", "ScoreStats", "Slice", "ThumbnailRefused", "against_input",
+    "check_counts", "choose_slice", "error_heatmap", "histogram_edges", "loss_curves",
+    "pass_rates", "score_histogram", "score_stats", "thumbnail", "trajectory", "value_dots",
+    "wants_log_scale",
 ]

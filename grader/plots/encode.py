@@ -15,7 +15,6 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Literal
 
 import matplotlib
@@ -23,6 +22,8 @@ import matplotlib.style
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from grader.picture import Picture as Picture  # re-exported: grader.plots.Picture
 
 DPI = 96                      # CSS pixels per inch: a figure of 6 x 3.4 in is 576 x 326 px
 MAX_PICTURE_CHARS = 24_000    # a data: URI longer than this is re-encoded smaller
@@ -46,34 +47,6 @@ RC: dict[str, object] = {
 STUDENT, REFERENCE = "#c0392b", "#1f4e9c"  # the student's line in red, the reference's in blue
 
 Encoding = Literal["svg", "png"]
-
-
-@dataclass(frozen=True)
-class Picture:
-    """One inline image for a report: `<img src={src} width={width} height={height} alt={alt}>`.
-
-    Attributes:
-        src: a `data:image/svg+xml;base64,...` or `data:image/png;base64,...` URI.
-        width, height: its size in CSS pixels.
-        alt: what it shows, in words (screen readers, images off, printing without images).
-        caption: a line to print under it (the heat map's slice, a thumbnail's source size).
-    """
-
-    src: str
-    width: int
-    height: int
-    alt: str
-    caption: str = ""
-
-    @property
-    def mime(self) -> str:
-        """`image/svg+xml` or `image/png`."""
-        return self.src[len("data:"):].partition(";")[0]
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes this picture adds to a page (the length of `src`)."""
-        return len(self.src)
 
 
 @contextmanager

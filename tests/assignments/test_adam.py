@@ -9,6 +9,7 @@ import pytest
 from probing import Rubrics, cases, caught, probe_function
 
 from grader.assignments import adam as gen
+from grader.assignments import adam_compare
 from grader.compare import compare_values
 from reference.adam import adam_step as ref_adam_step
 from reference.adam import gd_step as ref_gd_step
@@ -214,7 +215,7 @@ def test_train_comparator_names_the_mistake(rubrics: Rubrics) -> None:
     ((np.zeros(3), [np.array(0.0)] * 5), "losses differ at index 4"),
 ])
 def test_train_comparator_messages(got: Any, fragment: str) -> None:
-    verdict = gen.train_compare(got, (np.zeros(3), np.arange(5.0)))
+    verdict = adam_compare.train_compare(got, (np.zeros(3), np.arange(5.0)))
     assert not verdict.passed and fragment in verdict.message
 
 

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from probing import Rubrics, cases, caught, probe_function  # noqa: E402
 
-from grader.assignments import xor as gen  # noqa: E402
+from grader.assignments import xor_compare as xc  # noqa: E402
 from grader.compare import Verdict  # noqa: E402
 from grader.probe_runtime import Tensor, Unsupported  # noqa: E402
 
@@ -45,7 +45,7 @@ def test_rubric_checks_points_and_rules(rubrics: Rubrics) -> None:
     assert r.team.placeholder == "YOUR ANSWER HERE"
     solves = r.checks[-1]
     assert solves.kind == "variable" and solves.symbols == ("Wi", "ba", "Wo", "bo")
-    assert solves.compare_fn is gen.solves_xor
+    assert solves.compare_fn is xc.solves_xor
 
 
 @pytest.mark.parametrize(("name", "group"), [
@@ -114,7 +114,7 @@ def test_network_cases_have_the_sheets_shapes(rubrics: Rubrics, check_id: str, s
         hidden.append(H)
     assert min(hidden) == 2 and max(hidden) == 8 and all(2 <= h <= 8 for h in hidden)
     first = tensors(cases(rubrics.check("xor", check_id), seed)[0])[0]
-    np.testing.assert_array_equal(first, gen.XOR_INPUTS)
+    np.testing.assert_array_equal(first, xc.XOR_INPUTS)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -256,7 +256,7 @@ def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str, f
      "Wo": np.array([20.0, 20.0, 0.0]), "bo": np.array(-10.0)},
 ], ids=["sheet-layout", "size-1-biases-column-Wo", "H=3"])
 def test_solves_xor_passes_on_solving_parameters(params: dict[str, np.ndarray]) -> None:
-    verdict = gen.solves_xor(params, None)
+    verdict = xc.solves_xor(params, None)
     assert verdict == Verdict(True, verdict.message) and "-> 0 1 1 0" in verdict.message
 
 
@@ -266,10 +266,10 @@ def test_solves_xors_forward_is_the_references_bit_for_bit(seed: int, hidden: in
     from reference.xor import forward
 
     rng = np.random.default_rng(seed)
-    X = np.vstack([gen.XOR_INPUTS, rng.uniform(-40.0, 40.0, size=(6, 2))])
+    X = np.vstack([xc.XOR_INPUTS, rng.uniform(-40.0, 40.0, size=(6, 2))])
     params = (rng.normal(0.0, 5.0, size=(2, hidden)), np.array(rng.normal(0.0, 5.0)),
               rng.normal(0.0, 5.0, size=hidden), np.array(rng.normal(0.0, 5.0)))
-    np.testing.assert_array_equal(gen.xor_forward(X, *params), forward(X, *params))
+    np.testing.assert_array_equal(xc.xor_forward(X, *params), forward(X, *params))
 
 
 @pytest.mark.parametrize(("got", "fragment"), [
@@ -290,7 +290,7 @@ def test_solves_xors_forward_is_the_references_bit_for_bit(seed: int, hidden: in
 ], ids=["zeros", "inverted", "one-hidden-unit-mismatch", "transposed", "1-d-Wi", "per-unit-ba",
         "matrix-bo", "Wo-too-long", "nan", "missing", "unsupported", "list", "none", "not-a-dict"])
 def test_solves_xor_fails_with_a_message_and_never_raises(got: Any, fragment: str) -> None:
-    verdict = gen.solves_xor(got, None)
+    verdict = xc.solves_xor(got, None)
     assert not verdict.passed and fragment in verdict.message, verdict.message
 
 
@@ -300,7 +300,7 @@ def test_solves_xor_reads_parameters_kept_as_lists() -> None:
                 [[np.array(x) for x in row] for row in v.tolist()] if v.ndim == 2 else v
                 for k, v in SOLVING.items()}
     assert isinstance(as_lists["Wi"], list) and isinstance(as_lists["Wo"], list)
-    verdict = gen.solves_xor(as_lists, None)
+    verdict = xc.solves_xor(as_lists, None)
     assert verdict.passed and "-> 0 1 1 0" in verdict.message, verdict.message
 
 

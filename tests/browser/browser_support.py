@@ -16,14 +16,30 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-# A few fast bundled uploads: graded, failing checks, rejected, run-error, a zip.
+# Bundled uploads: full marks, rejected (a near-miss name), run-error, and every one with a
+# failing check (each of those reports must show the failing case and its pictures).
 UPLOADS = (
     "adam/adam_regression_classification_solved_group_01.ipynb",
     "adam/adam_regression_classification_solved_group_02.ipynb",
     "adam/adam_regression_classification_solved_group_7.ipynb",
     "xor/sheet06_2345678.zip",
+    "xor/sheet06_3456789.zip",
+    "gradients/gradient_studies_group_02.ipynb",
     "gradients/gradient_studies_group_03.ipynb",
+    "conv3d/conv3d_rroe7.ipynb",
+    "conv3d/conv3d_slowp1.ipynb",
 )
+# Failing upload -> its failing checks -> whether that check's section shows a picture (a check
+# whose call never returned has no values to draw).
+FAILING: dict[str, dict[str, bool]] = {
+    "adam/adam_regression_classification_solved_group_02.ipynb": {
+        "adam_step": True, "adam_chain": True, "train_linreg": True, "train_logreg": True},
+    "gradients/gradient_studies_group_02.ipynb": {"gd_quadratic": True, "max_stable_lr": True},
+    "xor/sheet06_2345678.zip": {"manual_grads": True},
+    "xor/sheet06_3456789.zip": {"sigmoid_prime": True},
+    "conv3d/conv3d_rroe7.ipynb": {"backward": True},
+    "conv3d/conv3d_slowp1.ipynb": {"forward_speed": False},
+}
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync",

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    FAILING,
     IMAGES_JS,
     LINES_JS,
     ONE_LINE_SELECTOR,
@@ -42,7 +43,11 @@ PAGES = {
     "report-failing-checks": "reports/adam/adam_regression_classification_solved_group_02.html",
     "report-rejected": "reports/adam/adam_regression_classification_solved_group_7.html",
     "report-zip": "reports/xor/sheet06_2345678.html",
+    "report-zip-lost-minus": "reports/xor/sheet06_3456789.html",
+    "report-trajectories": "reports/gradients/gradient_studies_group_02.html",
     "report-run-error": "reports/gradients/gradient_studies_group_03.html",
+    "report-heat-map": "reports/conv3d/conv3d_rroe7.html",
+    "report-call-timeout": "reports/conv3d/conv3d_slowp1.html",
 }
 
 
@@ -125,3 +130,110 @@ def test_an_overview_listing_files_not_graded_and_a_group_uploading_twice_render
 ])
 def test_is_local_url(value: str, local: bool) -> None:
     assert is_local_url(value) is local
+
+
+# ----------------------------------------------------------------------------- what the pages say
+# Per check section: its description, the first failing case's heading and values, its pictures.
+SECTION_JS = """
+const section = document.getElementById('check-' + arguments[0]);
+if (!section) return null;
+const images = [...section.querySelectorAll('img')];
+return {
+  description: (section.querySelector('p.description') || {}).textContent || '',
+  case: [...section.querySelectorAll('h4')].map(h => h.textContent).filter(t => t.startsWith('Case ')),
+  values: section.querySelectorAll('table.values tbody tr, ul.values li, table.inputs tbody tr').length,
+  images: images.map(img => [img.complete, img.naturalWidth]),
+  links: [...section.querySelectorAll('a[download]')].map(a => a.getAttribute('href')),
+  snippet: (section.querySelector('pre.snippet') || {}).textContent || '',
+};
+"""
+FAILING_PAGES = sorted(FAILING)
+
+
+@pytest.mark.parametrize("upload", FAILING_PAGES, ids=[u.split("/")[-1] for u in FAILING_PAGES])
+def test_a_failing_report_shows_the_case_its_values_pictures_and_description(
+        browser: Any, graded_site: Site, tmp_path: Path, upload: str) -> None:
+    report = graded_site.out / "reports" / upload.rsplit(".", 1)[0]
+    page = report.with_suffix(".html")
+    open_page(browser, page, WIDTHS[0])
+    for check_id, pictured in FAILING[upload].items():
+        section = browser.execute_script(SECTION_JS, check_id)
+        assert section is not None, check_id
+        assert len(section["description"]) > 20, (check_id, section)
+        assert section["case"] and section["values"] >= 1, (check_id, section)
+        if pictured:
+            assert section["images"] and all(ok and w > 0 for ok, w in section["images"]), \
+                (check_id, section)
+        assert "result = " in section["snippet"], (check_id, section)
+        for href in section["links"]:
+            assert (page.parent / href).is_file(), href
+
+
+INDEX_JS = """
+return [...document.querySelectorAll('section.assignment')].map(s => ({
+  id: s.querySelector('h2').id,
+  images: [...s.querySelectorAll('img')].map(img => [img.complete, img.naturalWidth]),
+  checks: s.querySelectorAll('table tbody tr').length,
+  groups: [...s.querySelectorAll('ul.groups li')].map(li =>
+      [...li.querySelectorAll('a')].map(a => a.getAttribute('href'))),
+  csv: [...s.querySelectorAll('a')].map(a => a.getAttribute('href')).filter(h => h.endsWith('.csv')),
+}));
+"""
+
+
+def test_the_overview_shows_each_assignments_histogram_pass_rates_and_failures(
+        browser: Any, graded_site: Site) -> None:
+    open_page(browser, graded_site.index, WIDTHS[0])
+    sections = {s["id"]: s for s in browser.execute_script(INDEX_JS)}
+    assert set(sections) == {"assignment-adam", "assignment-conv3d", "assignment-gradients",
+                             "assignment-xor"}
+    for section in sections.values():
+        assert len(section["images"]) == 2 and all(ok and w > 0 for ok, w in section["images"])
+        assert section["checks"] >= 3 and section["csv"]
+        assert (graded_site.out / section["csv"][0]).is_file()
+    failing = {u.split("/")[0] for u in FAILING}
+    for assignment in failing:
+        groups = sections[f"assignment-{assignment}"]["groups"]
+        assert groups, assignment
+        for links in groups:
+            assert links and all((graded_site.out / href).is_file() for href in links)
+
+
+ROWS_JS = """
+return [...document.querySelectorAll('#uploads-table tbody tr')]
+  .filter(r => r.offsetParent !== null).map(r => [r.dataset.status, r.dataset.score]);
+"""
+
+
+def test_the_uploads_table_filters_and_sorts_with_javascript(browser: Any,
+                                                             graded_site: Site) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    open_page(browser, graded_site.index, WIDTHS[0])
+    everything = browser.execute_script(ROWS_JS)
+    assert len(everything) == len(graded_site.reports)
+    Select(browser.find_element(By.CSS_SELECTOR, "[data-filter=status]")).select_by_value("graded")
+    shown = browser.execute_script(ROWS_JS)
+    assert shown and {status for status, _ in shown} == {"graded"} and len(shown) < len(everything)
+    browser.find_element(By.CSS_SELECTOR, "[data-filter=max]").send_keys("60")
+    assert all(float(score) <= 60 for _, score in browser.execute_script(ROWS_JS))
+    Select(browser.find_element(By.CSS_SELECTOR, "[data-filter=status]")).select_by_value("")
+    browser.find_element(By.CSS_SELECTOR, "[data-filter=max]").clear()
+    browser.find_element(By.CSS_SELECTOR, "th[data-sort=number]").click()
+    scores = [float(score) for _, score in browser.execute_script(ROWS_JS)]
+    assert scores == sorted(scores) and len(scores) == len(everything)
+
+
+def test_without_javascript_the_table_shows_every_upload_and_no_tools(browser: Any,
+                                                                      graded_site: Site) -> None:
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        from selenium.webdriver.common.by import By
+
+        open_page(browser, graded_site.index, WIDTHS[1])
+        rows = browser.find_elements(By.CSS_SELECTOR, "#uploads-table tbody tr")
+        assert len(rows) == len(graded_site.reports) and all(r.is_displayed() for r in rows)
+        assert not browser.find_element(By.ID, "upload-tools").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

@@ -27,7 +27,7 @@ from builders import (
 
 from grader.errors import KernelError
 from grader.execute import Execution, ExtraCell, run_notebook
-from grader.kernel_client import TOTAL_OUTPUT_CHARS
+from grader.kernel_client import TOTAL_OUTPUT_CHARS, is_real_image
 from grader.rubric import Limits
 from grader.sandbox import sandbox_status
 
@@ -68,6 +68,8 @@ def test_clean_notebook_is_ok(run) -> None:  # type: ignore[no-untyped-def]
     result = run(clean_notebook())
     assert (result.outcome, result.message, result.cell_errors) == ("ok", "", ())
     assert result.notebook_seconds > 0 and result.duration >= result.notebook_seconds
+    assert [cell for cell, _ in result.cell_seconds] == [2, 3, 4]     # the code cells, in order
+    assert sum(s for _, s in result.cell_seconds) == pytest.approx(result.notebook_seconds)
     assert result.isolation == ("bubblewrap" if sandbox_status().available else "none (rlimits only)")
 
 
@@ -112,6 +114,8 @@ def test_a_cell_past_its_limit_times_out_on_time(run, nb, cell) -> None:  # type
     assert time.monotonic() - began < LIMITS.cell_timeout + MARGIN
     assert (result.outcome, result.message) == ("timeout", f"cell {cell} ran past the 3 s limit")
     assert statuses(result, probe) == ("not-run",)
+    assert result.stopped_cell == cell and result.cell_seconds[-1][0] == cell
+    assert result.cell_seconds[-1][1] >= LIMITS.cell_timeout - 0.5
 
 
 def test_the_total_limit_names_the_notebook(run) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +151,9 @@ def test_printing_200_mb_keeps_the_captured_output_small(run) -> None:  # type: 
 def test_a_shown_figure_is_counted(run) -> None:  # type: ignore[no-untyped-def]
     result = run(plot_notebook(), limits=Limits(cell_timeout=30, total_timeout=60))
     assert (result.outcome, result.cell_errors, result.image_outputs) == ("ok", (), 1)
+    ((mime, data),) = result.figures
+    assert mime == "image/png" and is_real_image(mime, data)
+    assert result.stopped_cell is None and result.cell_seconds
 
 
 # ----------------------------------------------------------------------------- what the kernel sees

@@ -13,6 +13,7 @@ from builders import md, notebook
 
 from grader.kernel_client import (
     CELL_OUTPUT_CHARS,
+    KEPT_FIGURES,
     TOTAL_OUTPUT_CHARS,
     CappedClient,
     is_real_image,
@@ -85,6 +86,16 @@ def test_images_are_counted_only_for_student_cells_and_never_stored(client: Capp
     client.output(outs, png, None, 1)
     assert client.images == 1
     assert all("image/png" not in o.get("data", {}) for o in outs)
+
+
+def test_the_first_real_figures_are_kept_for_thumbnails_raster_first(client: CappedClient) -> None:
+    png, svg = figure_data("png"), figure_data("svg")
+    client.count_images = True
+    client.output([], display({"image/png": "AAAA"}), None, 1)                # fake: not kept
+    for _ in range(KEPT_FIGURES + 2):
+        client.output([], display({"image/svg+xml": svg, "image/png": png}), None, 1)
+    assert client.images == KEPT_FIGURES + 2
+    assert client.figures == [("image/png", png)] * KEPT_FIGURES
 
 
 @pytest.mark.parametrize("data", [

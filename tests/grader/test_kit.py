@@ -119,8 +119,8 @@ def test_the_public_comparators_run_where_reference_cannot_be_imported() -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["grader.assignments.adam:train_compare", "True",
-                                   "grader.assignments.xor:solves_xor", "False"]
+    assert done.stdout.split() == ["grader.assignments.adam_compare:train_compare", "True",
+                                   "grader.assignments.xor_compare:solves_xor", "False"]
 
 
 # ----------------------------------------------------------------------------- checking

@@ -24,6 +24,7 @@ from grader.plots import (
     Picture,
     Run,
     ThumbnailRefused,
+    against_input,
     check_counts,
     choose_slice,
     error_heatmap,
@@ -34,6 +35,7 @@ from grader.plots import (
     score_stats,
     thumbnail,
     trajectory,
+    value_dots,
     wants_log_scale,
 )
 from grader.plots.heatmap import MAX_CELLS, window
@@ -109,6 +111,15 @@ MAKERS: dict[str, Callable[[], Picture]] = {
     "heat map, 1-D": lambda: error_heatmap(*_planted((40,), (7,))),
     "histogram, 300 scores": lambda: score_histogram(
         np.clip(np.round(_rng().normal(3.5, 1.2, 300) * 2) / 2, 0, 5), 5.0, title="Adam"),
+    "function of x, 5 cases": lambda: against_input(
+        _rng().uniform(-30, 30, 60), 1 / (1 + np.exp(-_rng().uniform(-30, 30, 60))) ** 3,
+        _rng().uniform(0, 0.25, 60), xname="x", yname="sigmoid_prime(x)"),
+    "values, 60 noisy": lambda: value_dots(_rng().standard_normal(80),
+                                           _rng().standard_normal(80), name="dL1"),
+    "values, a vector against a number": lambda: value_dots(_rng().standard_normal(8),
+                                                            np.array(0.3), name="ba"),
+    "values, per case, log": lambda: value_dots([2e-3, 4e-1, 8.0], [1e-3, 2e-1, 4.0],
+                                                labels=["1", "2", "3"], name="lr_max"),
     "pass rates, 20 checks": lambda: pass_rates(check_counts(
         (f"a_rather_long_check_id_{k}", str(s)) for k in range(20)
         for s in _rng().choice(["pass", "fail", "error", "not-run"], 300))),
@@ -407,3 +418,18 @@ def test_noisy_photo_thumbnail_still_fits_the_cap() -> None:
     picture = thumbnail("image/jpeg", _encoded(noise, "JPEG", quality=95))
     assert_valid(picture)
     assert max(picture.width, picture.height) <= MAX_SIDE
+
+
+def test_against_input_draws_sorted_and_says_what_it_left_out() -> None:
+    x = np.array([2.0, -1.0, 0.0])
+    picture = against_input(x, [1.0, np.nan, 0.0], [0.5, 0.2, 0.1], xname="x", yname="f(x)")
+    assert "3 values of x from -1 to 2" in picture.alt and "1 non-finite" in picture.alt
+    with pytest.raises(ValueError):
+        against_input([1.0], [1.0, 2.0], [1.0])
+
+
+def test_value_dots_count_both_sides() -> None:
+    picture = value_dots(np.ones((2, 4)), np.array(0.5), name="ba", title="ba, case 2")
+    assert "your 8 value(s)" in picture.alt and "reference's 1" in picture.alt
+    with pytest.raises(ValueError):
+        value_dots([], [])

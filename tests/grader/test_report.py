@@ -14,15 +14,20 @@ import pytest
 from grade_builders import make_check, make_grade
 
 from grader.cell_error import CellError
+from grader.cell_runs import CellRun
+from grader.detail import Argument, CaseRow, CheckDetail, Element, OutputView
 from grader.discover import NotGraded
 from grader.lateness import Deadline, Lateness, SubmissionTime
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import Mark, Override
+from grader.overview import assignment_overviews
 from grader.report import (
     STATUS_EXPLANATIONS,
     STATUSES,
+    ReportExtras,
     SameGroup,
     clip,
+    index_href,
     same_group,
     summarize,
     write_index,
@@ -35,6 +40,21 @@ from grader.totals import CheckPoints, merge
 GOLDENS = Path(__file__).parent / "goldens"
 GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 MAX_REPORT_BYTES = 200_000
+DETAIL = CheckDetail(
+    cases=(CaseRow(1, "t=1, shape (3,)", "fail", "0.0314", "got 0.28"),
+           CaseRow(2, "t=2, shape (2, 2)", "pass", "1.1e-16"),
+           CaseRow(3, "t=7", "error", "", "raised ValueError: nope")),
+    case=1, label="t=1, shape (3,)", reason="output [0]: got 0.28489, expected 0.253458",
+    inputs=(Argument("theta", "array", (3,), "[0.491, 0.308, 0.2485]",
+                     "np.array([0.491, 0.308, 0.2485])"),
+            Argument("t", "value", preview="1", literal="1")),
+    outputs=(OutputView("theta", "differs", "an array of shape (3,)", "an array of shape (3,)",
+                        "0.0314", "3 of 3", (Element("(1,)", "0.28489045", "0.25345834",
+                                                     "0.0314"),)),
+             OutputView("v", "shape", "an array of shape (2,)", "a number", got_preview="[1, 2]",
+                        expected_preview="3")),
+    agreeing=("m",), mistake="this is what a missing bias correction gives",
+    symbol="adam_step")
 
 SCENARIOS = {
     "graded": make_grade(
@@ -42,7 +62,7 @@ SCENARIOS = {
         checks=(
             make_check(id="adam_step", points=2.0, max_points=2.0),
             make_check(id="adam_converges", status="fail", points=0.0, max_points=1.0,
-                       message="got loss 0.9, expected below 0.1"),
+                       message="got loss 0.9, expected below 0.1", detail=DETAIL),
             make_check(id="adam_hidden", status="pass", points=1.0, max_points=1.0,
                        message="secret detail", visible=False),
         ),
@@ -66,6 +86,7 @@ SCENARIOS = {
         first_error=CellError(13, "ZeroDivisionError", "division by zero",
                               "----> 3 y = 1 / 0\nZeroDivisionError: division by zero"),
         members=("mlp_group_02.ipynb", "report.pdf"),
+        cell_runs=(CellRun(2, 0.5, 1), CellRun(13, 0.01, 7, ("x = 1", "y = 1 / 0"))),
     ),
     "timeout": make_grade(
         file="adam/adam_regression_classification_solved_group_05.ipynb", group="05",
@@ -73,6 +94,8 @@ SCENARIOS = {
         checks=(make_check(id="adam_step", status="not-run", points=0.0, max_points=2.0,
                            message="not run"),),
         duration=121.0, notebook_seconds=120.0,
+        cell_runs=(CellRun(2, 0.25, None), CellRun(4, 120.0, 11, ("for i in range(10**12):",
+                                                                 "    pass"), 3, True)),
     ),
 }
 TITLES = {"graded": "Adam for regression and classification", "rejected": None,
@@ -141,9 +164,9 @@ def test_hostile_strings_are_escaped_and_clipped(tmp_path: Path) -> None:
     assert path.stat().st_size < MAX_REPORT_BYTES
     assert "more characters cut" in html and "more messages" in html and "more files" in html
     assert {tag for tag, _ in _tags(html)} <= {
-        "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section", "ul",
-        "li", "strong", "dl", "dt", "dd", "code", "span", "p", "pre", "table", "caption",
-        "thead", "tbody", "tr", "th", "td", "em"}
+        "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "section",
+        "ul", "li", "strong", "dl", "dt", "dd", "code", "span", "p", "pre", "table", "caption",
+        "thead", "tbody", "tr", "th", "td", "em", "nav", "a"}
 
 
 def test_index_golden_and_links(tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
@@ -151,21 +174,27 @@ def test_index_golden_and_links(tmp_path: Path, golden: Callable[[Path, str], No
     grades.append(make_grade(file="odd name #1?.ipynb", group="<i>x</i>", score=1.0,
                              messages=("<script>x</script>",)))
     paths = report_paths([g.file for g in grades])
-    path = write_index(tmp_path, grades, paths, generated_at=GENERATED_AT, grader_version="0.1.0")
+    path = write_index(tmp_path, grades, paths, generated_at=GENERATED_AT, grader_version="0.1.0",
+                       overviews=assignment_overviews(grades, [], {"adam": "grades-adam.csv"},
+                                                      draw=False))
     html = path.read_text(encoding="utf-8")
     golden(GOLDENS / "index.html", html)
     assert path == tmp_path / "index.html"
-    hrefs = [attrs["href"] for tag, attrs in _tags(html) if tag == "a"]
-    assert hrefs[0] == "reports/adam/adam_regression_classification_solved_group_04.html"
+    hrefs = [attrs["href"] for tag, attrs in _tags(html) if tag == "a"
+             and not str(attrs["href"]).startswith("#")]
+    assert hrefs[:2] == ["grades-adam.csv",
+                         "reports/adam/adam_regression_classification_solved_group_04.html"]
     assert "reports/odd%20name%20%231%3F.html" in hrefs
-    assert "<script" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
+    assert html.count("<script") == 1 and "<script>x" not in html  # ours: the table tools
+    assert "&lt;i&gt;x&lt;/i&gt;" in html
     assert "2025-01-15T12:00:00+00:00" in html
 
 
 def test_index_without_a_report_path_has_no_link(tmp_path: Path) -> None:
     html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
                        grader_version="0.1.0").read_text()
-    assert "<a " not in html and make_grade().file in html
+    hrefs = [attrs["href"] for tag, attrs in _tags(html) if tag == "a"]
+    assert all(h and h.startswith("#") for h in hrefs) and make_grade().file in html
 
 
 def test_summary_per_assignment() -> None:
@@ -295,7 +324,8 @@ def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
     assert items == ["not graded: adam/a_04.ipynb : its name ends in &#39; &#39; after .ipynb",
                      "not graded: .old/&lt;script&gt;x&lt;/script&gt;.ipynb: it is inside the "
                      "hidden folder &#39;.old/&#39;"]
-    assert "Not graded: 2 file(s) that look like uploads" in html and "<script" not in html
+    assert "Not graded: 2 file(s) that look like uploads" in html
+    assert "<script>x" not in html     # the page's own script is the only one
     plain = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
                         grader_version="0.1.0").read_text()
     assert "not graded" not in plain.lower()
@@ -316,3 +346,65 @@ def test_index_flags_two_uploads_for_one_group(tmp_path: Path) -> None:
     assert ('<a href="reports/adam/a_04.html">adam/a_04.ipynb</a>, '
             '<a href="reports/adam/late/a_04.html">adam/late/a_04.ipynb</a>') in section
     assert "a_05" not in section and "x.ipynb" not in section
+
+
+def test_a_report_shows_what_each_check_tried(tmp_path: Path) -> None:
+    extras = ReportExtras(descriptions={"adam_converges": "trains <until> it converges"},
+                          case_files={"adam_converges": "x.adam_converges-case1.npz"},
+                          snippets={"adam_converges": "result = adam_step(theta, 1)\n"})
+    html = write_report(tmp_path, SCENARIOS["graded"], "reports/x.html", title="Adam",
+                        extras=extras).read_text()
+    section = html[html.index('id="check-adam_converges"'):html.index('id="check-adam_hidden"')]
+    for shown in ("trains &lt;until&gt; it converges", "Known mistake:</strong> this is what a "
+                  "missing bias correction gives", "case 3", "raised ValueError: nope",
+                  "Case 1: t=1, shape (3,)", "<code>theta</code>", "0.28489045", "0.25345834",
+                  "3 of 3 values out of tolerance", "yours is an array of shape (2,), the "
+                  "reference's is a number", "<code>m</code>", 'href="x.adam_converges-case1.npz"',
+                  "result = adam_step(theta, 1)"):
+        assert shown in section, shown
+    assert '<a href="#check-adam_converges">' in html
+
+
+def test_a_hidden_check_shows_nothing_of_its_detail(tmp_path: Path) -> None:
+    hidden = make_check(id="secret_check", status="fail", points=0.0, message="secret message",
+                        visible=False, detail=DETAIL)
+    html = write_report(tmp_path, make_grade(checks=(hidden,)), "reports/x.html", title=None,
+                        extras=ReportExtras(snippets={"secret_check": "SNIPPET"},
+                                            case_files={"secret_check": "SECRET.npz"})).read_text()
+    for secret in ("secret message", "0.28489045", "missing bias correction", "SNIPPET",
+                   "SECRET.npz", "t=1, shape"):
+        assert secret not in html
+    assert "hidden check" in html
+
+
+def test_where_an_error_or_a_timeout_is_in_the_students_notebook(tmp_path: Path) -> None:
+    run_error = write_report(tmp_path, SCENARIOS["run-error"], "reports/y.html",
+                             title=None).read_text()
+    assert "shows as <strong>In [7]</strong>" in run_error and "y = 1 / 0\n</pre>" in run_error
+    timeout = write_report(tmp_path, SCENARIOS["timeout"], "reports/z.html", title=None).read_text()
+    assert "The run ended in cell 4 after 120.0 s" in timeout
+    assert "for i in range(10**12):" in timeout and "(3 more lines)" in timeout
+    assert timeout.index("cell 4 (stopped here)") < timeout.index("cell 2<")   # slowest first
+    assert "In [ ]" in timeout
+
+
+def test_a_misnamed_upload_gets_the_corrected_name_and_every_report_links_back(
+        tmp_path: Path) -> None:
+    html = write_report(tmp_path, SCENARIOS["rejected"], "reports/a/b/x.html", title=None,
+                        extras=ReportExtras(suggestion="adam_..._group_04.ipynb")).read_text()
+    assert "Did you mean <code>adam_..._group_04.ipynb</code>?" in html
+    assert '<a href="../../../index.html">' in html
+    assert index_href("reports/x.html") == "../index.html"
+
+
+def test_the_overview_per_assignment_and_the_table_tools(tmp_path: Path) -> None:
+    grades = [SCENARIOS["graded"], SCENARIOS["timeout"], SCENARIOS["rejected"]]
+    overviews = assignment_overviews(grades, [], {"adam": "grades-adam.csv"}, draw=False)
+    html = write_index(tmp_path, grades, report_paths([g.file for g in grades]),
+                       generated_at=GENERATED_AT, grader_version="0.1.0",
+                       overviews=overviews).read_text()
+    assert 'id="assignment-adam"' in html and "median <strong>1.5</strong>" in html
+    assert "<code class=\"shape\">got loss #, expected below #</code>" in html
+    assert '<form id="upload-tools" class="tools" hidden>' in html and "<script>" in html
+    assert 'data-assignment="adam" data-status="timeout" data-score="0"' in html
+    assert "adam_converges: got loss 0.9, expected below 0.1" in html  # the first failed check

@@ -1,0 +1,101 @@
+"""What an assignment module tells the reports about its checks: names, pictures, known mistakes.
+
+An assignment (the module of a check's input generator or comparator, e.g.
+`grader.assignments.adam`) may have a `<module>_feedback` module beside it defining
+`FEEDBACK: dict[str, CheckNotes]`, keyed by check id (`notes_for`). The
+names it declares replace "output [0]" in the report (`dL1`, `theta`, `m`, `v`), and its
+`Mistake`s are trusted implementations of classic errors: `grader.explain` runs them on the first
+failing case and, when the student's value is what one of them gives, says so in one line.
+A module without `FEEDBACK` (a course's own) gets `CheckNotes()`: generic names, pictures chosen
+from the values' shapes, no mistakes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from grader.rubric import CheckSpec
+
+PictureKind = Literal["auto", "loss_curves", "trajectory", "against_input", "none"]
+MISTAKE_LINE = "this is what {what} gives"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic error as trusted code with the student's signature.
+
+    Attributes:
+        what: the error in words, to complete "this is what ... gives" ("a missing bias
+            correction").
+        fn: the mistaken implementation; called through the check's driver on the case's
+            inputs, exactly as the reference is.
+    """
+
+    what: str
+    fn: Callable[..., Any]
+
+    @property
+    def line(self) -> str:
+        """The report's line: "this is what a missing bias correction gives"."""
+        return MISTAKE_LINE.format(what=self.what)
+
+
+@dataclass(frozen=True)
+class CheckNotes:
+    """How the report names and draws one check's values.
+
+    Attributes:
+        inputs: the parameters' names, in order ("theta", "grad", "m", "v", "t", ...).
+        outputs: the returned values' names: one per item of a returned tuple ("theta", "m",
+            "v"), or one name for a single value or a list ("dW" gives "dW[0]", "dW[1]", ...).
+        axes: output name -> a name per axis, for heat maps (("b", "x", "y", "t", "c")).
+        picture: "loss_curves" (the output named "losses" of every case against the
+            reference's), "trajectory" (the first failing case's iterates), "against_input"
+            (an elementwise function: output against its first input over every case), "none",
+            or "auto" (a heat map for arrays of many values, dots for a few values per case).
+        mistakes: classic errors to recognise, tried in order.
+    """
+
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    axes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    picture: PictureKind = "auto"
+    mistakes: tuple[Mistake, ...] = ()
+
+    def axis_names(self, output: str) -> tuple[str, ...] | None:
+        """The axis names declared for `output` (by its name without an index), or None."""
+        base = output.split("[", 1)[0]
+        return next((names for name, names in self.axes if name == base), None)
+
+
+def feedback_module(module: str) -> str:
+    """The module holding FEEDBACK for a check whose generator or comparator lives in `module`:
+    `<assignment>_feedback` beside it (`grader.assignments.adam` and
+    `grader.assignments.adam_compare` both give `grader.assignments.adam_feedback`)."""
+    return module.removesuffix("_compare") + "_feedback"
+
+
+def notes_for(check: CheckSpec) -> CheckNotes:
+    """The notes `FEEDBACK[check.id]` of the check's assignment declares, or empty ones.
+
+    The assignment is the module of the check's input generator, else of its comparator; its
+    notes live in the `_feedback` module beside it (`feedback_module`), imported only when a
+    report is explained: it holds trusted near-solutions (the classic mistakes), which never
+    ship to students. A course without one gets `CheckNotes()`.
+    """
+    for fn in (check.inputs_fn, check.compare_fn):
+        module = getattr(fn, "__module__", None)
+        if not module:
+            continue
+        try:
+            table = getattr(importlib.import_module(feedback_module(module)), "FEEDBACK", None)
+        except ImportError:
+            continue
+        notes = table.get(check.id) if isinstance(table, dict) else None
+        if isinstance(notes, CheckNotes):
+            return notes
+    return CheckNotes()

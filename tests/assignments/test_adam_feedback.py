@@ -1,0 +1,79 @@
+"""`adam` report notes: student-style mistakes (independent of the trusted ones in
+`grader.assignments.adam_feedback`) are named, other wrong code is not, values are named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from probing import Rubrics, explained
+
+from grader.assignments.adam_feedback import FEEDBACK
+from grader.check_notes import MISTAKE_LINE
+from reference.adam import adam_step as ref_adam_step
+
+from .test_adam import (
+    _train_with,
+    adam_eps_inside_sqrt,
+    adam_m_v_swapped_betas,
+    adam_no_bias_correction,
+    adam_zero_based_t,
+    gd_wrong_sign,
+)
+
+RUBRICS = Rubrics()
+
+SEEDS = (0, 3)      # the mistake must be named whatever the upload's cases
+# The comparison that names a mistake is the check's own: rtol=1e-6, atol=1e-9 (rubrics/adam.toml).
+NAMED = [
+    ("adam_step", adam_no_bias_correction, "a missing bias correction"),
+    ("adam_step", adam_eps_inside_sqrt, "eps inside the square root"),
+    ("adam_step", adam_zero_based_t, "a 0-based t"),
+    ("adam_step", adam_m_v_swapped_betas, "beta1 and beta2 swapped"),
+    ("adam_chain", adam_no_bias_correction, "a missing bias correction"),
+    ("adam_chain", adam_eps_inside_sqrt, "eps inside the square root"),
+    ("gd_step", gd_wrong_sign, "a step up the gradient"),
+    ("train_linreg", _train_with(ref_adam_step, losses_after=True), "after its update"),
+    ("train_logreg", _train_with(adam_no_bias_correction), "Adam without its bias correction"),
+    ("train_linreg", _train_with(ref_adam_step, layout_b_first=True), "laid out as [b, w]"),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("check_id", "student", "phrase"), NAMED,
+                         ids=[f"{c}-{p}" for c, _, p in NAMED])
+def test_a_classic_mistake_is_named(check_id: str, student: Any, phrase: str, seed: int) -> None:
+    detail = explained(RUBRICS["adam"], check_id, student, seed)
+    assert detail.case >= 1
+    assert detail.mistake.startswith(MISTAKE_LINE.split("{")[0]) and phrase in detail.mistake
+
+
+def adam_lr_squared(theta: Any, grad: Any, m: Any, v: Any, t: int, lr: float = 1e-3,
+                    beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Any:
+    """Wrong in a way no note describes."""
+    new, m, v = ref_adam_step(theta, grad, m, v, t, lr**2, beta1, beta2, eps)
+    return new, m, v
+
+
+@pytest.mark.parametrize(("check_id", "student"), [
+    ("adam_step", adam_lr_squared),
+    ("adam_step", lambda theta, grad, m, v, t, *a: (np.zeros_like(theta), m, v)),
+    ("gd_step", lambda theta, grad, lr: theta - 2 * lr * grad),
+], ids=["lr-squared", "zeros", "gd-double-step"])
+def test_another_mistake_is_not_named(check_id: str, student: Any) -> None:
+    detail = explained(RUBRICS["adam"], check_id, student, 0)
+    assert detail.case >= 1 and detail.mistake == ""
+
+
+def test_values_are_named_as_the_function_returns_them() -> None:
+    detail = explained(RUBRICS["adam"], "adam_step", adam_no_bias_correction, 0)
+    assert [a.name for a in detail.inputs] == ["theta", "grad", "m", "v", "t", "lr", "beta1",
+                                               "beta2", "eps"]
+    assert [o.name for o in detail.outputs] == ["theta"] and detail.agreeing == ("m", "v")
+    train = explained(RUBRICS["adam"], "train_linreg", _train_with(adam_no_bias_correction), 0)
+    assert {o.name for o in train.outputs} <= {"theta", "losses"}
+
+
+def test_every_call_check_has_notes() -> None:
+    assert {c.id for c in RUBRICS["adam"].checks if c.kind == "call"} == set(FEEDBACK)
