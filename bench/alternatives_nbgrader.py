@@ -41,6 +41,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -195,8 +196,14 @@ def write_cases(folder: Path, rubric: Rubric, upload_bytes: bytes) -> dict[str, 
 
 
 def build_course(course: Path, uploads: dict[str, Path], rubrics: dict[str, Rubric],
-                 copies: int, timeout: float) -> None:
-    """Lay out the course (see the module docstring) for `copies` copies of every upload."""
+                 copies: int, timeout: float) -> float:
+    """Lay out the course (see the module docstring) for `copies` copies of every upload.
+
+    Returns:
+        The seconds spent planning the cases and computing the reference values (nbgrader's
+        tutor does this once, beforehand; dlgrade does it per upload, inside its own time).
+    """
+    planning = 0.0
     course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(CONFIG.format(root=str(course),
                                                              timeout=int(timeout)))
@@ -204,7 +211,9 @@ def build_course(course: Path, uploads: dict[str, Path], rubrics: dict[str, Rubr
         rubric = rubrics[assignment]
         name, raw, members = read_upload(upload)
         source = course / "source" / assignment
+        began = time.perf_counter()
         counts = write_cases(source / CASES, rubric, upload.read_bytes())
+        planning += time.perf_counter() - began
         shutil.copy(Path(__file__).with_name("nbgrader_checks.py"), source)
         shutil.copy(Path(probe_runtime.__file__), source / "_probe_runtime.py")
         nbformat.write(course_notebook(raw, rubric, counts, markers=True), source / name)
@@ -216,6 +225,7 @@ def build_course(course: Path, uploads: dict[str, Path], rubrics: dict[str, Rubr
             for member, data in members.items():
                 (folder / member).parent.mkdir(parents=True, exist_ok=True)
                 (folder / member).write_bytes(data)
+    return planning
 
 
 def venv_env(nbgrader_bin: Path, env: dict[str, str]) -> dict[str, str]:

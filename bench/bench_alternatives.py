@@ -28,8 +28,10 @@ If nbgrader cannot be installed or run, the reason is printed and the others are
 What each does, so the ratios are read fairly: python and nbclient only run the student's code
 (nothing is checked). nbgrader runs the student's code and the tests in one kernel in the
 tutor's account: no sandbox, no memory or disk limit, no per-call time limit (only its 120 s
-per-cell timeout, set like our rubrics), fixed inputs; it writes an autograded notebook per
-upload and a gradebook. dlgrade adds the intake rules, a bubblewrap sandbox and rlimits (and a
+per-cell timeout, set like our rubrics), inputs and reference values fixed beforehand (here
+the very cases dlgrade draws for each upload; computing them is not in nbgrader's time, the
+script prints how long it took); no figure check. It writes an autograded notebook per upload
+and a gradebook. dlgrade adds the intake rules, a bubblewrap sandbox and rlimits (and a
 cgroup as root) per kernel, fresh random inputs per upload, the reference computed in the
 grader's process, one probe cell per call timed by the grader's clock, the check of how the
 kernel reports errors, comparisons outside the kernel, and writes a gradebook, grades.json/csv,
@@ -85,6 +87,7 @@ class Sample:
     contestant: str
     round: int
     position: int                 # 0-based place in this round's order
+    load: float                   # the 1-minute load average when it started
     wall: float
     tree_peak_mb: float
     largest_mb: float
@@ -102,10 +105,12 @@ class Setup:
     course: Path | None           # the nbgrader course, None when nbgrader is unavailable
     nbgrader_bin: Path | None
     gnu_time: bool
+    reference_seconds: float      # planning + reference values for the nbgrader course
 
 
-def combine(name: str, rnd: int, position: int, runs: list[Run], result: str) -> Sample:
-    return Sample(name, rnd, position, sum(r.wall for r in runs),
+def combine(name: str, rnd: int, position: int, load: float, runs: list[Run],
+            result: str) -> Sample:
+    return Sample(name, rnd, position, load, sum(r.wall for r in runs),
                   max(r.tree_peak_mb for r in runs), max(r.largest_mb for r in runs), result,
                   tuple(runs))
 
@@ -193,6 +198,7 @@ def prepare(tmp: Path, copies: int, use_nbgrader: bool) -> Setup:
             shutil.copy(upload, grade_input / f"copy{k:02d}" / name / upload.name)
     uploads = tuple(p for _ in range(copies) for p in originals.values())
     course = nbgrader_bin = None
+    planning = math.nan
     if use_nbgrader:
         try:
             print(f"nbgrader: venv {nbg.venv_dir()} (created on first use, takes a minute)")
@@ -200,13 +206,14 @@ def prepare(tmp: Path, copies: int, use_nbgrader: bool) -> Setup:
             rubrics = {r.id: r for r in load_rubrics(ROOT / "rubrics")}
             timeout = max(r.limits.cell_timeout for r in rubrics.values())
             course = tmp / "course"
-            nbg.build_course(course, originals, rubrics, copies, timeout)
+            planning = nbg.build_course(course, originals, rubrics, copies, timeout)
             nbg.generate_assignments(nbgrader_bin, course, sorted(originals),
                                      nbg.venv_env(nbgrader_bin, thread_env()))
         except Exception:  # noqa: BLE001 - say why and compare the others
             print("nbgrader is left out of this run:\n" + traceback.format_exc(limit=3))
             course = nbgrader_bin = None
-    return Setup(tmp, uploads, grade_input, course, nbgrader_bin, gnu_time_available())
+    return Setup(tmp, uploads, grade_input, course, nbgrader_bin, gnu_time_available(),
+                 planning)
 
 
 def one_round(setup: Setup, rnd: int, names: list[str]) -> list[Sample]:
@@ -214,9 +221,10 @@ def one_round(setup: Setup, rnd: int, names: list[str]) -> list[Sample]:
     samples = []
     for position, name in enumerate(order):
         fresh = Path(tempfile.mkdtemp(prefix=f"round{rnd}-", dir=setup.tmp))
+        load = os.getloadavg()[0]
         runs, result = CONTESTANTS[name](setup, fresh)
         shutil.rmtree(fresh, ignore_errors=True)
-        samples.append(combine(name, rnd, position, runs, result))
+        samples.append(combine(name, rnd, position, load, runs, result))
         print(f"  round {rnd + 1} {name:<11} {samples[-1].wall:7.2f} s  {result}", flush=True)
     return samples
 
@@ -265,9 +273,14 @@ def main() -> None:
     print(f"\n{uploads} uploads, medians of {args.rounds} interleaved round(s); "
           f"{os.cpu_count()} cores\nafter: {after}")
     print("\n".join(table(samples, names, uploads)))
-    print("tree MB: peak summed RSS of the process tree (polled, shared pages counted per "
-          "process); largest MB: GNU time %M of the largest process"
-          + ("" if setup.gnu_time else " (GNU time not installed: nan)"))
+    print("tree MB: peak summed RSS of the process tree (polled every 0.05 s; pages shared "
+          "between processes counted once per process)\nlargest MB: GNU time %M, the largest "
+          "process the command reaped (dlgrade's kernels are killed, not reaped by grade, so "
+          "its column shows the grader's own processes only)"
+          + ("" if setup.gnu_time else "; GNU time is not installed: nan"))
+    if setup.course is not None:
+        print(f"not in nbgrader's time: its cases and reference values, computed beforehand "
+              f"({setup.reference_seconds:.2f} s here; dlgrade computes them per upload)")
     if args.json is not None:
         document: dict[str, Any] = {
             "uploads": [str(p.relative_to(ROOT)) for p in setup.uploads],
@@ -275,6 +288,7 @@ def main() -> None:
             "uptime_before": before, "uptime_after": after,
             "sandbox": sandbox_status().reason, "gnu_time": setup.gnu_time,
             "nbgrader": nbg.NBGRADER if setup.course is not None else None,
+            "nbgrader_reference_seconds": setup.reference_seconds,
             "samples": [asdict(s) for s in samples]}
         args.json.write_text(json.dumps(document, indent=1, allow_nan=True))
         print(f"raw numbers: {args.json}")
