@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 
 from grader.batch import grade_all
+from grader.discover import Upload
 from grader.pipeline import Options
 from grader.progress import PlainProgress
 from grader.rubric import load_rubrics
 from grader.runners import LocalPool
+from grader.score import Grade
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = {
@@ -50,7 +52,7 @@ def build(folder: Path, copies: int) -> None:
             shutil.copy(src, target)
 
 
-def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list]:
+def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list[Grade]]:
     start = time.monotonic()
     result = grade_all(folder, out, Options(rubrics_dir=ROOT / "rubrics", sandbox=sandbox),
                        LocalPool(workers), force=True, progress=_Quiet())
@@ -58,7 +60,7 @@ def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, li
 
 
 class _Quiet(PlainProgress):
-    def advance(self, *args: object) -> None:  # type: ignore[override]
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None:
         pass
 
     def start(self, total: int) -> None:
