@@ -54,7 +54,8 @@ TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"
 TIMEOUT_TOTAL = "the notebook ran past its {limit:g} s total limit"
 CRASHED = "the kernel died while running cell {cell} (memory limit, segfault or os._exit)"
 OUT_OF_MEMORY = "cell {cell}: memory limit of {mb} MB exceeded (MemoryError)"
-OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote too much into its folder)"
+OUT_OF_DISK = ("cell {cell}: disk limit of {mb} MB exceeded "
+               "(the notebook wrote too much into its folder)")
 KERNEL_CORES = 1.0             # CPU quota of a kernel and all it starts (where cgroups work)
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
 PROBE_CRASHED = ("the kernel died while the grader ran {what} (memory limit, segfault or "
@@ -127,7 +128,8 @@ class Execution:
 
     Attributes:
         outcome: "ok" (every student cell finished, errors or not), "timeout" or "crashed".
-        message: why a timeout/crash happened, naming the cell, e.g. "cell 4 ran past the 60 s limit".
+        message: why a timeout/crash happened, naming the cell, e.g. "cell 4 ran past the 60 s
+            limit".
         cell_errors: the student cells that raised, in order.
         image_outputs: number of real images (PNG/JPEG/GIF/SVG that decode as such) that
             student cells displayed (`kernel_client.is_real_image`).
@@ -210,7 +212,8 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         if error is not None:
             found.errors.append(error)
             if error.is_memory_error:
-                end, found.message = "crashed", OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
+                found.message = OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
+                end = "crashed"
         if end == "disk":
             end, found.message = "crashed", OUT_OF_DISK.format(cell=index, mb=limits.disk_mb)
         if end == "timeout":

@@ -42,9 +42,11 @@ SCHEMA_VERSION = 2   # 2: the tables `marks` and `overrides` (a version-1 file i
 APPLICATION_ID = 0x444C4742  # "DLGB": marks a file as our gradebook (PRAGMA application_id)
 BUSY_TIMEOUT_S = 30.0
 
-NOT_SQLITE = "{path}: not a readable gradebook (SQLite: {detail}); move it away or use another --out"
+NOT_SQLITE = ("{path}: not a readable gradebook (SQLite: {detail}); "
+              "move it away or use another --out")
 FOREIGN = "{path}: an SQLite database that is not a gradebook ({detail}); refusing to touch it"
-TOO_NEW = "{path}: gradebook schema version {found} is newer than this grader's ({ours}); upgrade the grader"
+TOO_NEW = ("{path}: gradebook schema version {found} is newer than this grader's ({ours}); "
+           "upgrade the grader")
 MISSING = "{path}: no gradebook there"
 BAD_RECORD = "{path}: grade record {row} is unreadable ({detail})"
 UNKNOWN_RUN = "{path}: unknown run id {run_id!r}; call start_run first"
@@ -247,7 +249,8 @@ class Gradebook:
             self._conn.execute(
                 "INSERT INTO runs (run_id, started_at, grader_version, reference_version, argv)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (run_id, _utc_now(), grader_version, reference_version, json.dumps(argv if isinstance(argv, str) else list(argv))),
+                (run_id, _utc_now(), grader_version, reference_version,
+                 json.dumps(argv if isinstance(argv, str) else list(argv))),
             )
         return run_id
 

@@ -1,4 +1,4 @@
-"""The kernel manager of a sandboxed kernel: our Python, our command, unix sockets, capped messages."""
+"""The manager of a sandboxed kernel: our Python, our command, unix sockets, capped messages."""
 
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ class SandboxKernelManager(AsyncKernelManager):
     def __init__(self, spec: SandboxSpec, max_message_bytes: int,
                  group: cgroup.Group | None = None, **kwargs: Any) -> None:
         if len(str(spec.kernel_dir / "k-99")) > MAX_SOCKET_PATH:
-            raise KernelError(f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
+            raise KernelError(
+                f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
         context = zmq.asyncio.Context()
         context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
         context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)     # a send never blocks forever

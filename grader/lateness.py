@@ -59,7 +59,8 @@ TWICE = "happens twice in {zone} (the clocks go back); give the offset, e.g. {ex
 WRONG_OFFSET = "has the offset {got}, but {zone} is at {want} on that date"
 UNKNOWN_ZONE = "unknown time zone {name!r} (an IANA name such as 'Europe/Berlin')"
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_PATH_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})[T_ ](\d{2})[-:](\d{2})(?:[-:](\d{2}))?(?!\d)")
+_PATH_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})[T_ ](\d{2})[-:](\d{2})"
+                        r"(?:[-:](\d{2}))?(?!\d)")
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,8 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
         "    import sys, types\n"
         f"    module = types.ModuleType({RUNTIME_MODULE!r})\n"
         f"    sys.modules[{RUNTIME_MODULE!r}] = module\n"
-        f"    exec(compile({_runtime_source()!r}, '<grader probe runtime>', 'exec'), module.__dict__)\n"
+        f"    exec(compile({_runtime_source()!r}, '<grader probe runtime>', 'exec'), "
+        "module.__dict__)\n"
         "__grader_setup()\n"
         "del __grader_setup\n"
     )

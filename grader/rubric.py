@@ -13,7 +13,7 @@ TOML layout (see rubrics/*.toml for real ones)::
     id = "adam"                       # rubric id, appears in grades.json as "assignment"
     title = "Adam for regression and classification"
     pattern = '^adam_..._group_(?P<group>\\d{2})\\.ipynb$'   # full-match regex, named group "group"
-    expected = "adam_regression_classification_solved_group_NN.ipynb with a two-digit group number NN"
+    expected = "adam_..._group_NN.ipynb with a two-digit group number NN"   # named in rejections
     upload = "notebook"               # or "zip"
     zero_error = true
 
@@ -42,7 +42,8 @@ TOML layout (see rubrics/*.toml for real ones)::
 
     [deadline]                        # optional: lateness and its penalty (grader.lateness)
     due = 2026-12-01T23:59:00+01:00   # a TOML offset date-time, or a local one / "2026-12-01 23:59"
-    timezone = "Europe/Berlin"        # with a local `due` (required then); checked against an offset
+    timezone = "Europe/Berlin"        # with a local `due` (required then); checked against an
+                                      # offset
     grace_minutes = 15                # on time until due + grace
     per = "day"                       # "day" | "hour": per started unit after due + grace
     amount = 0.1                      # per unit

@@ -120,7 +120,8 @@ def merge(file: str, checks: Sequence[CheckPoints], manual: Sequence[tuple[str, 
     check_totals = tuple(CheckTotal(c.id, c.points, c.max_points, overrides.get((file, c.id)))
                          for c in checks)
     manual_totals = tuple(ManualTotal(cid, most, marks.get((file, cid))) for cid, most in manual)
-    given = [m.mark.points for m in manual_totals if m.mark is not None and m.mark.points is not None]
+    given = [m.mark.points for m in manual_totals
+             if m.mark is not None and m.mark.points is not None]
     pending = sum(m.pending for m in manual_totals)
     manual_score = _sum(given)
     total = _sum([c.counted for c in check_totals] + [manual_score, -penalty])
