@@ -174,11 +174,13 @@ def test_lookup_honours_every_key_part(book: Gradebook, key_change: dict[str, st
 
 
 def test_lookup_returns_the_latest_match(book: Gradebook) -> None:
-    first, second = make_grade(score=1.0), make_grade(score=3.0, graded_at="2024-01-01T00:00:00+00:00")
+    first = make_grade(score=1.0)
+    second = make_grade(score=3.0, graded_at="2024-01-01T00:00:00+00:00")
     run = book.start_run("0.1.0", "0.1.0", [])
     book.record(run, first)
     book.record(run, second)  # recorded later wins, whatever its graded_at says
-    assert book.lookup(first.file, first.sha256, first.rubric_sha256, first.reference_version) == second
+    assert book.lookup(first.file, first.sha256, first.rubric_sha256,
+                       first.reference_version) == second
 
 
 def test_lookup_never_reuses_an_internal_error_record(book: Gradebook) -> None:
@@ -220,7 +222,8 @@ def test_record_under_unknown_run_is_a_grader_error(book: Gradebook) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"this is not a database at all, just some text\n" * 20, b"SQLite format 3\x00" + b"\xff" * 200],
+    [b"this is not a database at all, just some text\n" * 20,
+     b"SQLite format 3\x00" + b"\xff" * 200],
     ids=["text", "truncated-header"],
 )
 def test_non_sqlite_file_is_refused_and_kept(tmp_path: Path, content: bytes) -> None:

@@ -1,4 +1,4 @@
-"""The marking sheet and overrides: written, filled in a spreadsheet, read back, never losing a mark."""
+"""The marking sheet and overrides: written, filled in a spreadsheet, read back, no mark lost."""
 
 from __future__ import annotations
 
