@@ -27,12 +27,6 @@ from grader.errors import RubricError
 from grader.lateness import Deadline
 from grader.probe_runtime import plain
 from grader.rubric import (
-    CHECK_KEYS,
-    DEADLINE_KEYS,
-    LIMITS_KEYS,
-    TEAM_KEYS,
-    TOP_KEYS,
-    ZIP_KEYS,
     CheckSpec,
     Limits,
     TeamRule,
@@ -40,6 +34,14 @@ from grader.rubric import (
     describe_keys,
     load_rubric,
     load_rubrics,
+)
+from grader.rubric_keys import (
+    CHECK_KEYS,
+    DEADLINE_KEYS,
+    LIMITS_KEYS,
+    TEAM_KEYS,
+    TOP_KEYS,
+    ZIP_KEYS,
 )
 
 
