@@ -17,7 +17,7 @@ from grader.check_notes import notes_for
 from grader.compare import evaluate_check
 from grader.explain import MAX_CASES, build_detail, explain_check
 from grader.extract import CallRecord
-from grader.gradebook import grade_from_dict, grade_to_dict
+from grader.grade_json import grade_from_dict, grade_to_dict
 from grader.probe import PlannedCall, reference_value
 from grader.rubric import load_rubric
 from reference.adam import adam_step, gd_step
