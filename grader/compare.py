@@ -13,7 +13,7 @@ from grader.probe_runtime import Unsupported
 from grader.timing import call_overrun
 
 if TYPE_CHECKING:
-    from grader.execute import ExtraOutcome
+    from grader.execution import ExtraOutcome
     from grader.extract import CallRecord
     from grader.probe import PlannedCall
     from grader.rubric import CheckSpec

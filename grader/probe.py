@@ -30,7 +30,7 @@ import numpy as np
 from grader import error_hooks
 from grader import probe_runtime as rt
 from grader.errors import ReferenceFault
-from grader.execute import ExtraCell
+from grader.execution import ExtraCell
 from grader.rubric import CheckSpec, Rubric
 
 RUNTIME_MODULE = "_grader_probe_runtime"

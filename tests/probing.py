@@ -31,7 +31,7 @@ from grader.check_notes import notes_for
 from grader.compare import CheckResult, Verdict, evaluate_check, judge
 from grader.detail import CheckDetail
 from grader.discover import Upload
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.explain import build_detail
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, intake

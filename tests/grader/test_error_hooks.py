@@ -20,7 +20,7 @@ from support_demo import GOOD
 from grader import error_hooks
 from grader.batch import grade_all
 from grader.cell_error import CellError
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.extract import read_findings
 from grader.pipeline import Options
 from grader.progress import PlainProgress

@@ -26,7 +26,8 @@ from builders import (
 )
 
 from grader.errors import KernelError
-from grader.execute import Execution, ExtraCell, run_notebook
+from grader.execute import run_notebook
+from grader.execution import Execution, ExtraCell
 from grader.kernel_client import TOTAL_OUTPUT_CHARS, is_real_image
 from grader.rubric import Limits
 from grader.sandbox import sandbox_status

@@ -20,7 +20,7 @@ from probing import run_round_trip
 from grader import probe_runtime as rt
 from grader.compare import evaluate_check
 from grader.errors import ReferenceFault
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.probe import (
     CALL_GRACE,
     EMPTY_PROBE,

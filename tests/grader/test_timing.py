@@ -14,7 +14,7 @@ import support_demo
 from support_demo import GOOD
 
 from grader.batch import grade_all
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.pipeline import Options
 from grader.progress import PlainProgress
 from grader.rubric import CheckSpec
