@@ -14,7 +14,7 @@ the issue is silent (docs/course.md repeats them for tutors):
   whatever the wall clock does at a DST change.
 * The penalty is `min(units * amount, cap)`, in points or as a fraction of the upload's total
   maximum (automatic plus hand-marked), rounded to 1e-10. It is subtracted from the total and
-  the final score never goes below 0 (`grader.marking.merge`).
+  the final score never goes below 0 (`grader.totals.merge`).
 
 Where the submission time comes from (`submitted_at`), tried in this order, the file's
 modification time always last:
