@@ -40,13 +40,9 @@ from grader.kernel_client import (
 from grader.kernel_manager import SandboxKernelManager
 from grader.rubric import Limits
 from grader.run_cell import CellEnd, disk_usage_over, run_cell
-from grader.sandbox import (
-    SandboxSpec,
-    hand_over,
-    make_spec,
-    prepare_workdir,
-    sandbox_status,
-)
+from grader.sandbox import sandbox_status
+from grader.sandbox_spec import SandboxSpec, make_spec
+from grader.workdir import hand_over, prepare_workdir
 
 NO_SANDBOX = "WARNING: no OS sandbox: {reason}; the kernel ran with rlimits only"
 TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"

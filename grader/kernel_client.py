@@ -33,7 +33,8 @@ from grader.error_hooks import baseline_source
 from grader.errors import KernelError
 from grader.kernel_manager import SandboxKernelManager
 from grader.process_tree import kill_tree
-from grader.sandbox import SandboxSpec, popen_kwargs
+from grader.sandbox import popen_kwargs
+from grader.sandbox_spec import SandboxSpec
 
 CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
 TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook

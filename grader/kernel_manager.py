@@ -16,7 +16,8 @@ from jupyter_client.manager import AsyncKernelManager
 
 from grader import cgroup
 from grader.errors import KernelError
-from grader.sandbox import SandboxSpec, kernel_command
+from grader.sandbox import kernel_command
+from grader.sandbox_spec import SandboxSpec
 
 MAX_SOCKET_PATH = 100           # unix socket paths are limited to 107 bytes
 READY_POLL = 0.5                # seconds between kernel_info requests while the kernel starts

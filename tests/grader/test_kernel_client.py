@@ -20,7 +20,7 @@ from grader.kernel_client import (
     prepare_notebook,
 )
 from grader.kernel_manager import SandboxKernelManager
-from grader.sandbox import make_spec
+from grader.sandbox_spec import make_spec
 from grader.text import REPLACEMENT
 
 

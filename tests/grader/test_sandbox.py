@@ -16,18 +16,14 @@ import pytest
 from grader.process_tree import descendants, kill_tree
 from grader.sandbox import (
     NS_UID,
-    SandboxSpec,
     bwrap_args,
-    grader_packages,
-    hand_over,
     kernel_command,
     kernel_env,
-    make_spec,
     popen_kwargs,
-    prepare_workdir,
-    python_dirs,
     sandbox_status,
 )
+from grader.sandbox_spec import SandboxSpec, grader_packages, make_spec, python_dirs
+from grader.workdir import hand_over, prepare_workdir
 
 PROJECT = Path(__file__).resolve().parents[2]
 needs_sandbox = pytest.mark.skipif(not sandbox_status().available,
