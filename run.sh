@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: sets up .venv (once), then runs a task.
 #   ./run.sh grade submissions/   set up, then grade the bundled uploads into graded/
-#   ./run.sh test                 set up, then run the whole test suite
+#   ./run.sh test [pytest args]   set up, then ruff, mypy and the whole test suite
+#   ./run.sh lint                 set up, then ruff and mypy only (what pre-commit runs)
 #   ./run.sh <cmd> ...            set up, then run any command inside the venv
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,18 +33,21 @@ setup() {
         [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
         # Install the CPU build of torch first, pinned, so nothing pulls the CUDA build.
         "$venv/bin/python" -m pip install -qq "torch==2.13.0" >&2
-        "$venv/bin/python" -m pip install -qq -e "$here[test,dask]" >&2
+        "$venv/bin/python" -m pip install -qq -e "$here[test,dask,lint]" >&2
         touch "$stamp"
     fi
 }
 
 task="${1:-}"
-[ -n "$task" ] || { sed -n '2,6p' "$0"; exit 2; }
+[ -n "$task" ] || { sed -n '2,7p' "$0"; exit 2; }
 shift
 setup
 export PATH="$venv/bin:$PATH"
 case "$task" in
-    test)  cd "$here" && exec "$venv/bin/python" -m pytest "$@" ;;
+    # ruff and mypy read their settings (and mypy its files) from pyproject.toml.
+    lint)  cd "$here" && "$venv/bin/ruff" check . && exec "$venv/bin/mypy" ;;
+    test)  cd "$here" && "$venv/bin/ruff" check . && "$venv/bin/mypy" \
+               && exec "$venv/bin/python" -m pytest "$@" ;;
     grade) exec "$venv/bin/grade" "$@" ;;
     *)     exec "$task" "$@" ;;
 esac

@@ -61,7 +61,8 @@ def main() -> None:
             for sandbox in modes:
                 samples.setdefault((name, sandbox), []).append(one_run(sources, sandbox))
     print(f"\nmedians of {args.repeats} runs (seconds)")
-    print(f"{'notebook':<9} {'isolation':<10} {'wall':>7} {'cells':>7} {'overhead':>9} {'ratio':>7}")
+    print(f"{'notebook':<9} {'isolation':<10} {'wall':>7} {'cells':>7} {'overhead':>9} "
+          f"{'ratio':>7}")
     for name in NOTEBOOKS:
         base = None
         for sandbox in [False, True] if status.available else [False]:

@@ -4,11 +4,11 @@
 
 The honest notebook burns a fixed amount of pure-Python work (about `--seconds` on an idle
 core). It runs three ways, each in its own process: alone; beside a hog (a notebook that forks
-`--hog-processes` busy processes, each in a new session, and lives 15 x `--seconds`) with the per-kernel
-control group off; and beside the same hog with the control group on (`grader.cgroup`: one
-core per kernel). The table gives the honest notebook's cell time and its ratio to the run
-alone, from this one run. The control group needs root and a writable cgroup hierarchy;
-without them the third row equals the second. Nothing asserts.
+`--hog-processes` busy processes, each in a new session, and lives 15 x `--seconds`) with the
+per-kernel control group off; and beside the same hog with the control group on
+(`grader.cgroup`: one core per kernel). The table gives the honest notebook's cell time and its
+ratio to the run alone, from this one run. The control group needs root and a writable cgroup
+hierarchy; without them the third row equals the second. Nothing asserts.
 """
 
 from __future__ import annotations

@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 
 from grader.batch import grade_all
+from grader.discover import Upload
 from grader.pipeline import Options
 from grader.progress import PlainProgress
 from grader.rubric import load_rubrics
 from grader.runners import LocalPool
+from grader.score import Grade
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = {
@@ -37,8 +39,9 @@ def copy_name(name: str, i: int) -> str:
     """A distinct valid name for copy i (group numbers / ids changed)."""
     if name.startswith("sheet06_"):
         return name  # the xor zip's team cell names its ids: copies go in subfolders instead
-    return re.sub(r"\d{2}(?=\.ipynb$)", f"{10 + i:02d}", name) if "group_" in name else name.replace(
-        ".ipynb", f"{i}.ipynb").replace("jdoe42", f"jdoe{40 + i}")
+    if "group_" in name:
+        return re.sub(r"\d{2}(?=\.ipynb$)", f"{10 + i:02d}", name)
+    return name.replace(".ipynb", f"{i}.ipynb").replace("jdoe42", f"jdoe{40 + i}")
 
 
 def build(folder: Path, copies: int) -> None:
@@ -50,7 +53,7 @@ def build(folder: Path, copies: int) -> None:
             shutil.copy(src, target)
 
 
-def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list]:
+def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list[Grade]]:
     start = time.monotonic()
     result = grade_all(folder, out, Options(rubrics_dir=ROOT / "rubrics", sandbox=sandbox),
                        LocalPool(workers), force=True, progress=_Quiet())
@@ -58,7 +61,7 @@ def run(folder: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, li
 
 
 class _Quiet(PlainProgress):
-    def advance(self, *args: object) -> None:  # type: ignore[override]
+    def advance(self, upload: Upload, grade: Grade | None, note: str) -> None:
         pass
 
     def start(self, total: int) -> None:
@@ -79,16 +82,20 @@ def main() -> None:
             wall, grades = run(folder, Path(tmp) / f"out-{sandbox}", args.workers, sandbox)
             rows[sandbox] = (wall, grades)
         print(f"{len(rows[True][1])} uploads, {args.workers} workers")
-        print(f"{'assignment':<10} {'status':<8} {'wall s':>8} {'notebook s':>11} {'overhead s':>11} {'overhead/wall':>14}")
+        print(f"{'assignment':<10} {'status':<8} {'wall s':>8} {'notebook s':>11} "
+              f"{'overhead s':>11} {'overhead/wall':>14}")
         for assignment in CORRECT:
             gs = [g for g in rows[True][1] if g.assignment == assignment]
             wall = statistics.median(g.duration for g in gs)
             nb = statistics.median(g.notebook_seconds for g in gs)
             statuses = ",".join(sorted({f"{g.status}:{g.score:g}/{g.max_score:g}" for g in gs}))
-            print(f"{assignment:<10} {statuses:<8} {wall:>8.2f} {nb:>11.2f} {wall - nb:>11.2f} {(wall - nb) / wall:>14.2f}")
+            print(f"{assignment:<10} {statuses:<8} {wall:>8.2f} {nb:>11.2f} {wall - nb:>11.2f} "
+                  f"{(wall - nb) / wall:>14.2f}")
         sandboxed, plain = rows[True][0], rows[False][0]
-        print(f"batch wall: sandbox {sandboxed:.1f} s, no sandbox {plain:.1f} s, ratio {sandboxed / plain:.2f}")
-        print(f"throughput: {len(rows[True][1]) / sandboxed * 60:.1f} uploads/minute with the sandbox")
+        print(f"batch wall: sandbox {sandboxed:.1f} s, no sandbox {plain:.1f} s, "
+              f"ratio {sandboxed / plain:.2f}")
+        print(f"throughput: {len(rows[True][1]) / sandboxed * 60:.1f} uploads/minute "
+              "with the sandbox")
 
 
 if __name__ == "__main__":

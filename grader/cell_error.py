@@ -34,7 +34,9 @@ class CellError:
 
     def summary(self) -> str:
         """`cell 13: ZeroDivisionError: division by zero` (the contract's wording)."""
-        return f"cell {self.cell}: {self.ename}: {self.evalue}" if self.evalue else f"cell {self.cell}: {self.ename}"
+        if self.evalue:
+            return f"cell {self.cell}: {self.ename}: {self.evalue}"
+        return f"cell {self.cell}: {self.ename}"
 
     @classmethod
     def from_reply(cls, cell: int, content: dict[str, Any]) -> CellError:
@@ -45,12 +47,14 @@ class CellError:
         first cut so a huge message costs little.
         """
         trace = content.get("traceback")
-        entries = [str(line) for line in trace[-TRACEBACK_LINES:]] if isinstance(trace, list) else []
+        entries = ([str(line) for line in trace[-TRACEBACK_LINES:]] if isinstance(trace, list)
+                   else [])
         text = printable("\n".join(entries)[-4 * TRACEBACK_CHARS:])
         text = "\n".join(text.splitlines()[-TRACEBACK_LINES:])
         ename = printable(str(content.get("ename", "Error"))[:800], multiline=False)[:ENAME_CHARS]
         evalue = printable(str(content.get("evalue", ""))[:4 * EVALUE_CHARS])[:EVALUE_CHARS]
-        return cls(cell=cell, ename=ename or "Error", evalue=evalue, traceback=text[-TRACEBACK_CHARS:])
+        return cls(cell=cell, ename=ename or "Error", evalue=evalue,
+                   traceback=text[-TRACEBACK_CHARS:])
 
     @property
     def is_memory_error(self) -> bool:

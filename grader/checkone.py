@@ -5,9 +5,9 @@ the batch's own steps (`pipeline.grade_upload`) against the rubrics cut to their
 and becomes one `Grade`. With `--kit KIT` (`grader.kit`) the rubric and the plan step come from
 the kit instead: its public cases and the values the reference computed at release; nothing on
 that path imports `reference` (the student distribution has none), and a check the kit cannot
-decide is listed as not-run with its reason. `grader.verdicts` decides and renders `json`; `verdict_text`,
-`junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is recorded in
-any gradebook.
+decide is listed as not-run with its reason. `grader.verdicts` decides and renders `json`;
+`verdict_text`, `junit` and `github` render `text`, `junit`, `github` and `classroom`. Nothing is
+recorded in any gradebook.
 
 The file name, intake messages, check messages and the traceback all hold text the student
 controls: every renderer makes it `printable`, so no escape sequence or control character reaches

@@ -61,11 +61,13 @@ def main() -> None:
 @main.command("batch", hidden=True)
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
-              show_default=True, help="Where grades.json, grades.csv, reports/ and the gradebook go.")
+              show_default=True,
+              help="Where grades.json, grades.csv, reports/ and the gradebook go.")
 @rubrics_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Uploads graded at once (default: the number of cores).")
-@click.option("--force", is_flag=True, help="Regrade uploads that are already graded and unchanged.")
+@click.option("--force", is_flag=True,
+              help="Regrade uploads that are already graded and unchanged.")
 @click.option("--scheduler", type=str, default=None, help="Address of an existing Dask scheduler.")
 @click.option("--only", "only", multiple=True, metavar="PATTERN",
               help="Regrade just the uploads whose path (relative to SUBMISSIONS) matches this "
@@ -218,7 +220,8 @@ def export_cmd(graded: Path, fmt: str, out: Path, roster: Path | None, assignmen
         sys.exit(2)
     try:
         files, warnings = lms.export_graded(
-            graded, fmt, out, roster, assignment, columns, now=datetime.now(UTC).isoformat(timespec="seconds"))
+            graded, fmt, out, roster, assignment, columns,
+            now=datetime.now(UTC).isoformat(timespec="seconds"))
     except GraderError as exc:
         _fail(exc)
         return

@@ -13,7 +13,7 @@ from grader.probe_runtime import Unsupported
 from grader.timing import call_overrun
 
 if TYPE_CHECKING:
-    from grader.execute import ExtraOutcome
+    from grader.execution import ExtraOutcome
     from grader.extract import CallRecord
     from grader.probe import PlannedCall
     from grader.rubric import CheckSpec
@@ -76,7 +76,7 @@ def describe(value: Any) -> str:
 
 
 def as_array(value: Any) -> np.ndarray | None:
-    """A list/tuple of numbers or equal-shape arrays read as one array (students may return lists)."""
+    """A list/tuple of numbers or equal-shape arrays read as one array (students return lists)."""
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (list, tuple)):
@@ -125,7 +125,8 @@ def compare_arrays(where: str, expected: np.ndarray, got: np.ndarray, rtol: floa
     allowed = atol + rtol * np.abs(np.where(exp_finite, expected, 0.0))
     over = err > allowed
     if over.any():
-        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(over, err, -1.0))), err.shape))
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(over, err, -1.0))),
+                                                       err.shape))
         count = int(over.sum())
         if not reveal:
             return Verdict(False, f"{where}got {_fmt(float(got[worst]))}{_where(worst)}, which is "
@@ -154,7 +155,8 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
     if isinstance(got, Unsupported):
         return Verdict(False, f"{at}returned {describe(got)}, which the grader cannot compare")
     if expected is None:
-        return Verdict(got is None, "" if got is None else f"{at}returned {describe(got)}, expected None")
+        return Verdict(got is None,
+                       "" if got is None else f"{at}returned {describe(got)}, expected None")
     if got is None:
         return Verdict(False, f"{at}returned None, expected {describe(expected)}")
     if isinstance(expected, np.ndarray):
@@ -177,7 +179,8 @@ def compare_values(expected: Any, got: Any, rtol: float, atol: float, where: str
         return Verdict(True, "")
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return Verdict(False, f"{at}returned {describe(got)}, expected a dict with keys {sorted(expected)}")
+            return Verdict(False, f"{at}returned {describe(got)}, expected a dict with keys "
+                                  f"{sorted(expected)}")
         missing = [k for k in expected if k not in got]
         if missing:
             return Verdict(False, f"{at}the dict has no key(s) {missing}")
@@ -250,7 +253,8 @@ def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
     """
     def result(status: CheckStatus, message: str) -> CheckResult:
         points = check.points if status == "pass" else 0.0
-        return CheckResult(check.id, status, float(points), float(check.points), message, check.visible)
+        return CheckResult(check.id, status, float(points), float(check.points), message,
+                           check.visible)
 
     if check.kind == "figure":
         if image_outputs > 0:

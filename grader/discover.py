@@ -220,7 +220,8 @@ def safe_name(name: str) -> str:
 def _distinct(uploads: list[Upload]) -> list[Upload]:
     """Escaped names renamed `stem~N.suffix` where they would equal another upload's `rel`."""
     plain = [u for u in uploads if _raw_rel(u) == u.rel]
-    escaped = sorted((u for u in uploads if _raw_rel(u) != u.rel), key=lambda u: os.fsencode(u.path))
+    escaped = sorted((u for u in uploads if _raw_rel(u) != u.rel),
+                     key=lambda u: os.fsencode(u.path))
     taken = {u.rel for u in plain}
     for upload in escaped:
         rel, counter = upload.rel, 2

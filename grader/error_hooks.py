@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from grader import error_hooks_runtime
 
 if TYPE_CHECKING:
-    from grader.execute import ExtraOutcome
+    from grader.execution import ExtraOutcome
 
 RUNTIME_MODULE = "_grader_error_hooks"
 FINDINGS_FILE = "hooks.json"

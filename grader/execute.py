@@ -20,7 +20,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Coroutine, Literal, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Coroutine, Sequence, TypeVar
 
 import nbformat
 from nbformat import NotebookNode
@@ -28,6 +28,7 @@ from nbformat import NotebookNode
 from grader import cgroup
 from grader.cell_error import CellError
 from grader.errors import KernelError
+from grader.execution import Execution, ExtraCell, ExtraOutcome, Outcome
 from grader.kernel_client import (
     MAX_MESSAGE_BYTES,
     STARTUP_TIMEOUT,
@@ -39,22 +40,17 @@ from grader.kernel_client import (
 from grader.kernel_manager import SandboxKernelManager
 from grader.rubric import Limits
 from grader.run_cell import CellEnd, disk_usage_over, run_cell
-from grader.sandbox import (
-    SandboxSpec,
-    hand_over,
-    make_spec,
-    prepare_workdir,
-    sandbox_status,
-)
-
-Outcome = Literal["ok", "timeout", "crashed"]
+from grader.sandbox import sandbox_status
+from grader.sandbox_spec import SandboxSpec, make_spec
+from grader.workdir import hand_over, prepare_workdir
 
 NO_SANDBOX = "WARNING: no OS sandbox: {reason}; the kernel ran with rlimits only"
 TIMEOUT_CELL = "cell {cell} ran past the {limit:g} s limit"
 TIMEOUT_TOTAL = "the notebook ran past its {limit:g} s total limit"
 CRASHED = "the kernel died while running cell {cell} (memory limit, segfault or os._exit)"
 OUT_OF_MEMORY = "cell {cell}: memory limit of {mb} MB exceeded (MemoryError)"
-OUT_OF_DISK = "cell {cell}: disk limit of {mb} MB exceeded (the notebook wrote too much into its folder)"
+OUT_OF_DISK = ("cell {cell}: disk limit of {mb} MB exceeded "
+               "(the notebook wrote too much into its folder)")
 KERNEL_CORES = 1.0             # CPU quota of a kernel and all it starts (where cgroups work)
 PROTOCOL = "the kernel broke the messaging protocol while running cell {cell} ({error})"
 PROBE_CRASHED = ("the kernel died while the grader ran {what} (memory limit, segfault or "
@@ -65,103 +61,6 @@ PROBE_TOTAL = ("the notebook and the grader's calls into it ran past the {limit:
 PROBE_STUCK = ("the grader had to stop the kernel: {what} ran past its {limit:g} s limit and "
                "could not be interrupted; the checks after it were not run")
 
-ExtraStatus = Literal["ok", "error", "timeout", "crashed", "not-run"]
-
-
-@dataclass(frozen=True)
-class ExtraCell:
-    """A grader-written cell run after the student's cells, in the same kernel (the probes).
-
-    Attributes:
-        key: the name its outcome is reported under in `Execution.extra` (None: not reported).
-            Several cells may share a key (one cell per call of a check): their outcomes are
-            merged, see `ExtraOutcome`.
-        what: how messages name it ("check adam_step", "its probe setup").
-        source: the code.
-        timeout: seconds it may run (within what is left of the notebook's total limit).
-        stated_limit: the limit a message names when the cell runs past `timeout` (e.g. the
-            per-call limit of a check, where `timeout` adds a grace); None: `timeout`.
-        always: it runs after the student's cells even when `prepare_extra` declines the
-            others (not after a timeout or crash).
-    """
-
-    key: str | None
-    what: str
-    source: str
-    timeout: float
-    stated_limit: float | None = None
-    always: bool = False
-
-
-@dataclass(frozen=True)
-class ExtraOutcome:
-    """How the extra cells of one key ended.
-
-    A cell raised when its reply says so or an `error` message arrived for it. For a key with
-    several cells the status is the first that is not "ok" (else "ok"), `error` the first
-    error, `seconds` their sum, and `cell_seconds` holds each cell that ran, in order.
-
-    Attributes:
-        status: "ok", "error" (it raised: `error` says what), "timeout", "crashed" or "not-run".
-        seconds: wall-clock seconds it ran, measured by the grader (the kernel's own clocks and
-            alarms are the student's to tamper with); 0 when it did not run.
-        error: what it raised, for status "error".
-        cell_seconds: the seconds of each cell of the key that ran (not "not-run"), in order.
-    """
-
-    status: ExtraStatus
-    seconds: float = 0.0
-    error: CellError | None = None
-    cell_seconds: tuple[float, ...] = ()
-
-    def then(self, later: ExtraOutcome) -> ExtraOutcome:
-        """This outcome followed by a later cell's of the same key."""
-        return ExtraOutcome(later.status if self.status == "ok" else self.status,
-                            self.seconds + later.seconds, self.error or later.error,
-                            self.cell_seconds + later.cell_seconds)
-
-
-@dataclass(frozen=True)
-class Execution:
-    """How a run went. Holds no student output beyond capped error text.
-
-    Attributes:
-        outcome: "ok" (every student cell finished, errors or not), "timeout" or "crashed".
-        message: why a timeout/crash happened, naming the cell, e.g. "cell 4 ran past the 60 s limit".
-        cell_errors: the student cells that raised, in order.
-        image_outputs: number of real images (PNG/JPEG/GIF/SVG that decode as such) that
-            student cells displayed (`kernel_client.is_real_image`).
-        extra: the outcome of every extra cell that has a key, by key ("not-run" when the
-            student's cells ended in a timeout or crash, or `prepare_extra` declined).
-        duration: wall-clock seconds of the whole run (kernel start to shutdown).
-        notebook_seconds: seconds spent executing the student's own cells.
-        isolation: "bubblewrap" or "none (rlimits only)".
-        warnings: grader-side warnings to show in the output and the report.
-        output_chars: characters of student output kept (capped by TOTAL_OUTPUT_CHARS).
-        output_dropped_chars: characters of student output dropped by the caps.
-        cell_seconds: (cell, seconds) of every student code cell that ran, in order (cells
-            numbered as in `CellError.cell`).
-        stopped_cell: the student cell a timeout or crash ended the run in (None otherwise).
-        figures: (MIME type, base64 data) of the first few real images, for thumbnails.
-    """
-
-    outcome: Outcome
-    message: str
-    cell_errors: tuple[CellError, ...]
-    image_outputs: int
-    extra: Mapping[str, ExtraOutcome]
-    duration: float
-    notebook_seconds: float
-    isolation: str
-    warnings: tuple[str, ...] = ()
-    output_chars: int = 0
-    output_dropped_chars: int = 0
-    cell_seconds: tuple[tuple[int, float], ...] = ()
-    stopped_cell: int | None = None
-    figures: tuple[tuple[str, str], ...] = ()
-
-
-# ----------------------------------------------------------------------------- the client
 # ----------------------------------------------------------------------------- one run
 @dataclass
 class _Progress:
@@ -210,7 +109,8 @@ async def _student_cells(client: CappedClient, count: int, limits: Limits,
         if error is not None:
             found.errors.append(error)
             if error.is_memory_error:
-                end, found.message = "crashed", OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
+                found.message = OUT_OF_MEMORY.format(cell=index, mb=limits.memory_mb)
+                end = "crashed"
         if end == "disk":
             end, found.message = "crashed", OUT_OF_DISK.format(cell=index, mb=limits.disk_mb)
         if end == "timeout":

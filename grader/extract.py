@@ -77,7 +77,8 @@ class _Reader:
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.dir_fd)
         except (OSError, ValueError) as exc:
-            raise _Invalid(f"cannot open {name!r}: {getattr(exc, 'strerror', None) or exc}") from None
+            reason = getattr(exc, "strerror", None) or exc
+            raise _Invalid(f"cannot open {name!r}: {reason}") from None
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -203,7 +204,8 @@ def read_results(workdir: Path, probe_dirname: str) -> dict[tuple[str, int], Cal
     try:
         reader = _Reader(dir_fd)
         try:
-            text = reader.read_bytes("manifest.jsonl", MAX_MANIFEST_BYTES).decode("utf-8", "replace")
+            raw = reader.read_bytes("manifest.jsonl", MAX_MANIFEST_BYTES)
+            text = raw.decode("utf-8", "replace")
         except _Invalid:
             return {}
         results: dict[tuple[str, int], CallRecord] = {}

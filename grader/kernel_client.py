@@ -33,7 +33,8 @@ from grader.error_hooks import baseline_source
 from grader.errors import KernelError
 from grader.kernel_manager import SandboxKernelManager
 from grader.process_tree import kill_tree
-from grader.sandbox import SandboxSpec, popen_kwargs
+from grader.sandbox import popen_kwargs
+from grader.sandbox_spec import SandboxSpec
 
 CELL_OUTPUT_CHARS = 8_000       # student output kept per cell
 TOTAL_OUTPUT_CHARS = 32_000     # ... and per notebook
@@ -163,7 +164,8 @@ class CappedClient(NotebookClient):
                 self._keep_figure(*real)
             text = self._take(", ".join(f"<{k} output>" for k in images)
                               or str(data.get("text/plain", "")), cell_index)
-            out = nbformat.v4.new_output("display_data", data={"text/plain": text}) if text else None
+            out = (nbformat.v4.new_output("display_data", data={"text/plain": text}) if text
+                   else None)
         elif msg_type == "error":
             error = CellError.from_reply(cell_index, content)
             self.error_outputs.setdefault(cell_index, error)
@@ -255,7 +257,8 @@ def prepare_notebook(nb: NotebookNode, extra_sources: Sequence[str], seed: int) 
     counts, metadata (tags too), widget state and the kernelspec of `nb` are not copied. The
     setup cell ends by recording how the kernel reports errors (`grader.error_hooks`).
     """
-    setup = SETUP_SOURCE.replace("{seed}", str(int(seed))).replace("{cap}", str(KERNEL_OUTPUT_CHARS))
+    setup = (SETUP_SOURCE.replace("{seed}", str(int(seed)))
+             .replace("{cap}", str(KERNEL_OUTPUT_CHARS)))
     setup += baseline_source()
     cells = [nbformat.v4.new_code_cell(setup)]
     for cell in nb.get("cells", []):

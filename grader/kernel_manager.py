@@ -1,4 +1,4 @@
-"""The kernel manager of a sandboxed kernel: our Python, our command, unix sockets, capped messages."""
+"""The manager of a sandboxed kernel: our Python, our command, unix sockets, capped messages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from jupyter_client.manager import AsyncKernelManager
 
 from grader import cgroup
 from grader.errors import KernelError
-from grader.sandbox import SandboxSpec, kernel_command
+from grader.sandbox import kernel_command
+from grader.sandbox_spec import SandboxSpec
 
 MAX_SOCKET_PATH = 100           # unix socket paths are limited to 107 bytes
 READY_POLL = 0.5                # seconds between kernel_info requests while the kernel starts
@@ -87,7 +88,8 @@ class SandboxKernelManager(AsyncKernelManager):
     def __init__(self, spec: SandboxSpec, max_message_bytes: int,
                  group: cgroup.Group | None = None, **kwargs: Any) -> None:
         if len(str(spec.kernel_dir / "k-99")) > MAX_SOCKET_PATH:
-            raise KernelError(f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
+            raise KernelError(
+                f"work dir path too long for the kernel's unix sockets: {spec.workdir}")
         context = zmq.asyncio.Context()
         context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
         context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)     # a send never blocks forever

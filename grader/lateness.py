@@ -14,7 +14,7 @@ the issue is silent (docs/course.md repeats them for tutors):
   whatever the wall clock does at a DST change.
 * The penalty is `min(units * amount, cap)`, in points or as a fraction of the upload's total
   maximum (automatic plus hand-marked), rounded to 1e-10. It is subtracted from the total and
-  the final score never goes below 0 (`grader.marking.merge`).
+  the final score never goes below 0 (`grader.totals.merge`).
 
 Where the submission time comes from (`submitted_at`), tried in this order, the file's
 modification time always last:
@@ -59,7 +59,8 @@ TWICE = "happens twice in {zone} (the clocks go back); give the offset, e.g. {ex
 WRONG_OFFSET = "has the offset {got}, but {zone} is at {want} on that date"
 UNKNOWN_ZONE = "unknown time zone {name!r} (an IANA name such as 'Europe/Berlin')"
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_PATH_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})[T_ ](\d{2})[-:](\d{2})(?:[-:](\d{2}))?(?!\d)")
+_PATH_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})[T_ ](\d{2})[-:](\d{2})"
+                        r"(?:[-:](\d{2}))?(?!\d)")
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ calls it before writing grades.json, grades.csv, the reports and index.html):
 1. submission times (grader.upload_times): `--submission-times FILE`, else
    `SUBMISSIONS/submission_times.csv`, else the time in the path or the file's mtime (flagged
    unreliable), as each rubric's `[deadline]` says; the penalty per upload;
-2. `marking.csv` and `overrides.csv` in the output folder (grader.marking): every problem is a
-   line naming the sheet, the row and the rule; the good rows count; a marking sheet with a
-   problem is left as it is, otherwise it is rewritten with a row per upload and hand-marked
-   check keeping every mark; `overrides.csv` is written once (header only) and never rewritten;
+2. `marking.csv` and `overrides.csv` in the output folder (grader.marking, grader.overrides):
+   every problem is a line naming the sheet, the row and the rule; the good rows count; a
+   marking sheet with a problem is left as it is, otherwise it is rewritten with a row per
+   upload and hand-marked check keeping every mark; `overrides.csv` is written once (header
+   only) and never rewritten;
 3. who and when: new or changed marks and overrides get `--marker` and this batch's time
    where the tutor left them empty, and go into the gradebook's history (`marks`,
    `overrides`), with this run's id;
@@ -39,17 +40,19 @@ from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
     MARKING_CSV,
-    OVERRIDE_COLUMNS,
-    OVERRIDES_CSV,
     Mark,
     Override,
     SheetRead,
     Slot,
     marking_sheet_text,
-    overrides_template,
     read_marking_sheet,
-    read_overrides,
     stamp_marks,
+)
+from grader.overrides import (
+    OVERRIDE_COLUMNS,
+    OVERRIDES_CSV,
+    overrides_template,
+    read_overrides,
     stamp_overrides,
 )
 from grader.resubmission import Candidate, choose, duplicate_groups

@@ -14,6 +14,8 @@ max_points 1: write 1 in the upload that counts (0 or empty in the others).
 tutor typed there can be lost): columns `file, check, points, reason, marker, at`, one row per
 automatic check whose points a tutor replaces (a regrade request granted). `reason` is required.
 
+`grader.overrides` reads and stamps overrides.csv; `grader.sheet_reader` reads the cells of both.
+
 Reading never raises for a bad row: every problem is a `SheetError` naming the sheet, its row
 as a spreadsheet shows it (the header is row 1) and the rule; the good rows still count. A batch
 that found errors must leave `marking.csv` as it is (the tutor's text stays to be fixed) and
@@ -30,35 +32,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
-from grader.export import FORMULA_START, csv_number, csv_text
+from grader.export import csv_number, csv_text
 from grader.rubric import Rubric
+from grader.sheet_reader import SheetError, read_points, read_rows, time_problem
 
 MARKING_CSV = "marking.csv"
-OVERRIDES_CSV = "overrides.csv"
 MARKING_COLUMNS = ("file", "group", "check", "max_points", "points", "comment", "marker",
                    "marked_at")
-OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
 COUNTS = "#counts"                    # the choice row of a group's duplicate uploads
 
 NO_UPLOAD = "no upload {file!r} in this batch"
 NOT_MANUAL = "{check!r} is not a hand-marked check of {assignment!r} (hand-marked: {known})"
 USE_OVERRIDES = "; an automatic check's points are changed in overrides.csv"
-NOT_AUTOMATIC = "{check!r} is not an automatic check of {assignment!r} (automatic: {known})"
 NOT_A_NUMBER = "points {cell!r} is not a number"
 OUT_OF_RANGE = "points {points:g} outside [0, {most:g}] for {check!r}"
 TWICE = "a second row for {file!r} and {check!r} (also row {first})"
 NOT_A_CHOICE = "{file!r} is not one of a group's duplicate uploads; remove this #counts row"
 TWO_CHOSEN = "two uploads of group {group!r} say they count (also row {first}); keep one 1"
-NO_REASON = "an override needs a reason"
-NO_POINTS = "an override needs points"
-BAD_TIME = "{column} {cell!r} is not an ISO-8601 time such as 2026-12-02T10:00:00+01:00"
-HEADER = "the first row must be the header {header!r} (missing: {missing}; unknown: {unknown})"
-NOT_UTF8 = "not UTF-8 text; save it as 'CSV UTF-8'"
 
 
 @dataclass(frozen=True)
@@ -114,19 +107,6 @@ class Override:
 
 
 @dataclass(frozen=True)
-class SheetError:
-    """One rule a sheet broke: which sheet, which row (1 = header, 0 = the whole file), what."""
-
-    sheet: str
-    row: int
-    rule: str
-
-    def __str__(self) -> str:
-        return f"{self.sheet} row {self.row}: {self.rule}" if self.row else \
-            f"{self.sheet}: {self.rule}"
-
-
-@dataclass(frozen=True)
 class SheetRead:
     """What a sheet held: the good rows, the errors, and the separator to write it back with."""
 
@@ -136,66 +116,12 @@ class SheetRead:
     delimiter: str = ","
 
 
-# ----------------------------------------------------------------------------- cells
-def read_cell(cell: str) -> str:
-    """A cell as the tutor meant it: the apostrophe `csv_text` adds before = + - @ removed."""
-    cell = cell.strip()
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START and cell[1:2] else cell
-
-
-def read_points(cell: str) -> float | None:
-    """Points from a cell ("" is None, "1,5" is 1.5); ValueError when it is not a finite number."""
-    cell = read_cell(cell)
-    if not cell:
-        return None
-    if cell.count(",") == 1 and "." not in cell:
-        cell = cell.replace(",", ".")
-    value = float(cell)
-    if not math.isfinite(value):
-        raise ValueError(cell)
-    return value
-
-
-def _rows(text: str | bytes, columns: Sequence[str], sheet: str,
-          ) -> tuple[list[tuple[int, dict[str, str]]], str, list[SheetError]]:
-    """(row number, cells by column) of every non-empty row, the separator, header errors."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            return [], ",", [SheetError(sheet, 0, NOT_UTF8)]
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [c.strip() for c in rows[0]] if rows else []
-    missing = [c for c in columns if c not in header]
-    unknown = [c for c in header if c not in columns]
-    if missing or unknown or len(set(header)) != len(header):
-        problem = HEADER.format(header=",".join(columns), missing=", ".join(missing) or "none",
-                                unknown=", ".join(unknown) or "none")
-        return [], delimiter, [SheetError(sheet, 1, problem)]
-    body = [(n, {h: read_cell(c) for h, c in zip(header, row)})
-            for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
-    return body, delimiter, []
-
-
-def _time_problem(column: str, cell: str) -> str | None:
-    if not cell:
-        return None
-    try:
-        datetime.fromisoformat(cell)
-    except ValueError:
-        return BAD_TIME.format(column=column, cell=cell)
-    return None
-
-
 # ----------------------------------------------------------------------------- marking.csv
 def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MARKING_CSV,
                        ) -> SheetRead:
     """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads."""
     by_file = {slot.file: slot for slot in slots}
-    body, delimiter, errors = _rows(text, MARKING_COLUMNS, sheet)
+    body, delimiter, errors = read_rows(text, MARKING_COLUMNS, sheet)
     marks: list[Mark] = []
     first: dict[tuple[str, str], int] = {}
     for number, cells in body:
@@ -233,7 +159,7 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
         return None, TWICE.format(file=file, check=check, first=first[(file, check)])
     if points is not None and not 0 <= points <= most:
         return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
-    problem = _time_problem("marked_at", cells["marked_at"])
+    problem = time_problem("marked_at", cells["marked_at"])
     if problem:
         return None, problem
     return Mark(file, check, points, cells["comment"], cells["marker"], cells["marked_at"]), ""
@@ -284,57 +210,6 @@ def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark], delimiter: 
     return buffer.getvalue()
 
 
-# ----------------------------------------------------------------------------- overrides.csv
-def overrides_template() -> str:
-    """What a fresh overrides.csv holds: its header (the batch writes it only when absent)."""
-    return ",".join(OVERRIDE_COLUMNS) + "\n"
-
-
-def read_overrides(text: str | bytes, slots: Iterable[Slot], sheet: str = OVERRIDES_CSV,
-                   ) -> SheetRead:
-    """The overrides, checked: an automatic check of an existing upload, points, a reason."""
-    by_file = {slot.file: slot for slot in slots}
-    body, delimiter, errors = _rows(text, OVERRIDE_COLUMNS, sheet)
-    overrides: list[Override] = []
-    first: dict[tuple[str, str], int] = {}
-    for number, cells in body:
-        override, problem = _override(cells, by_file, first)
-        if problem:
-            errors.append(SheetError(sheet, number, problem))
-        elif override is not None:
-            first[(override.file, override.check)] = number
-            overrides.append(override)
-    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), delimiter=delimiter)
-
-
-def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
-              first: Mapping[tuple[str, str], int]) -> tuple[Override | None, str]:
-    file, check = cells["file"], cells["check"]
-    slot = by_file.get(file)
-    if slot is None:
-        return None, NO_UPLOAD.format(file=file)
-    most = slot.automatic_max(check)
-    if most is None:
-        return None, NOT_AUTOMATIC.format(check=check, assignment=slot.assignment,
-                                          known=", ".join(c for c, _ in slot.automatic) or "none")
-    if (file, check) in first:
-        return None, TWICE.format(file=file, check=check, first=first[(file, check)])
-    try:
-        points = read_points(cells["points"])
-    except ValueError:
-        return None, NOT_A_NUMBER.format(cell=cells["points"])
-    if points is None:
-        return None, NO_POINTS
-    if not 0 <= points <= most:
-        return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
-    if not cells["reason"]:
-        return None, NO_REASON
-    problem = _time_problem("at", cells["at"])
-    if problem:
-        return None, problem
-    return Override(file, check, points, cells["reason"], cells["marker"], cells["at"]), ""
-
-
 # ----------------------------------------------------------------------------- who and when
 def stamp_marks(marks: Iterable[Mark], previous: Iterable[Mark], marker: str, now: str,
                 ) -> tuple[Mark, ...]:
@@ -356,20 +231,4 @@ def stamp_marks(marks: Iterable[Mark], previous: Iterable[Mark], marker: str, no
         elif mark.points is not None or mark.comment:
             mark = replace(mark, marker=mark.marker or marker, marked_at=mark.marked_at or now)
         stamped.append(mark)
-    return tuple(stamped)
-
-
-def stamp_overrides(overrides: Iterable[Override], previous: Iterable[Override], marker: str,
-                    now: str) -> tuple[Override, ...]:
-    """As `stamp_marks`, for overrides: who and when, kept from `previous` while unchanged."""
-    before = {(o.file, o.check): o for o in previous}
-    stamped = []
-    for override in overrides:
-        old = before.get((override.file, override.check))
-        if old is not None and (old.points, old.reason) == (override.points, override.reason):
-            override = replace(override, marker=override.marker or old.marker,
-                               at=override.at or old.at)
-        else:
-            override = replace(override, marker=override.marker or marker, at=override.at or now)
-        stamped.append(override)
     return tuple(stamped)

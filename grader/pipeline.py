@@ -28,7 +28,8 @@ from grader.cell_error import CellError
 from grader.cell_runs import cell_runs
 from grader.compare import evaluate_check
 from grader.discover import Upload
-from grader.execute import CellHook, Execution, run_notebook
+from grader.execute import CellHook, run_notebook
+from grader.execution import Execution
 from grader.explain import explain_checks
 from grader.extract import CallRecord, read_findings, read_results
 from grader.intake import Accepted, Match, Rejected, apply_rules, match_upload

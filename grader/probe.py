@@ -30,7 +30,7 @@ import numpy as np
 from grader import error_hooks
 from grader import probe_runtime as rt
 from grader.errors import ReferenceFault
-from grader.execute import ExtraCell
+from grader.execution import ExtraCell
 from grader.rubric import CheckSpec, Rubric
 
 RUNTIME_MODULE = "_grader_probe_runtime"
@@ -240,7 +240,8 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
         "    import sys, types\n"
         f"    module = types.ModuleType({RUNTIME_MODULE!r})\n"
         f"    sys.modules[{RUNTIME_MODULE!r}] = module\n"
-        f"    exec(compile({_runtime_source()!r}, '<grader probe runtime>', 'exec'), module.__dict__)\n"
+        f"    exec(compile({_runtime_source()!r}, '<grader probe runtime>', 'exec'), "
+        "module.__dict__)\n"
         "__grader_setup()\n"
         "del __grader_setup\n"
     )

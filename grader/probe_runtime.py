@@ -117,7 +117,9 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _optimizer_chain(fn: Callable[..., Any], theta0: Any, grad_fn: Callable[[Any], Any],
                      steps: int, *hyper_args: Any, **hyper: Any) -> np.ndarray:
-    """Chain `steps` optimiser steps `fn(theta, grad, m, v, t, *hyper_args, **hyper) -> (theta, m, v)`.
+    """Chain `steps` optimiser steps `fn(theta, grad, m, v, t, *hyper_args, **hyper)`.
+
+    Each step returns `(theta, m, v)`.
 
     m and v start at zero, t runs 1..steps, the gradient is `grad_fn(theta)` at each step.
     Returns the trajectory of theta, shape (steps + 1, *theta0.shape).
@@ -209,7 +211,8 @@ def decode_arg(spec: Any, load: Callable[[str], np.ndarray]) -> Any:
     raise ValueError(f"unknown argument kind {kind!r}")
 
 
-def decode_case(entry: Mapping[str, Any], load: Callable[[str], np.ndarray]) -> tuple[list[Any], dict[str, Any]]:
+def decode_case(entry: Mapping[str, Any],
+                load: Callable[[str], np.ndarray]) -> tuple[list[Any], dict[str, Any]]:
     """Positional and keyword arguments of one plan entry."""
     args = [decode_arg(s, load) for s in entry["args"]]
     kwargs = {k: decode_arg(s, load) for k, s in entry["kwargs"].items()}
@@ -302,7 +305,8 @@ def _run_entry(entry: Mapping[str, Any], namespace: Mapping[str, Any],
     else:
         fn = namespace[symbol]
     if not callable(fn):
-        record.update(status="not-callable", error=f"{symbol!r} is a {type(fn).__name__}, not a function")
+        record.update(status="not-callable",
+                      error=f"{symbol!r} is a {type(fn).__name__}, not a function")
         return record
     start = time.perf_counter()
     old = signal.signal(signal.SIGALRM, _alarm)

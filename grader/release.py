@@ -61,7 +61,8 @@ class SolutionMarkerError(GraderError):
         super().__init__(problem)
 
     @classmethod
-    def build(cls, cell: int, cell_type: str, line: int, template: str, **fields: Any) -> SolutionMarkerError:
+    def build(cls, cell: int, cell_type: str, line: int, template: str,
+              **fields: Any) -> SolutionMarkerError:
         """Fill a message template with `where` ("cell 4 (code), line 7") and `fields`."""
         where = f"cell {cell} ({cell_type})" + (f", line {line}" if line else "")
         return cls(cell, cell_type, line, template.format(where=where, **fields))

@@ -20,34 +20,32 @@ Who the kernel runs as:
 Without bubblewrap (`sandbox_status()` unavailable, or forced) the kernel runs directly with the
 same environment, rlimits and cwd, in its own session, as the grader's own user; `kill_tree` ends
 it and its descendants, except one that daemonized (double fork) and so left the tree.
+
+What decides the confinement of one kernel is a `SandboxSpec` (`grader.sandbox_spec`); its work
+dir is prepared and handed over to the kernel's uid by `grader.workdir`.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import resource
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from grader.sandbox_diagnosis import NOT_FOUND, apparmor_restricts, diagnose
+from grader.sandbox_spec import SandboxSpec, make_spec
+from grader.workdir import prepare_workdir
 
-UID_BASE = 3_000_000            # dedicated kernel uid = UID_BASE + grader pid (root only)
 NS_UID = 1000                   # uid inside a user namespace
-FILE_SIZE_MB = 1024             # RLIMIT_FSIZE
-OPEN_FILES = 1024               # RLIMIT_NOFILE
-PROCESSES = 256                 # RLIMIT_NPROC (effective only with a dedicated uid)
 TMPFS_MB = 512                  # size of the kernel's private /tmp
 SHM_MB = 256                    # size of the kernel's private /dev/shm
 PROBE_TIMEOUT = 20.0
-BLOCKER = 'raise ImportError("the grader\'s packages are not available to student code")\n'
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -57,75 +55,6 @@ class SandboxStatus:
 
     available: bool
     reason: str
-
-
-@dataclass(frozen=True)
-class SandboxSpec:
-    """Everything that decides how one kernel is confined.
-
-    Attributes:
-        workdir: the upload's work dir: cwd, the only writable host path, same path inside.
-        memory_mb: RLIMIT_AS of the kernel (and of everything it starts).
-        use_bwrap: False runs the kernel without an OS sandbox (rlimits only).
-        uid: dedicated unprivileged host uid to drop to (root only), None for a user namespace.
-        python_dirs: host directories of the Python installation, mounted read-only.
-        hidden_packages: package dirs (`reference`, `grader`) to cover with an ImportError stub.
-    """
-
-    workdir: Path
-    memory_mb: int
-    use_bwrap: bool = True
-    uid: int | None = None
-    python_dirs: tuple[Path, ...] = ()
-    hidden_packages: tuple[Path, ...] = ()
-    file_size_mb: int = FILE_SIZE_MB
-    open_files: int = OPEN_FILES
-    processes: int = PROCESSES
-
-    @property
-    def kernel_dir(self) -> Path:
-        """Connection file, ipc sockets and the kernel's log."""
-        return self.workdir / ".kernel"
-
-    @property
-    def home(self) -> Path:
-        return self.workdir / ".home"
-
-    @property
-    def blocker(self) -> Path:
-        return self.kernel_dir / "blocker" / "__init__.py"
-
-
-def make_spec(workdir: Path, memory_mb: int, *, use_bwrap: bool) -> SandboxSpec:
-    """The spec for this machine: Python dirs from `sys`, dedicated uid when running as root."""
-    root = os.geteuid() == 0 and shutil.which("setpriv") is not None
-    return SandboxSpec(
-        workdir=Path(os.path.abspath(workdir)), memory_mb=memory_mb, use_bwrap=use_bwrap,
-        uid=UID_BASE + os.getpid() if root and use_bwrap else None,
-        python_dirs=python_dirs(), hidden_packages=grader_packages(),
-    )
-
-
-def python_dirs() -> tuple[Path, ...]:
-    """sys.base_prefix, sys.prefix and site dirs on sys.path outside them (literal and resolved)."""
-    found = [sys.base_prefix, sys.prefix]
-    found += [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
-    dirs: list[Path] = []
-    for raw in found:
-        for path in (Path(os.path.abspath(raw)), Path(raw).resolve()):
-            if path.is_dir() and path not in dirs:
-                dirs.append(path)
-    return tuple(dirs)
-
-
-def grader_packages() -> tuple[Path, ...]:
-    """The directories of the `reference` and `grader` packages, where importable."""
-    dirs = []
-    for name in ("reference", "grader"):
-        spec = importlib.util.find_spec(name)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            dirs.append(Path(location).resolve())
-    return tuple(dirs)
 
 
 # ----------------------------------------------------------------------------- environment
@@ -266,62 +195,6 @@ def kernel_command(spec: SandboxSpec, inner: list[str]) -> list[str]:
         if spec.uid is not None:
             cmd += setpriv_args(spec.uid)
     return cmd + inner
-
-
-# ----------------------------------------------------------------------------- work dir
-def prepare_workdir(spec: SandboxSpec) -> None:
-    """Create the kernel's dirs and the import blocker afresh, then hand the work dir over.
-
-    Runs before any student process exists; whatever the upload put at these names (a link
-    included) is removed first, so nothing is written through it.
-    """
-    for path in (spec.kernel_dir, spec.home):
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-    for path in (spec.kernel_dir, spec.home, spec.home / ".matplotlib", spec.blocker.parent):
-        path.mkdir(mode=0o755)
-    fd = os.open(spec.blocker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(BLOCKER)
-    hand_over(spec)
-
-
-def hand_over(spec: SandboxSpec, names: Iterable[str] | None = None) -> None:
-    """chown the work dir (or only its entries `names`, recursively) to the kernel's uid.
-
-    A no-op without a dedicated uid. Runs while student code may be alive, so it never follows
-    a link: `os.fwalk` walks by directory descriptors and every chown is relative to one.
-    """
-    if spec.uid is None:
-        return
-    uid, keep = spec.uid, {spec.blocker.parent, spec.blocker}   # the blocker stays root's
-    os.chown(spec.workdir, uid, uid, follow_symlinks=False)
-    top = os.open(spec.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        for name in sorted(os.listdir(top) if names is None else names):
-            if spec.workdir / name in keep:
-                continue
-            try:
-                os.chown(name, uid, uid, dir_fd=top, follow_symlinks=False)
-                mode = os.stat(name, dir_fd=top, follow_symlinks=False).st_mode
-            except FileNotFoundError:
-                continue
-            if stat.S_ISDIR(mode):
-                _chown_below(spec.workdir / name, top, name, uid, keep)
-    finally:
-        os.close(top)
-
-
-def _chown_below(path: Path, parent_fd: int, name: str, uid: int, keep: set[Path]) -> None:
-    for root, dirs, files, dir_fd in os.fwalk(name, dir_fd=parent_fd, follow_symlinks=False):
-        for entry in dirs + files:
-            if path.parent / root / entry not in keep:
-                try:
-                    os.chown(entry, uid, uid, dir_fd=dir_fd, follow_symlinks=False)
-                except FileNotFoundError:
-                    pass
 
 
 # ----------------------------------------------------------------------------- availability

@@ -118,7 +118,8 @@ class RunFacts:
 
 
 ZERO_ERROR_NOTE = ("the zero-error rule is on for this assignment: a notebook with any error "
-                   "in any cell scores 0; fix the cell and make sure the notebook runs from top to bottom")
+                   "in any cell scores 0; fix the cell and make sure the notebook runs from top "
+                   "to bottom")
 NOT_SCORED = "not scored: {why}"
 WHY_NOT_SCORED = {"rejected": "the upload was rejected at intake",
                   "timeout": "the notebook ran too long", "crashed": "the kernel died"}

@@ -67,7 +67,8 @@ def _upload(rubric: Rubric, nb: nbformat.NotebookNode, folder: Path) -> Upload:
     return Upload(path, name, hashlib.sha256(raw).hexdigest(), len(raw))
 
 
-def _grade(rubric: Rubric, nb: nbformat.NotebookNode, rubrics_dir: Path, team: bool) -> Grade | Rejected:
+def _grade(rubric: Rubric, nb: nbformat.NotebookNode, rubrics_dir: Path,
+           team: bool) -> Grade | Rejected:
     checked = rubric if team else dataclasses.replace(rubric, team=None)
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
         verdict = intake(_upload(checked, nb, Path(tmp)), (checked,))
@@ -94,10 +95,12 @@ def check_assignment(rubric: Rubric, rubrics_dir: Path) -> tuple[bool, str]:
         passed = [c.id for c in student.checks if c.status == "pass"]
         return False, f"student version scores {student.score:g} (passing: {', '.join(passed)})"
     first = student.first_error.summary() if student.first_error else ""
-    if student.status not in ("graded", "run-error") or (first and "NotImplementedError" not in first):
+    other_error = first and "NotImplementedError" not in first
+    if student.status not in ("graded", "run-error") or other_error:
         return False, f"student version stopped before its stubs: {student.status} {first}"
     return True, (f"reference {ref.score:g}/{ref.max_score:g} in {ref.duration:.1f} s; "
-                  f"student version 0/{student.max_score:g} ({student.status}, {first or 'no error'})")
+                  f"student version 0/{student.max_score:g} "
+                  f"({student.status}, {first or 'no error'})")
 
 
 def run(rubrics_dir: Path, echo: Callable[[str], None]) -> bool:

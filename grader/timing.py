@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.execute import ExtraOutcome
+    from grader.execution import ExtraOutcome
     from grader.rubric import CheckSpec
 
 MARGIN = 0.1      # s a call's cell may take beyond its limit plus the measured cost

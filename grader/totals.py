@@ -1,6 +1,6 @@
 """One upload's total: automatic points, tutors' overrides and marks, and the late penalty.
 
-`merge` is pure: the batch passes what it scored and what it read (grader.marking,
+`merge` is pure: the batch passes what it scored and what it read (grader.marking, grader.overrides,
 grader.lateness) and gets a frozen `Totals` whose fields go into grades.json next to the
 contract's (`score` stays the sum of the automatic checks' own points, as
 docs/contract.md#gradesjson says):
@@ -114,13 +114,14 @@ def merge(file: str, checks: Sequence[CheckPoints], manual: Sequence[tuple[str, 
             (file, check id).
         checks: the automatic checks as scored (a not-run check has 0 points).
         manual: the rubric's hand-marked checks, (id, max points), in rubric order.
-        marks, overrides: what grader.marking read, keyed by (file, check id).
+        marks, overrides: what grader.marking and grader.overrides read, keyed by (file, check id).
         penalty: the late penalty in points (`grader.lateness.assess(...).points`).
     """
     check_totals = tuple(CheckTotal(c.id, c.points, c.max_points, overrides.get((file, c.id)))
                          for c in checks)
     manual_totals = tuple(ManualTotal(cid, most, marks.get((file, cid))) for cid, most in manual)
-    given = [m.mark.points for m in manual_totals if m.mark is not None and m.mark.points is not None]
+    given = [m.mark.points for m in manual_totals
+             if m.mark is not None and m.mark.points is not None]
     pending = sum(m.pending for m in manual_totals)
     manual_score = _sum(given)
     total = _sum([c.counted for c in check_totals] + [manual_score, -penalty])

@@ -1,4 +1,4 @@
-"""Versions recorded with every grade: the grader's, and a digest of everything a grade depends on."""
+"""Versions recorded with every grade: the grader's, and a digest of all a grade depends on."""
 
 from __future__ import annotations
 

@@ -98,7 +98,8 @@ def _too_long(filename: str) -> str | None:
     size = len(filename.encode("utf-8", "surrogatepass"))
     if size > MAX_MEMBER_BYTES:
         return f"has a path of {size} bytes (at most {MAX_MEMBER_BYTES} are allowed)"
-    longest = max(filename.removesuffix("/").split("/"), key=lambda p: len(p.encode("utf-8", "surrogatepass")))
+    longest = max(filename.removesuffix("/").split("/"),
+                  key=lambda p: len(p.encode("utf-8", "surrogatepass")))
     part_size = len(longest.encode("utf-8", "surrogatepass"))
     if part_size > MAX_PART_BYTES:
         return (f"has a file or folder name of {part_size} bytes (at most {MAX_PART_BYTES} are "

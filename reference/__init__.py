@@ -24,7 +24,8 @@ Map from seed exercise to function (seed 000 = exercise sheet 4, 001 = NNTI shee
 001 6.3c           saddle.saddle_free_newton_step
 002 Ex 1           shortcut.chain_grads, shortcut.chain_and_shortcut_grads, shortcut.path_sum_grads
                    (the inequality is false in general: shortcut.COUNTEREXAMPLE)
-002 Ex 2           bump.ramp_bump_grad, bump.gd_1d, bump.adam_1d, bump.adam_escape_height (0.410184295)
+002 Ex 2           bump.ramp_bump_grad, bump.gd_1d, bump.adam_1d,
+                   bump.adam_escape_height (0.410184295)
 002 Ex 3           autograd_graph.label_autograd_graph
 003 P1             ema.ema_beta_for_window, ema.ema
 003 P2             noise.noisy_preactivation_mc

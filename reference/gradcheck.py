@@ -7,7 +7,8 @@ from typing import Callable
 import numpy as np
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                       h: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of a scalar function.
 
     Args:

@@ -134,7 +134,8 @@ def make_markdown(source: str, **overrides: Any) -> NotebookNode:
 def make_notebook(*cells: NotebookNode, **metadata: Any) -> NotebookNode:
     """A notebook of these cells with a python3 kernelspec (plus any notebook `metadata`)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"},
                    "language_info": {"name": "python"}, **metadata}
     for i, cell in enumerate(cells, start=1):
         cell.setdefault("id", f"c{i}")

@@ -77,8 +77,9 @@ def bundled_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sys
 
     out = tmp_path_factory.mktemp("bundled") / "graded"
-    done = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "submissions"), "--out", str(out),
-                           "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "submissions"),
+                           "--out", str(out), "--workers", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return out
 

@@ -31,7 +31,7 @@ from grader.check_notes import notes_for
 from grader.compare import CheckResult, Verdict, evaluate_check, judge
 from grader.detail import CheckDetail
 from grader.discover import Upload
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.explain import build_detail
 from grader.extract import CallRecord, read_results
 from grader.intake import Accepted, intake
@@ -55,7 +55,10 @@ PROJECT_RUBRICS = ROOT / "rubrics"
 # ----------------------------------------------------------------------------- rubrics
 @dataclass(frozen=True)
 class Rubrics:
-    """The rubrics of one folder, loaded once: `rubrics["adam"]`, `rubrics.check("adam", "gd_step")`."""
+    """The rubrics of one folder, loaded once.
+
+    `rubrics["adam"]` is a rubric, `rubrics.check("adam", "gd_step")` one of its checks.
+    """
 
     folder: Path = PROJECT_RUBRICS
 
@@ -174,7 +177,8 @@ def probe(rubric: Rubric, check_id: str, namespace: Mapping[str, Any], seed: int
 
 
 def records_of(rubric: Rubric, check_id: str, fn: Callable[..., Any],
-               seed: int) -> tuple[CheckSpec, tuple[PlannedCall, ...], dict[tuple[str, int], CallRecord]]:
+               seed: int) -> tuple[CheckSpec, tuple[PlannedCall, ...],
+                                   dict[tuple[str, int], CallRecord]]:
     """One call check probed against `fn` (bound to the name it calls): the check, its planned
     calls (reference values included) and the records read back, for the comparison and the
     report's explanation to work on."""

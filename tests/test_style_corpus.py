@@ -28,5 +28,6 @@ def test_every_correct_style_gets_full_marks(tmp_path: Path) -> None:
     short = {name: (s["status"], s["score"], s["max_score"],
                     s["messages"] + [f"{c['id']}: {c['message']}" for c in s["checks"]
                                      if c["status"] != "pass"])
-             for name, s in graded.items() if (s["status"], s["score"]) != ("graded", s["max_score"])}
+             for name, s in graded.items() if (s["status"], s["score"]) != ("graded",
+                                                                            s["max_score"])}
     assert not short, json.dumps(short, indent=1)[:4000]

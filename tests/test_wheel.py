@@ -78,7 +78,8 @@ def test_release_check_and_grade_work_from_any_folder(installed: Path, tmp_path:
     assert (entry["status"], entry["score"], entry["max_score"]) == ("graded", 5.0, 5.0)
 
 
-def test_the_installed_reference_is_out_of_the_kernels_reach(installed: Path, tmp_path: Path) -> None:
+def test_the_installed_reference_is_out_of_the_kernels_reach(installed: Path,
+                                                             tmp_path: Path) -> None:
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "markdown", "id": "team", "metadata": {}, "source": "# Team\nAda Lovelace"},
         {"cell_type": "code", "id": "snoop", "metadata": {}, "execution_count": None,

@@ -136,7 +136,8 @@ def _team_text(members: tuple[Member, ...], style: dict[str, str]) -> str:
 def _expect(raw: dict[str, Any], where: str) -> Expect:
     _keys(raw, {"status", "score", "failing", "message"}, f"{where}: expect")
     if raw["status"] not in STATUSES or ("failing" in raw) != (raw["status"] == "graded"):
-        raise ValueError(f"{TABLE.name}: {where}: a status of {STATUSES}; `failing` for graded only")
+        raise ValueError(
+            f"{TABLE.name}: {where}: a status of {STATUSES}; `failing` for graded only")
     failing = frozenset(raw["failing"]) if "failing" in raw else None
     return Expect(raw["status"], float(raw["score"]), failing, raw.get("message", ""))
 
@@ -233,7 +234,8 @@ def minimal_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += (b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, xref))
     return bytes(out)
 
 

@@ -2,7 +2,8 @@
 
     python tools/run_reference_notebooks.py              # run every reference/notebooks/*.ipynb
     python tools/run_reference_notebooks.py adam xor     # run only these
-    python tools/run_reference_notebooks.py --check      # exit 1 if one is not normalised (no kernel)
+    python tools/run_reference_notebooks.py --check      # exit 1 if one is not normalised
+                                                         # (starts no kernel)
 
 `reference/notebooks/<id>.ipynb` is the source a tutor edits in Jupyter. After an edit, run this
 tool: it executes the notebook top to bottom in a fresh kernel (plain nbclient: the notebook is
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = [p for p in paths if not is_normalised(p)]
         for path in stale:
-            print(f"not normalised: {path.relative_to(ROOT)} (run tools/run_reference_notebooks.py)",
+            print(f"not normalised: {path.relative_to(ROOT)} "
+                  "(run tools/run_reference_notebooks.py)",
                   file=sys.stderr)
         return 1 if stale else 0
     for path in paths:

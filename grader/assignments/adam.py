@@ -66,7 +66,8 @@ def _adam_step_case(rng: np.random.Generator, t: int, shape: tuple[int, ...],
         v = scale**2 * (1 - hyper["beta2"] ** (t - 1)) * rng.uniform(0.25, 4.0, size=shape)
     label = (f"t={t}, shape {shape}, |g|~{scale:.1e}, lr={hyper['lr']:.3g}, "
              f"beta1={hyper['beta1']:.3f}, beta2={hyper['beta2']:.4f}, eps={hyper['eps']:.1e}")
-    # hyper-parameters positionally, in the signature's order: a student who renamed them still passes
+    # hyper-parameters positionally, in the signature's order: a student who renamed them still
+    # passes
     return Case(args=(theta, grad, m, v, t, *(hyper[k] for k in HYPER_ORDER)), label=label)
 
 

@@ -260,8 +260,9 @@ def _line_search_case(rng: np.random.Generator, n: int, definite: bool) -> Case 
 
 
 def _random_chain_case(rng: np.random.Generator, act: str, shortcut: bool) -> Case | None:
-    return _chain_case(float(rng.uniform(-2, 2)), float(rng.normal(0, 1.5)), float(rng.normal(0, 1)),
-                       float(rng.normal(0, 1.5)), float(rng.normal(0, 1)), act, shortcut)
+    return _chain_case(float(rng.uniform(-2, 2)), float(rng.normal(0, 1.5)),
+                       float(rng.normal(0, 1)), float(rng.normal(0, 1.5)), float(rng.normal(0, 1)),
+                       act, shortcut)
 
 
 def line_search_cases(rng: np.random.Generator) -> list[Case]:

@@ -1,4 +1,4 @@
-"""Probe inputs for the `xor` assignment (seed 001, Ex 6.1 and 6.2), and the `solves_xor` comparator.
+"""Probe inputs for `xor` (seed 001, Ex 6.1 and 6.2), and the `solves_xor` comparator.
 
 Every argument is a float64 torch tensor (`Tensor` marker; scalars as 0-d tensors), as
 docs/assignments.md#xor promises for this assignment. The generators stay where the maths is well
@@ -42,7 +42,8 @@ def _t(array: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- 6.1
-def _elementwise_cases(rng: np.random.Generator, bound: float, fixed: tuple[float, ...]) -> list[Case]:
+def _elementwise_cases(rng: np.random.Generator, bound: float,
+                       fixed: tuple[float, ...]) -> list[Case]:
     """Fixed points, a 0-d tensor and random vectors/matrices uniform in [-bound, bound]."""
     return [
         Case((_t(fixed),), label="x = " + ", ".join(f"{v:g}" for v in fixed)),

@@ -22,14 +22,16 @@ PARAMETERS = ("Wi", "ba", "Wo", "bo")
 def _trained_parameters(got: Any) -> dict[str, np.ndarray] | Verdict:
     """The four parameters as float64 arrays of the sheet's layout, or a failing Verdict."""
     if not isinstance(got, dict):
-        return Verdict(False, f"expected the variables {', '.join(PARAMETERS)}, got {describe(got)}")
+        return Verdict(False,
+                       f"expected the variables {', '.join(PARAMETERS)}, got {describe(got)}")
     got = dict(got)
     for name in PARAMETERS:
         value = got.get(name)
         if isinstance(value, (list, tuple)) and as_array(value) is not None:
             value = got[name] = as_array(value)   # trained in numpy, then .tolist(): fine
         if not isinstance(value, np.ndarray):
-            return Verdict(False, f"{name} is {describe(value)}; expected a tensor (or array) of numbers")
+            return Verdict(False,
+                           f"{name} is {describe(value)}; expected a tensor (or array) of numbers")
         if not np.all(np.isfinite(value)):
             return Verdict(False, f"{name} contains inf or nan")
     Wi, ba, Wo, bo = (got[name] for name in PARAMETERS)

@@ -57,8 +57,9 @@ def _multiple_of(values: np.ndarray, step: float) -> bool:
 def histogram_edges(max_score: float, scores: ArrayLike = ()) -> np.ndarray:
     """Bin edges for scores in [0, max_score] (shape (bins + 1,), at most MAX_BINS bins).
 
-    When there are scores, and `max_score` and every score are multiples of a round step (0.5, 1, 2, ...) that gives
-    between MIN_BINS and MAX_BINS bins, the coarsest such step is the bin width and each bin is
+    When there are scores, and `max_score` and every score are multiples of a round step (0.5,
+    1, 2, ...) that gives between MIN_BINS and MAX_BINS bins, the coarsest such step is the bin
+    width and each bin is
     centred on a multiple of it (edges -w/2, w/2, ..., max_score + w/2), so points awarded in
     halves fill neighbouring bins without gaps. Otherwise: the smallest round width that gives
     at most MAX_BINS bins from 0 to `max_score` (the last bin closed, its edge `max_score`).

@@ -104,5 +104,5 @@ def assert_stubs_end_in_raise(student: nbformat.NotebookNode, graded: tuple[str,
     defined = definitions(student)
     for name in graded:
         assert name in defined, f"{name} is not defined by a def in the student version"
-        body = defined[name].body
-        assert isinstance(body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(body[-1]), name
+        last = defined[name].body[-1]
+        assert isinstance(last, ast.Raise) and "NotImplementedError" in ast.unparse(last), name

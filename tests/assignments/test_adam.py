@@ -100,9 +100,11 @@ def _reference_run(x: np.ndarray, y: np.ndarray, optimizer: str, lr: float,
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("check_id", ["train_linreg", "train_logreg"])
-def test_train_cases_keep_to_the_promised_settings(rubrics: Rubrics, check_id: str, seed: int) -> None:
+def test_train_cases_keep_to_the_promised_settings(rubrics: Rubrics, check_id: str,
+                                                   seed: int) -> None:
     found = cases(rubrics.check("adam", check_id), seed)
-    assert {(c.args[0].shape[1], c.args[3]) for c in found} == {(1, "gd"), (1, "adam"), (2, "gd"), (2, "adam")}
+    assert {(c.args[0].shape[1], c.args[3]) for c in found} == {(1, "gd"), (1, "adam"), (2, "gd"),
+                                                                (2, "adam")}
     for case in found:
         x, y, task, optimizer, lr, epochs = case.args
         assert task == check_id.removeprefix("train_") and 0 < lr <= 0.05 and 1 <= epochs <= 500
@@ -110,16 +112,19 @@ def test_train_cases_keep_to_the_promised_settings(rubrics: Rubrics, check_id: s
             assert set(np.unique(y)) == {0.0, 1.0}
             # p stays in [1e-6, 1 - 1e-6] (|logit| <= 13.8) along the run; the generator promises 10
             theta, worst = _reference_run(x, y, optimizer, lr, epochs)
-            np.testing.assert_allclose(theta, ref_train(x, y, task, optimizer, lr, epochs)[0], rtol=1e-12)
+            np.testing.assert_allclose(theta, ref_train(x, y, task, optimizer, lr, epochs)[0],
+                                       rtol=1e-12)
             assert worst <= gen.LOGIT_BOUND + 1e-6
 
 
 @pytest.mark.parametrize("check_id", CALL_CHECKS)
 def test_reference_gives_finite_results(rubrics: Rubrics, check_id: str) -> None:
     for seed in SEEDS:
-        for probed in probe_function(rubrics["adam"], check_id, _reference_of(check_id), seed).cases:
+        reference = _reference_of(check_id)
+        for probed in probe_function(rubrics["adam"], check_id, reference, seed).cases:
             assert probed.verdict.passed, probed
-            leaves = probed.expected if isinstance(probed.expected, (tuple, list)) else [probed.expected]
+            expected = probed.expected
+            leaves = expected if isinstance(expected, (tuple, list)) else [expected]
             assert all(np.all(np.isfinite(leaf)) for leaf in leaves), probed.label
 
 
@@ -190,10 +195,13 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Any, what: str) -> None:
+@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES,
+                         ids=[f"{c}-{w}" for c, _, w in MISTAKES])
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Any,
+                                       what: str) -> None:
     for seed in SEEDS:
-        assert caught(rubrics["adam"], check_id, buggy, seed), f"{what} passes every {check_id} case (seed {seed})"
+        assert caught(rubrics["adam"], check_id, buggy, seed), \
+            f"{what} passes every {check_id} case (seed {seed})"
 
 
 def test_train_comparator_names_the_mistake(rubrics: Rubrics) -> None:

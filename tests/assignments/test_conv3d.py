@@ -1,4 +1,4 @@
-"""The `conv3d` assignment: rubric, probe generators, classic mistakes, notebook, example uploads."""
+"""The `conv3d` assignment: rubric, probe generators, classic mistakes, notebook, uploads."""
 
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ def forward_same_size(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
     return conv3d_forward(pad_high(L1, *F.shape[:3]), F)
 
 
-def backward_without_shift(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def backward_without_shift(L1: np.ndarray, F: np.ndarray,
+                           dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The exam's L1.grad[b, x, y, t, c']: every window's gradient lands on its corner."""
     B, U, V, Z, Ci, C = L1.shape[0], *F.shape
     dL1, dF = np.zeros(L1.shape), np.zeros(F.shape)
@@ -133,7 +134,8 @@ def backward_dF_not_summed_over_batch(L1: np.ndarray, F: np.ndarray,
     return dL1, dF_last
 
 
-def backward_swapped_outputs(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def backward_swapped_outputs(L1: np.ndarray, F: np.ndarray,
+                             dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Returns (dF, dL1): the reverse of the order in docs/assignments.md#conv3d."""
     from reference.conv3d import conv3d_backward
 
@@ -163,10 +165,13 @@ MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any], what: str) -> None:
+@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES,
+                         ids=[f"{c}-{w}" for c, _, w in MISTAKES])
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any],
+                                       what: str) -> None:
     for seed in SEEDS:
-        assert caught(rubrics["conv3d"], check_id, buggy, seed), f"{what} passes every case of seed {seed}"
+        assert caught(rubrics["conv3d"], check_id, buggy, seed), \
+            f"{what} passes every case of seed {seed}"
 
 
 def test_nine_nested_loops_are_correct_on_small_shapes(rubrics: Rubrics) -> None:
@@ -180,7 +185,8 @@ def forward_einsum(L1: np.ndarray, F: np.ndarray) -> np.ndarray:
     return np.einsum("bxytcuvz,uvzcd->bxytd", windows, F)
 
 
-def backward_einsum(L1: np.ndarray, F: np.ndarray, dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def backward_einsum(L1: np.ndarray, F: np.ndarray,
+                    dL2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     U, V, Z = F.shape[:3]
     windows = np.lib.stride_tricks.sliding_window_view(L1, (U, V, Z), axis=(1, 2, 3))
     dF = np.einsum("bxytcuvz,bxytd->uvzcd", windows, dL2)
@@ -210,8 +216,10 @@ ALTERNATIVES: list[tuple[str, Callable[..., Any]]] = [
 
 
 @pytest.mark.parametrize(("check_id", "fn"), ALTERNATIVES,
-                         ids=[f"{c}-{getattr(f, '__name__', i)}" for i, (c, f) in enumerate(ALTERNATIVES)])
-def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str, fn: Callable[..., Any]) -> None:
+                         ids=[f"{c}-{getattr(f, '__name__', i)}"
+                              for i, (c, f) in enumerate(ALTERNATIVES)])
+def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str,
+                                              fn: Callable[..., Any]) -> None:
     for seed in SEEDS if check_id != "forward_speed" else range(1):
         failed = probe_function(rubrics["conv3d"], check_id, fn, seed).failed
         assert not failed, f"seed {seed}: {failed[0].label}: {failed[0].verdict.message}"
@@ -232,7 +240,8 @@ def test_the_name_error_upload_has_its_typo_in_cell_11() -> None:
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_the_name_error_upload_loses_its_points_only_to_the_zero_error_rule(rubrics: Rubrics) -> None:
+def test_the_name_error_upload_loses_its_points_only_to_the_zero_error_rule(
+        rubrics: Rubrics) -> None:
     """conv3d_mmust3.ipynb: its functions are right, the timing cell has a typo."""
     lenient = dataclasses.replace(rubrics["conv3d"], zero_error=False)
     grade = grade_file(UPLOADS / "conv3d_mmust3.ipynb", lenient)

@@ -80,7 +80,8 @@ def test_adam_1d_cases_stay_away_from_the_breaks(rubrics: Rubrics, seed: int) ->
         assert steps <= 100 and 0 < lr <= 0.5 and (eps == 0.0 or 1e-8 <= eps <= 1e-1)
         if fn.name == "piecewise_slope":
             breaks = fn.args[0]
-            grad = lambda th, b=breaks, s=fn.args[1]: float(s[int(np.searchsorted(b, th, side="right"))])  # noqa: E731
+            grad = lambda th, b=breaks, s=fn.args[1]: (  # noqa: E731
+                float(s[int(np.searchsorted(b, th, side="right"))]))
             traj = ref_adam_1d(grad, theta0, lr, beta1, beta2, eps, steps)
             assert np.min(np.abs(traj[:, None] - breaks[None, :])) >= gen.BREAK_MARGIN
 
@@ -105,9 +106,11 @@ def test_quadratic_cases_are_spd_and_stable(rubrics: Rubrics, seed: int) -> None
 @pytest.mark.parametrize("check_id", CALL_CHECKS)
 def test_reference_gives_finite_results(rubrics: Rubrics, check_id: str) -> None:
     for seed in SEEDS:
-        for probed in probe_function(rubrics["gradients"], check_id, REFERENCES[check_id], seed).cases:
+        reference = REFERENCES[check_id]
+        for probed in probe_function(rubrics["gradients"], check_id, reference, seed).cases:
             assert probed.verdict.passed, probed
-            leaves = probed.expected if isinstance(probed.expected, (tuple, list)) else [probed.expected]
+            expected = probed.expected
+            leaves = expected if isinstance(expected, (tuple, list)) else [expected]
             assert all(np.all(np.isfinite(leaf)) for leaf in leaves), probed.label
 
 
@@ -130,14 +133,16 @@ def backprop_loops(Ws, bs, x, act, dE_dxL, forget_derivative=False):  # type: ig
     """Element by element, as on the blackboard (correct unless forget_derivative)."""
     xs, primes = [list(x)], []
     for W, b in zip(Ws, bs):
-        z = np.array([sum(W[i, j] * xs[-1][j] for j in range(W.shape[1])) + b[i] for i in range(W.shape[0])])
+        z = np.array([sum(W[i, j] * xs[-1][j] for j in range(W.shape[1])) + b[i]
+                      for i in range(W.shape[0])])
         out, prime = _act(act, z)
         xs.append(list(out))
         primes.append(np.ones_like(prime) if forget_derivative else prime)
     grads = []
     delta = [primes[-1][i] * dE_dxL[i] for i in range(len(dE_dxL))]
     for l in range(len(Ws) - 1, -1, -1):
-        grads.insert(0, [[delta[i] * xs[l][j] for j in range(len(xs[l]))] for i in range(len(delta))])
+        grads.insert(0, [[delta[i] * xs[l][j] for j in range(len(xs[l]))]
+                         for i in range(len(delta))])
         if l:
             W = Ws[l]
             delta = [primes[l - 1][j] * sum(W[i, j] * delta[i] for i in range(len(delta)))
@@ -250,7 +255,8 @@ def line_search_vertex(g, Hg):  # type: ignore[no-untyped-def]
 MISTAKES = [
     ("backprop", backprop_no_derivative, "activation derivative forgotten"),
     ("chain", chain_grads_b1_missing_in_layer3, "b1 ignored in layer 3"),
-    ("chain", lambda *a, **k: ref_chain_grads(*a, **{**k, "shortcut": not k.get("shortcut", False)}),
+    ("chain",
+     lambda *a, **k: ref_chain_grads(*a, **{**k, "shortcut": not k.get("shortcut", False)}),
      "shortcut setting ignored/inverted"),
     ("adam_1d", adam_1d_no_bias_correction, "no bias correction"),
     ("adam_1d", adam_1d_eps_inside_sqrt, "eps inside the square root"),
@@ -264,11 +270,14 @@ MISTAKES = [
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Any, what: str) -> None:
+@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES,
+                         ids=[f"{c}-{w}" for c, _, w in MISTAKES])
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Any,
+                                       what: str) -> None:
     pytest.importorskip("torch")
     for seed in SEEDS:
-        assert caught(rubrics["gradients"], check_id, buggy, seed), f"{what} passes every {check_id} case (seed {seed})"
+        assert caught(rubrics["gradients"], check_id, buggy, seed), \
+            f"{what} passes every {check_id} case (seed {seed})"
 
 
 @pytest.mark.parametrize(("value", "passes"), [(0.410184295, True), (0.4108, True), (0.4, False),

@@ -1,4 +1,4 @@
-"""The `xor` assignment: rubric, probe generators, classic mistakes, solves_xor, notebook, uploads."""
+"""The `xor` assignment: rubric, probe generators, mistakes, solves_xor, notebook, uploads."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def test_file_name_pattern(rubrics: Rubrics, name: str, group: str | None) -> No
 def same_tensors(a: Any, b: Any) -> bool:
     """Two cases' arguments are equal bit for bit (every xor argument is a Tensor marker)."""
     return (len(a) == len(b) and all(isinstance(x, Tensor) and isinstance(y, Tensor)
-                                     and x.array.shape == y.array.shape and np.array_equal(x.array, y.array)
+                                     and x.array.shape == y.array.shape
+                                     and np.array_equal(x.array, y.array)
                                      and x.requires_grad == y.requires_grad for x, y in zip(a, b)))
 
 
@@ -77,7 +78,8 @@ def same_tensors(a: Any, b: Any) -> bool:
 def test_generator_contract(rubrics: Rubrics, check_id: str) -> None:
     """3 to 8 valid, labelled float64 tensor cases; the same seed gives the same cases."""
     for seed in SEEDS:
-        first, again = cases(rubrics.check("xor", check_id), seed), cases(rubrics.check("xor", check_id), seed)
+        check = rubrics.check("xor", check_id)
+        first, again = cases(check, seed), cases(check, seed)
         assert 3 <= len(first) <= 8
         labels = [c.label for c in first]
         assert all(labels) and len(set(labels)) == len(labels), labels
@@ -90,7 +92,8 @@ def test_generator_contract(rubrics: Rubrics, check_id: str) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(("check_id", "bound"), [("sigmoid", 30.0), ("sigmoid_prime", 30.0),
                                                  ("sigmoid_taylor", 2.0)])
-def test_elementwise_cases_stay_in_range(rubrics: Rubrics, check_id: str, bound: float, seed: int) -> None:
+def test_elementwise_cases_stay_in_range(rubrics: Rubrics, check_id: str, bound: float,
+                                         seed: int) -> None:
     shapes = set()
     for case in cases(rubrics.check("xor", check_id), seed):
         (x,) = tensors(case)
@@ -184,10 +187,13 @@ MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES, ids=[f"{c}-{w}" for c, _, w in MISTAKES])
-def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any], what: str) -> None:
+@pytest.mark.parametrize(("check_id", "buggy", "what"), MISTAKES,
+                         ids=[f"{c}-{w}" for c, _, w in MISTAKES])
+def test_probes_catch_classic_mistakes(rubrics: Rubrics, check_id: str, buggy: Callable[..., Any],
+                                       what: str) -> None:
     for seed in SEEDS:
-        assert caught(rubrics["xor"], check_id, buggy, seed), f"{what} passes every case of seed {seed}"
+        assert caught(rubrics["xor"], check_id, buggy, seed), \
+            f"{what} passes every case of seed {seed}"
 
 
 # ----------------------------------------------------------------------------- correct alternatives
@@ -203,8 +209,10 @@ def forward_einsum(X: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
 
 
 def manual_grads_autograd(X: Any, y: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> dict[str, Any]:
-    leaves = {k: v.detach().clone().requires_grad_() for k, v in dict(Wi=Wi, ba=ba, Wo=Wo, bo=bo).items()}
-    yhat = torch.sigmoid(torch.sigmoid(X @ leaves["Wi"] + leaves["ba"]) @ leaves["Wo"] + leaves["bo"])
+    params = dict(Wi=Wi, ba=ba, Wo=Wo, bo=bo)
+    leaves = {k: v.detach().clone().requires_grad_() for k, v in params.items()}
+    hidden = torch.sigmoid(X @ leaves["Wi"] + leaves["ba"])
+    yhat = torch.sigmoid(hidden @ leaves["Wo"] + leaves["bo"])
     torch.nn.functional.mse_loss(yhat, y, reduction="sum").div(2).backward()
     return {k: v.grad for k, v in leaves.items()}
 
@@ -242,7 +250,8 @@ ALTERNATIVES: list[tuple[str, Callable[..., Any]]] = [
 
 @pytest.mark.parametrize(("check_id", "fn"), ALTERNATIVES,
                          ids=[f"{c}-{i}" for i, (c, _) in enumerate(ALTERNATIVES)])
-def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str, fn: Callable[..., Any]) -> None:
+def test_correct_alternatives_pass_every_case(rubrics: Rubrics, check_id: str,
+                                              fn: Callable[..., Any]) -> None:
     for seed in SEEDS:
         failed = probe_function(rubrics["xor"], check_id, fn, seed).failed
         assert not failed, f"seed {seed}: {failed[0].label}: {failed[0].verdict.message}"

@@ -97,7 +97,8 @@ for (const el of document.querySelectorAll('*')) {
     if (value !== null) found.push([el.tagName.toLowerCase(), name, value.slice(0, 120)]);
   }
   const style = el.getAttribute('style');
-  if (style && /url\\(|@import/i.test(style)) found.push([el.tagName.toLowerCase(), 'style', style]);
+  if (style && /url\\(|@import/i.test(style))
+    found.push([el.tagName.toLowerCase(), 'style', style]);
 }
 for (const sheet of document.querySelectorAll('style')) {
   const m = sheet.textContent.match(/url\\([^)]*\\)|@import[^;]*/gi);
@@ -114,13 +115,16 @@ for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) continue;
   const style = getComputedStyle(el);
-  const scrolls = ['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+  const scrolls = ['auto', 'scroll'].includes(style.overflowX)
+                  && el.scrollWidth > el.clientWidth + 1;
   if (r.right > width + 0.5 || r.left < -0.5 || scrolls)
-    bad.push(`${el.tagName.toLowerCase()}.${el.className} [${Math.round(r.left)}, ${Math.round(r.right)}]`
+    bad.push(`${el.tagName.toLowerCase()}.${el.className} `
+             + `[${Math.round(r.left)}, ${Math.round(r.right)}]`
              + (scrolls ? ` scrolls ${el.scrollWidth} > ${el.clientWidth}` : '')
              + `: ${el.textContent.trim().slice(0, 40)}`);
 }
-return {scrollWidth: document.documentElement.scrollWidth, clientWidth: width, bad: bad.slice(0, 20)};
+return {scrollWidth: document.documentElement.scrollWidth, clientWidth: width,
+        bad: bad.slice(0, 20)};
 """
 
 # Every <img> after decode(): [src prefix, naturalWidth or -1 when it does not decode].

@@ -140,8 +140,10 @@ if (!section) return null;
 const images = [...section.querySelectorAll('img')];
 return {
   description: (section.querySelector('p.description') || {}).textContent || '',
-  case: [...section.querySelectorAll('h4')].map(h => h.textContent).filter(t => t.startsWith('Case ')),
-  values: section.querySelectorAll('table.values tbody tr, ul.values li, table.inputs tbody tr').length,
+  case: [...section.querySelectorAll('h4')].map(h => h.textContent)
+      .filter(t => t.startsWith('Case ')),
+  values: section.querySelectorAll(
+      'table.values tbody tr, ul.values li, table.inputs tbody tr').length,
   images: images.map(img => [img.complete, img.naturalWidth]),
   links: [...section.querySelectorAll('a[download]')].map(a => a.getAttribute('href')),
   snippet: (section.querySelector('pre.snippet') || {}).textContent || '',
@@ -176,7 +178,8 @@ return [...document.querySelectorAll('section.assignment')].map(s => ({
   checks: s.querySelectorAll('table tbody tr').length,
   groups: [...s.querySelectorAll('ul.groups li')].map(li =>
       [...li.querySelectorAll('a')].map(a => a.getAttribute('href'))),
-  csv: [...s.querySelectorAll('a')].map(a => a.getAttribute('href')).filter(h => h.endsWith('.csv')),
+  csv: [...s.querySelectorAll('a')].map(a => a.getAttribute('href'))
+      .filter(h => h.endsWith('.csv')),
 }));
 """
 

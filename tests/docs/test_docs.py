@@ -56,7 +56,8 @@ def anchors(page: Path) -> set[str]:
 
 @pytest.mark.parametrize(("heading", "anchor"), [
     ("Errors in the sheets' worked solutions", "errors-in-the-sheets-worked-solutions"),
-    ("000 Ex 4.1: vanishing and exploding gradients", "000-ex-41-vanishing-and-exploding-gradients"),
+    ("000 Ex 4.1: vanishing and exploding gradients",
+     "000-ex-41-vanishing-and-exploding-gradients"),
     ("Team information (from 0.2)", "team-information-from-02"),
     ("grades.json", "gradesjson"),
     ("`adam_step`", "adam_step"),
@@ -117,7 +118,8 @@ def test_code_cites_the_docs_and_every_citation_lands() -> None:
 def test_no_code_cites_the_documents_that_live_outside_the_repository() -> None:
     outside = re.compile(r"\b(CONTRACT|ASSIGNMENTS|EXERCISES|STYLE)\.md\b")
     allowed = {"tests/docs/test_docs.py"}
-    hits = [f"{path.relative_to(ROOT)}" for folder in ("reference", "rubrics", "grader", "tests", "docs")
+    folders = ("reference", "rubrics", "grader", "tests", "docs")
+    hits = [f"{path.relative_to(ROOT)}" for folder in folders
             for path in sorted((ROOT / folder).rglob("*"))
             if path.suffix in (".py", ".toml", ".md") and str(path.relative_to(ROOT)) not in allowed
             and outside.search(path.read_text(encoding="utf-8"))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.cell_error import CellError
 from grader.compare import CheckResult
 from grader.score import Grade
 
@@ -59,3 +60,29 @@ def make_grade(**overrides: Any) -> Grade:
     }
     fields.update(overrides)
     return Grade(**fields)
+
+
+# A grade with most fields away from their defaults: for round trips (JSON, the gradebook).
+FULL_GRADE = make_grade(
+    file="sub/dir/mlp_group_07.zip",
+    sha256="c" * 64,
+    assignment="mlp",
+    group="07",
+    status="graded",
+    score=1.5,
+    max_score=4.0,
+    messages=("cell 3: ValueError: bad", "note ünïcødé"),
+    checks=(
+        make_check(id="forward", points=1.5, max_points=2.0, status="fail", message="close"),
+        make_check(id="secret", status="error", points=0.0, max_points=2.0, visible=False),
+    ),
+    first_error=CellError(3, "ValueError", "bad", "Traceback:\n  line 1"),
+    members=("mlp_group_07.ipynb", "report.pdf"),
+    isolation="bubblewrap",
+    warnings=("WARNING: no OS sandbox",),
+    duration=3.25,
+    notebook_seconds=2.5,
+    rubric_sha256="d" * 64,
+    reference_version="1.2.3",
+    graded_at="2025-02-01T08:00:00+00:00",
+)

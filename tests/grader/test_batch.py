@@ -54,7 +54,8 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
     """file name -> (content, expected status, expected score, a fragment of the messages)."""
     spy = (
         "import glob, os\n"
-        f"seen = glob.glob({str(submissions)!r} + '/*') + glob.glob('../**/*.ipynb', recursive=True)\n"
+        f"seen = glob.glob({str(submissions)!r} + '/*') "
+        "+ glob.glob('../**/*.ipynb', recursive=True)\n"
         "seen += glob.glob('/tmp/**/*.ipynb', recursive=True)\n"
         "others = [p for p in seen if os.path.basename(p) != 'demo_12.ipynb']\n"
         "answer = 0.4102 if not others else 99.0"
@@ -76,7 +77,8 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
     )
     vandal = (
         "import os, subprocess\n"
-        f"targets = [{str(submissions / 'demo_01.ipynb')!r}, {str(submissions.parent / 'graded' / 'grades.json')!r},\n"
+        f"targets = [{str(submissions / 'demo_01.ipynb')!r}, "
+        f"{str(submissions.parent / 'graded' / 'grades.json')!r},\n"
         f"           {str(submissions / 'planted.ipynb')!r}, '/tmp/planted.txt']\n"
         "for path in targets:\n"
         "    try:\n"
@@ -91,29 +93,37 @@ def scenarios(submissions: Path) -> dict[str, tuple[bytes, str, float, str]]:
         "demo_02.ipynb": (notebook_bytes(*replace_cell(1, WRONG_DOUBLE)), "graded", 2.0, ""),
         "demo_03.ipynb": (notebook_bytes(*insert_cell(2, "1 / 0")), "run-error", 0.0,
                           "cell 4: ZeroDivisionError: division by zero"),
-        "demo_04.ipynb": (notebook_bytes(*insert_cell(2, "while True:\n    pass")), "timeout", 0.0, "cell 4"),
+        "demo_04.ipynb": (notebook_bytes(*insert_cell(2, "while True:\n    pass")),
+                          "timeout", 0.0, "cell 4"),
         "demo_05.ipynb": (notebook_bytes(*insert_cell(2, (
             "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
             "    except KeyboardInterrupt:\n        pass"))), "timeout", 0.0, "cell 4"),
-        "demo_06.ipynb": (notebook_bytes(*insert_cell(2, "import os\nos._exit(1)")), "crashed", 0.0, "cell 4"),
-        "demo_07.ipynb": (notebook_bytes(*insert_cell(2, "x = bytearray(50 * 10**9)")), "crashed", 0.0, "cell 4"),
+        "demo_06.ipynb": (notebook_bytes(*insert_cell(2, "import os\nos._exit(1)")),
+                          "crashed", 0.0, "cell 4"),
+        "demo_07.ipynb": (notebook_bytes(*insert_cell(2, "x = bytearray(50 * 10**9)")),
+                          "crashed", 0.0, "cell 4"),
         "demo_08.ipynb": (notebook_bytes(*replace_cell(1, monkeypatch)), "graded", 2.0, ""),
-        "demo_09.ipynb": (notebook_bytes(*replace_cell(1, "def double(x):\n    return np.asarray(x) * np.nan")),
+        "demo_09.ipynb": (notebook_bytes(*replace_cell(1, "def double(x):\n"
+                                                          "    return np.asarray(x) * np.nan")),
                           "graded", 2.0, ""),
-        "demo_10.ipynb": (notebook_bytes(*replace_cell(1, WRONG_DOUBLE), fake_score), "graded", 2.0, ""),
+        "demo_10.ipynb": (notebook_bytes(*replace_cell(1, WRONG_DOUBLE), fake_score),
+                          "graded", 2.0, ""),
         "demo_11.ipynb": (notebook_bytes(*insert_cell(0, "import reference")), "run-error", 0.0,
                           "cell 2: ModuleNotFoundError"),
         "demo_12.ipynb": (notebook_bytes(*replace_cell(2, spy)), "graded", 4.0, ""),
-        "demo_7.ipynb": (notebook_bytes(*GOOD), "rejected", 0.0, "demo_NN.ipynb with a two-digit group number NN"),
+        "demo_7.ipynb": (notebook_bytes(*GOOD), "rejected", 0.0,
+                         "demo_NN.ipynb with a two-digit group number NN"),
         "demo_13.ipynb": (b'{"cells": [', "rejected", 0.0, "demo_13.ipynb"),
-        "demo_14.ipynb": (notebook_bytes(*GOOD, team="# Team\nYOUR ANSWER HERE"), "rejected", 0.0, "YOUR ANSWER HERE"),
+        "demo_14.ipynb": (notebook_bytes(*GOOD, team="# Team\nYOUR ANSWER HERE"),
+                          "rejected", 0.0, "YOUR ANSWER HERE"),
         "nested/demo_15.ipynb": (notebook_bytes(*GOOD), "graded", 4.0, ""),
         "demo_16.ipynb": (notebook_bytes(*replace_cell(2, vandal)), "graded", 4.0, ""),
     }
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Grade], dict[str, Any], float]:
+def batch(tmp_path_factory: pytest.TempPathFactory
+          ) -> tuple[Path, dict[str, Grade], dict[str, Any], float]:
     root = tmp_path_factory.mktemp("batch")
     submissions = root / "submissions"
     for name, (data, *_rest) in scenarios(submissions).items():
@@ -121,7 +131,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Gra
         (submissions / name).write_bytes(data)
     out = root / "graded"
     start = time.monotonic()
-    result = grade_all(submissions, out, Options(rubrics_dir=support_demo.demo_rubrics(root / "rubrics")),
+    result = grade_all(submissions, out,
+                       Options(rubrics_dir=support_demo.demo_rubrics(root / "rubrics")),
                        LocalPool(2), force=False, progress=PlainProgress())
     elapsed = time.monotonic() - start
     assert result.failures == ()
@@ -212,7 +223,8 @@ def test_zero_error_rule_off_grades_with_the_error_listed(tmp_path: Path) -> Non
     submissions.mkdir()
     (submissions / "demo_03.ipynb").write_bytes(notebook_bytes(*insert_cell(2, "1 / 0")))
     result = grade_all(submissions, tmp_path / "out",
-                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics", zero_error=False)),
+                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics",
+                                                                     zero_error=False)),
                        LocalPool(1), force=False, progress=PlainProgress())
     grade = result.grades[0]
     assert (grade.status, grade.score) == ("graded", 4.0)
@@ -227,9 +239,10 @@ def test_killed_grader_resumes_with_one_record_per_upload(tmp_path: Path) -> Non
         (submissions / f"demo_{i:02d}.ipynb").write_bytes(notebook_bytes(*slow))
     rubrics = support_demo.demo_rubrics(tmp_path / "rubrics")
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
-    cmd = [sys.executable, "-m", "grader", str(submissions), "--out", str(out), "--rubrics", str(rubrics),
-           "--workers", "1"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, "-m", "grader", str(submissions), "--out", str(out),
+           "--rubrics", str(rubrics), "--workers", "1"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 120
@@ -251,7 +264,8 @@ def test_killed_grader_resumes_with_one_record_per_upload(tmp_path: Path) -> Non
     assert [s["status"] for s in document["submissions"]] == ["graded"] * 6
 
 
-def test_an_upload_that_kills_its_worker_is_crashed_and_the_others_are_graded(tmp_path: Path) -> None:
+def test_an_upload_that_kills_its_worker_is_crashed_and_the_others_are_graded(
+        tmp_path: Path) -> None:
     """Without the OS sandbox a notebook can kill the grader's worker (its parent process)."""
     submissions = tmp_path / "subs"
     submissions.mkdir()
@@ -260,11 +274,12 @@ def test_an_upload_that_kills_its_worker_is_crashed_and_the_others_are_graded(tm
     for i in (2, 3):
         (submissions / f"demo_{i:02d}.ipynb").write_bytes(notebook_bytes(*GOOD))
     result = grade_all(submissions, tmp_path / "out",
-                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics"), sandbox=False),
+                       Options(rubrics_dir=support_demo.demo_rubrics(tmp_path / "rubrics"),
+                               sandbox=False),
                        LocalPool(2), force=False, progress=PlainProgress())
     assert result.failures == ()
     grades = {g.file: g for g in result.grades}
     assert grades["demo_01.ipynb"].status == "crashed"
     assert "killed the grader's worker" in grades["demo_01.ipynb"].messages[0]
-    assert [(grades[f"demo_{i:02d}.ipynb"].status, grades[f"demo_{i:02d}.ipynb"].score) for i in (2, 3)] == [
-        ("graded", 4.0), ("graded", 4.0)]
+    others = [grades[f"demo_{i:02d}.ipynb"] for i in (2, 3)]
+    assert [(g.status, g.score) for g in others] == [("graded", 4.0), ("graded", 4.0)]

@@ -115,13 +115,15 @@ def test_rejected_odd_uploads_alone_exit_0(tmp_path: Path, demo_rubrics: Path) -
     assert (out / "reports" / "demo%FF%FE01.html").is_file()
 
 
-def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path, demo_rubrics: Path) -> None:
+def test_a_report_name_too_long_for_the_disk_is_shortened(tmp_path: Path,
+                                                          demo_rubrics: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     name = b"demo_" + b"\xff" * 200 + b".zip"        # 209 bytes; escaped, 609 characters
     with open(os.path.join(os.fsencode(subs), name), "wb") as fh:
         fh.write(b"PK")
-    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=demo_rubrics), LocalPool(1), force=False, progress=PlainProgress())
+    result = grade_all(subs, tmp_path / "out", Options(rubrics_dir=demo_rubrics), LocalPool(1),
+                       force=False, progress=PlainProgress())
     assert result.failures == ()
     (report,) = (tmp_path / "out" / "reports").iterdir()
     assert len(os.fsencode(report.name)) <= 255 and report.suffix == ".html"
@@ -143,7 +145,8 @@ def test_an_internal_error_is_recorded_as_crashed_and_is_retried(
     subs.mkdir()
     (subs / "demo_02.ipynb").write_bytes(b"{not json")      # rejected at intake once readable
     (subs / "demo_7.ipynb").write_bytes(team_notebook_bytes(*GOOD))  # misnamed: rejected
-    result = grade_all(subs, out, Options(rubrics_dir=demo_rubrics), breaking_runner("demo_02.ipynb"),
+    result = grade_all(subs, out, Options(rubrics_dir=demo_rubrics),
+                       breaking_runner("demo_02.ipynb"),
                        force=False, progress=PlainProgress())
     assert [f.split(":")[0] for f in result.failures] == ["demo_02.ipynb"]
     assert "internal error: TypeError" in result.failures[0]
@@ -253,7 +256,8 @@ def test_what_is_not_graded_is_listed_and_a_group_uploading_twice_is_flagged(
     assert index.count("<strong>(2 uploads)</strong>") == 2 and 'id="same-group"' in index
 
 
-def test_a_folder_with_nothing_but_lookalikes_names_them(tmp_path: Path, demo_rubrics: Path) -> None:
+def test_a_folder_with_nothing_but_lookalikes_names_them(tmp_path: Path,
+                                                         demo_rubrics: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "demo_01.ipynb ").write_bytes(team_notebook_bytes(*GOOD))

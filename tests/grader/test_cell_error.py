@@ -16,8 +16,8 @@ HOSTILE_ERROR = {
 
 def test_cell_error_strips_ansi_and_keeps_the_tail_of_the_traceback() -> None:
     trace = [f"\x1b[0;31mline {i}\x1b[0m" for i in range(100)]
-    error = CellError.from_reply(13, {"ename": "ZeroDivisionError", "evalue": "\x1b[1mdivision by zero",
-                                      "traceback": trace})
+    error = CellError.from_reply(13, {"ename": "ZeroDivisionError",
+                                      "evalue": "\x1b[1mdivision by zero", "traceback": trace})
     assert error.summary() == "cell 13: ZeroDivisionError: division by zero"
     assert "\x1b" not in error.traceback and error.traceback.splitlines()[-1] == "line 99"
     assert len(error.traceback.splitlines()) == TRACEBACK_LINES
@@ -25,7 +25,8 @@ def test_cell_error_strips_ansi_and_keeps_the_tail_of_the_traceback() -> None:
 
 @pytest.mark.parametrize(("ename", "evalue", "memory"), [
     ("MemoryError", "", True), ("_ArrayMemoryError", "Unable to allocate 373. GiB", True),
-    ("RuntimeError", "DefaultCPUAllocator: can't allocate memory", True), ("ValueError", "memory", False),
+    ("RuntimeError", "DefaultCPUAllocator: can't allocate memory", True),
+    ("ValueError", "memory", False),
 ], ids=["memory-error", "numpy", "torch", "other"])
 def test_memory_errors_are_recognised(ename: str, evalue: str, memory: bool) -> None:
     assert CellError(1, ename, evalue, "").is_memory_error is memory
@@ -34,7 +35,8 @@ def test_memory_errors_are_recognised(ename: str, evalue: str, memory: bool) -> 
 def test_cell_error_from_reply_sanitises_every_field() -> None:
     error = CellError.from_reply(3, HOSTILE_ERROR)
     for text in (error.ename, error.evalue, error.traceback, error.summary()):
-        assert not any(bad in text for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\r", "\udc9b"))
+        assert not any(bad in text for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\r",
+                                               "\udc9b"))
         text.encode("utf-8")
     assert error.ename.startswith("Oops") and "\n" not in error.ename
     assert error.evalue == f"boom {REPLACEMENT}\nreset"  # the stray BEL is shown, not rung
@@ -45,5 +47,6 @@ def test_cell_error_from_reply_sanitises_every_field() -> None:
 def test_an_empty_or_huge_error_is_bounded() -> None:
     assert CellError.from_reply(1, {"ename": "\x1b[0m"}).ename == "\ufffd"
     assert CellError.from_reply(1, {"ename": ""}).ename == "Error"
-    huge = CellError.from_reply(1, {"ename": "E" * 10**6, "evalue": "v" * 10**6, "traceback": ["t" * 10**6] * 50})
+    huge = CellError.from_reply(1, {"ename": "E" * 10**6, "evalue": "v" * 10**6,
+                                    "traceback": ["t" * 10**6] * 50})
     assert len(huge.ename) == 200 and len(huge.evalue) == 500 and len(huge.traceback) <= 4000

@@ -42,7 +42,8 @@ def test_a_group_holds_its_limits(group: cgroup.Group) -> None:
 
 
 def test_children_start_inside_and_destroy_kills_them_all(group: cgroup.Group) -> None:
-    script = "setsid sleep 60 & (sleep 60 &) ; sleep 60 & wait"     # one daemonizes, one in a new session
+    # one daemonizes, one in a new session
+    script = "setsid sleep 60 & (sleep 60 &) ; sleep 60 & wait"
     proc = subprocess.Popen(cgroup.join_command(group, ["/bin/sh", "-c", script]))
     try:
         assert _wait_for(lambda: len(cgroup.members(group)) >= 4), cgroup.members(group)

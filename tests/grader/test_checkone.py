@@ -80,7 +80,8 @@ def test_a_rejected_upload_lists_only_public_checks(tmp_path: Path, demo_rubrics
 
 
 # ----------------------------------------------------------------------------- printed clean
-def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
+def test_a_hostile_file_name_is_rejected_and_printed_clean(tmp_path: Path,
+                                                           demo_rubrics: Path) -> None:
     path = write_team_notebook(tmp_path / "evil\x1b[2J\x1b]0;PWN\x07\x9b2J\udc9bname.ipynb", *GOOD)
     lines = check_text([path], demo_rubrics)
     assert_clean(lines)
@@ -110,9 +111,12 @@ def test_messages_tracebacks_and_check_messages_are_printed_clean(
 
 
 @pytest.mark.kernel
-def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path, demo_rubrics: Path) -> None:
-    raising = "E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\nraise E('boom \\x1bc reset \\x9b2J')"
-    lines = check_text([write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising)], demo_rubrics)
+def test_a_hostile_exception_in_a_real_run_is_printed_clean(tmp_path: Path,
+                                                            demo_rubrics: Path) -> None:
+    raising = ("E = type('Oops\\x1b]0;T\\x07', (Exception,), {})\n"
+               "raise E('boom \\x1bc reset \\x9b2J')")
+    lines = check_text([write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, raising)],
+                       demo_rubrics)
     assert lines[-1] == verdict_text.VERDICT_NOT_OK
     assert_clean(lines)
     assert any(f"cell 6: Oops{REPLACEMENT}: boom  reset" in line for line in lines), lines

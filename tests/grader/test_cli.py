@@ -66,21 +66,25 @@ def test_a_batch_over_a_mistyped_folder_is_a_usage_error(runner: CliRunner, tmp_
     assert "does not exist" in result.output
 
 
-def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_broken_rubric_exits_1_naming_file_and_key(runner: CliRunner, tmp_path: Path,
+                                                   demo_rubrics: Path) -> None:
     (demo_rubrics / "demo.toml").write_text(support_demo.rubric_text() + "\nsurprise = 1\n")
-    result = runner.invoke(main, [str(tmp_path), "--rubrics", str(demo_rubrics), "--out", str(tmp_path / "o")])
+    result = runner.invoke(main, [str(tmp_path), "--rubrics", str(demo_rubrics),
+                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "demo.toml" in result.output and "surprise" in result.output
 
 
-def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_check_rejects_a_misnamed_file(runner: CliRunner, tmp_path: Path,
+                                       demo_rubrics: Path) -> None:
     path = write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD)
     result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1
     assert "REJECTED" in result.output and "demo_NN.ipynb" in result.output
 
 
-def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: Path, demo_rubrics: Path,
+def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: Path,
+                                                  demo_rubrics: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from grader import checkone
 
@@ -96,14 +100,17 @@ def test_check_reports_a_grader_fault_in_one_line(runner: CliRunner, tmp_path: P
     assert "Traceback" not in result.output
 
 
-def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
-    result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path), "--rubrics", str(demo_rubrics)])
+def test_release_unknown_assignment_is_a_usage_error(runner: CliRunner, tmp_path: Path,
+                                                     demo_rubrics: Path) -> None:
+    result = runner.invoke(main, ["release", "nope", "--out", str(tmp_path),
+                                  "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2
     assert "demo" in result.output
 
 
 @pytest.mark.kernel
-def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path,
+                                      demo_rubrics: Path) -> None:
     path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
     result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 0, result.output
@@ -112,7 +119,8 @@ def test_check_accepts_a_clean_upload(runner: CliRunner, tmp_path: Path, demo_ru
 
 
 @pytest.mark.kernel
-def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: Path,
+                                                  demo_rubrics: Path) -> None:
     path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD, "raise ValueError('boom')")
     result = runner.invoke(main, ["check", str(path), "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 1
@@ -120,13 +128,15 @@ def test_check_fails_an_upload_with_an_error_cell(runner: CliRunner, tmp_path: P
 
 
 @pytest.mark.kernel
-def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_path: Path,
+                                                      demo_rubrics: Path) -> None:
     subs = tmp_path / "subs"
     write_team_notebook(subs / "demo_01.ipynb", *GOOD)
     write_team_notebook(subs / "demo_02.ipynb", "1/0")
     (subs / "notes.txt").write_text("ignored")
     out = tmp_path / "out"
-    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(demo_rubrics), "--workers", "2"])
+    result = runner.invoke(main, [str(subs), "--out", str(out), "--rubrics", str(demo_rubrics),
+                                  "--workers", "2"])
     assert result.exit_code == 0, result.output
     document = json.loads((out / "grades.json").read_text())
     assert {s["file"]: s["status"] for s in document["submissions"]} == {
@@ -134,7 +144,8 @@ def test_batch_exits_0_when_every_upload_has_a_record(runner: CliRunner, tmp_pat
     assert "[2/2]" in result.output
 
 
-def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp_path: Path,
+                                                          demo_rubrics: Path) -> None:
     try:
         import distributed  # noqa: F401
         pytest.skip("dask.distributed is installed; this covers the missing-extra message")
@@ -142,7 +153,8 @@ def test_scheduler_without_dask_is_a_clear_grader_failure(runner: CliRunner, tmp
         pass
     subs = tmp_path / "subs"
     write_team_notebook(subs / "demo_01.ipynb", *GOOD)
-    result = runner.invoke(main, [str(subs), "--out", str(tmp_path / "out"), "--rubrics", str(demo_rubrics),
+    result = runner.invoke(main, [str(subs), "--out", str(tmp_path / "out"),
+                                  "--rubrics", str(demo_rubrics),
                                   "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1
     assert "dask" in result.output
@@ -203,12 +215,14 @@ def test_check_of_a_folder_without_uploads_is_a_usage_error(runner: CliRunner, t
 def test_check_with_a_bad_min_score_is_a_usage_error(runner: CliRunner, tmp_path: Path,
                                                      demo_rubrics: Path, value: str) -> None:
     path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
-    result = runner.invoke(main, ["check", str(path), "--min-score", value, "--rubrics", str(demo_rubrics)])
+    result = runner.invoke(main, ["check", str(path), "--min-score", value,
+                                  "--rubrics", str(demo_rubrics)])
     assert result.exit_code == 2
     assert "Invalid value for '--min-score'" in result.output
 
 
-def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path, demo_rubrics: Path) -> None:
+def test_check_gives_each_upload_its_verdict(runner: CliRunner, tmp_path: Path,
+                                             demo_rubrics: Path) -> None:
     """Two misnamed uploads in a folder and one file: rejected without running anything."""
     write_team_notebook(tmp_path / "subs" / "demo_1.ipynb", *GOOD)
     write_team_notebook(tmp_path / "subs" / "deep" / "demo.ipynb", *GOOD)

@@ -48,7 +48,8 @@ def test_passes(expected: Any, got: Any) -> None:
     (E, "string", "cannot compare"),
     ((E, np.array(1.0)), (E, np.array(2.0)), "output [1]: got 2, expected 1"),
 ], ids=["outside-rtol", "transposed", "scalar-vs-1", "wrong-shape", "nan", "inf", "finite-vs-inf",
-        "too-few", "array-vs-tuple", "missing-key", "not-a-dict", "none", "unsupported", "second-item"])
+        "too-few", "array-vs-tuple", "missing-key", "not-a-dict", "none", "unsupported",
+        "second-item"])
 def test_fails_with_message(expected: Any, got: Any, fragment: str) -> None:
     verdict = compare_values(plain(expected), plain(got), RTOL, ATOL)
     assert not verdict.passed

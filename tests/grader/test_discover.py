@@ -105,7 +105,8 @@ def write_raw(folder: Path, name: bytes, data: bytes = b"{}") -> None:
         fh.write(data)
 
 
-def test_a_name_that_is_not_utf8_is_listed_escaped_and_read_by_its_real_path(tmp_path: Path) -> None:
+def test_a_name_that_is_not_utf8_is_listed_escaped_and_read_by_its_real_path(
+        tmp_path: Path) -> None:
     write_raw(tmp_path, b"bad\xff\xfename.ipynb", b"content")
     make_tree(tmp_path, ["good.ipynb"])
     bad, good = discover(tmp_path)

@@ -20,7 +20,7 @@ from support_demo import GOOD
 from grader import error_hooks
 from grader.batch import grade_all
 from grader.cell_error import CellError
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.extract import read_findings
 from grader.pipeline import Options
 from grader.progress import PlainProgress
@@ -57,7 +57,8 @@ ROUTES: dict[str, tuple[list[str], list[str], str, float, list[str]]] = {
     "post_run_cell": ([HIDE_RESULT], [], "run-error", 0.0,
                       [CHANGED + "a post_run_cell callback (__main__.hide)"]),
     "post_execute": ([HIDE_LAST], ["1 / 0"], "run-error", 0.0,
-                     ["cell 7: ZeroDivisionError", CHANGED + "a post_execute callback (__main__.hide)"]),
+                     ["cell 7: ZeroDivisionError",
+                      CHANGED + "a post_execute callback (__main__.hide)"]),
     "input_transformer": ([SWALLOW + "get_ipython().input_transformers_cleanup.append(swallow)"],
                           ["1 / 0"], "run-error", 0.0,
                           [CHANGED + "an input transformer (__main__.swallow)"]),
@@ -73,8 +74,10 @@ ROUTES: dict[str, tuple[list[str], list[str], str, float, list[str]]] = {
     "set_custom_exc": (["get_ipython().set_custom_exc((ZeroDivisionError,), lambda *a, **k: None)"],
                        ["1 / 0"], "run-error", 0.0,
                        [CHANGED + "a custom exception handler (set_custom_exc)"]),
-    "settrace": (["import sys\ndef tracer(frame, event, arg):\n    return None\nsys.settrace(tracer)"],
-                 [], "run-error", 0.0, [CHANGED + "a trace function (sys.settrace: __main__.tracer)"]),
+    "settrace": (["import sys\ndef tracer(frame, event, arg):\n    return None\n"
+                  "sys.settrace(tracer)"],
+                 [], "run-error", 0.0,
+                 [CHANGED + "a trace function (sys.settrace: __main__.tracer)"]),
     "setprofile": (["import sys\ndef profiler(frame, event, arg):\n    return None\n"
                     "sys.setprofile(profiler)"], [], "run-error", 0.0,
                    [CHANGED + "a profile function (sys.setprofile: __main__.profiler)"]),
@@ -125,7 +128,8 @@ def routes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grade]:
 @pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize("route", list(ROUTES), ids=list(ROUTES))
-def test_each_route_is_named_and_scores_as_the_rule_says(routes: dict[str, Grade], route: str) -> None:
+def test_each_route_is_named_and_scores_as_the_rule_says(routes: dict[str, Grade],
+                                                         route: str) -> None:
     grade = routes[route]
     _, _, status, score, fragments = ROUTES[route]
     assert (grade.status, grade.score) == (status, score), grade.messages
@@ -172,7 +176,8 @@ def _out_dir(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("content", "expected"), [
     ('{"protocol": 1, "findings": []}', ()),
-    ('{"protocol": 1, "findings": ["a \\u001b[31mred\\u001b[0m callback"]}', ("a \ufffdred\ufffd callback",)),
+    ('{"protocol": 1, "findings": ["a \\u001b[31mred\\u001b[0m callback"]}',
+     ("a \ufffdred\ufffd callback",)),
     ('{"protocol": 1, "findings": ["' + "x" * 500 + '"]}', ("x" * 200,)),
     ('{"protocol": 1, "findings": [' + ", ".join(['"f"'] * 40) + "]}", ("f",) * 25),
     ('{"protocol": 2, "findings": []}', None),

@@ -26,7 +26,8 @@ from builders import (
 )
 
 from grader.errors import KernelError
-from grader.execute import Execution, ExtraCell, run_notebook
+from grader.execute import run_notebook
+from grader.execution import Execution, ExtraCell
 from grader.kernel_client import TOTAL_OUTPUT_CHARS, is_real_image
 from grader.rubric import Limits
 from grader.sandbox import sandbox_status
@@ -70,15 +71,18 @@ def test_clean_notebook_is_ok(run) -> None:  # type: ignore[no-untyped-def]
     assert result.notebook_seconds > 0 and result.duration >= result.notebook_seconds
     assert [cell for cell, _ in result.cell_seconds] == [2, 3, 4]     # the code cells, in order
     assert sum(s for _, s in result.cell_seconds) == pytest.approx(result.notebook_seconds)
-    assert result.isolation == ("bubblewrap" if sandbox_status().available else "none (rlimits only)")
+    assert result.isolation == ("bubblewrap" if sandbox_status().available
+                                else "none (rlimits only)")
 
 
 def test_error_cell_is_numbered_among_all_cells(run) -> None:  # type: ignore[no-untyped-def]
     later = [ExtraCell("later cells ran", "its later cells ran", "assert a == 1 and b == 2", 5)]
     result = run(error_notebook(), extra=later)
     assert result.outcome == "ok"
-    assert [e.summary() for e in result.cell_errors] == ["cell 3: ZeroDivisionError: division by zero"]
-    assert "1 / 0" in result.cell_errors[0].traceback and "\x1b[" not in result.cell_errors[0].traceback
+    assert [e.summary() for e in result.cell_errors] == [
+        "cell 3: ZeroDivisionError: division by zero"]
+    traceback = result.cell_errors[0].traceback
+    assert "1 / 0" in traceback and "\x1b[" not in traceback
     assert statuses(result, later) == ("ok",)
 
 
@@ -121,13 +125,15 @@ def test_a_cell_past_its_limit_times_out_on_time(run, nb, cell) -> None:  # type
 def test_the_total_limit_names_the_notebook(run) -> None:  # type: ignore[no-untyped-def]
     nb = notebook("import time\ntime.sleep(2)", "time.sleep(2)", "time.sleep(2)")
     result = run(nb, limits=Limits(cell_timeout=3.0, total_timeout=3.0))
-    assert (result.outcome, result.message) == ("timeout", "the notebook ran past its 3 s total limit")
+    assert (result.outcome, result.message) == ("timeout",
+                                                "the notebook ran past its 3 s total limit")
 
 
 def test_a_kernel_that_exits_is_a_crash(run) -> None:  # type: ignore[no-untyped-def]
     result = run(exiting_notebook())
     assert result.outcome == "crashed"
-    assert result.message == "the kernel died while running cell 2 (memory limit, segfault or os._exit)"
+    assert result.message == ("the kernel died while running cell 2 "
+                              "(memory limit, segfault or os._exit)")
 
 
 @pytest.mark.parametrize("source", ["x = bytearray(50 * 10**9)",
@@ -199,8 +205,10 @@ def test_the_kernel_sees_only_its_work_dir(run, tmp_path) -> None:  # type: igno
     assert seen["parent"] == ["work"]
     # The system dirs, plus the top-level dirs on the way to the mounted venv, Python and work dir
     # (a CI clone may live under any top-level dir, e.g. /check or /home/ci): nothing else.
-    on_the_way = {Path(p).resolve().parts[1] for p in (project, sys.prefix, sys.base_prefix, tmp_path)}
-    assert set(seen["root"]) <= {"bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr"} | on_the_way
+    on_the_way = {Path(p).resolve().parts[1]
+                  for p in (project, sys.prefix, sys.base_prefix, tmp_path)}
+    system = {"bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr"}
+    assert set(seen["root"]) <= system | on_the_way
     assert seen["home"] == ("home" in on_the_way)
     assert set(seen["project"]) <= {".venv"}, "the project dir holds at most the mounted venv"
     assert set(seen["root_home"]) <= {".pyenv"}, "only a Python installed under /root is visible"
@@ -219,7 +227,8 @@ def test_extra_cells_run_after_prepare_extra_and_see_the_students_names(run, tmp
         (tmp_path / "work" / "inputs.txt").write_text("41")
         return True
 
-    extra = [ExtraCell("reads", "its reads", "answer = student_value + int(open('inputs.txt').read())", 5),
+    extra = [ExtraCell("reads", "its reads",
+                       "answer = student_value + int(open('inputs.txt').read())", 5),
              ExtraCell("writes", "its writes", "open('out.txt', 'w').write(str(answer))", 5),
              ExtraCell("fails", "its fails", "undefined_name", 5)]
     result = run(notebook("student_value = 1"), extra=extra, prepare_extra=prepare_extra)
@@ -232,7 +241,8 @@ def test_extra_cells_run_after_prepare_extra_and_see_the_students_names(run, tmp
 
 
 def test_a_hanging_extra_cell_times_out_and_later_ones_do_not_run(run) -> None:  # type: ignore[no-untyped-def]
-    extra = [ExtraCell("ok", "its ok", "pass", 5), ExtraCell("hangs", "its hangs", "while True: pass", 2),
+    extra = [ExtraCell("ok", "its ok", "pass", 5),
+             ExtraCell("hangs", "its hangs", "while True: pass", 2),
              ExtraCell("later", "its later", "pass", 5)]
     began = time.monotonic()
     result = run(notebook("x = 1"), extra=extra)
@@ -244,7 +254,8 @@ def test_a_hanging_extra_cell_times_out_and_later_ones_do_not_run(run) -> None: 
 
 
 def test_a_kernel_dying_in_a_grader_cell_is_a_crash(run) -> None:  # type: ignore[no-untyped-def]
-    extra = [ExtraCell("check first", "check first", "pass", 5), ExtraCell("check dies", "check dies", "import os; os._exit(3)", 5),
+    extra = [ExtraCell("check first", "check first", "pass", 5),
+             ExtraCell("check dies", "check dies", "import os; os._exit(3)", 5),
              ExtraCell("check later", "check later", "pass", 5)]
     result = run(notebook("x = 1"), extra=extra)
     assert statuses(result, extra) == ("ok", "crashed", "not-run")

@@ -17,7 +17,7 @@ from grader.check_notes import notes_for
 from grader.compare import evaluate_check
 from grader.explain import MAX_CASES, build_detail, explain_check
 from grader.extract import CallRecord
-from grader.gradebook import grade_from_dict, grade_to_dict
+from grader.grade_json import grade_from_dict, grade_to_dict
 from grader.probe import PlannedCall, reference_value
 from grader.rubric import load_rubric
 from reference.adam import adam_step, gd_step
@@ -89,7 +89,8 @@ def test_a_variable_checks_answer_never_shows() -> None:
 
 def test_detail_and_pictures_survive_the_gradebook() -> None:
     check, calls, records = records_of(ADAM, "adam_chain", adam_without_correction, seed=2)
-    result = explain_check(check, calls, records, evaluate_check(check, calls, records, 0, on_time(calls), 0.0))
+    result = explain_check(check, calls, records,
+                           evaluate_check(check, calls, records, 0, on_time(calls), 0.0))
     assert result.detail is not None and result.pictures
     grade = make_grade(checks=(result,))
     record = json.dumps(grade_to_dict(grade), allow_nan=False)

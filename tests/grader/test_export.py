@@ -76,10 +76,11 @@ def test_grades_json_golden(tmp_path: Path, golden: Callable[[Path, str], None])
 
 def test_generated_at_keeps_its_offset_and_refuses_naive_times(tmp_path: Path) -> None:
     cet = datetime(2025, 1, 15, 13, 0, tzinfo=timezone(timedelta(hours=1)))
-    write_grades_json(tmp_path / "grades.json", BATCH[:1], "0.1.0", cet)
-    assert json.loads((tmp_path / "grades.json").read_text())["generated_at"] == "2025-01-15T13:00:00+01:00"
-    write_grades_json(tmp_path / "grades.json", BATCH[:1], "0.1.0", "2025-01-15T12:00:00+00:00")
-    assert json.loads((tmp_path / "grades.json").read_text())["generated_at"] == "2025-01-15T12:00:00+00:00"
+    path = tmp_path / "grades.json"
+    write_grades_json(path, BATCH[:1], "0.1.0", cet)
+    assert json.loads(path.read_text())["generated_at"] == "2025-01-15T13:00:00+01:00"
+    write_grades_json(path, BATCH[:1], "0.1.0", "2025-01-15T12:00:00+00:00")
+    assert json.loads(path.read_text())["generated_at"] == "2025-01-15T12:00:00+00:00"
     for naive in (datetime(2025, 1, 1), "2025-01-01T00:00:00"):
         with pytest.raises(ValueError, match="timezone-aware"):
             write_grades_json(tmp_path / "grades.json", BATCH, "0.1.0", naive)
@@ -119,7 +120,8 @@ def test_awkward_file_names_round_trip_through_the_csv_module() -> None:
     assert [row["file"] for row in rows] == names
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\").ipynb", "+1.zip", "-2.ipynb", "@SUM(A1).zip"],
+@pytest.mark.parametrize("name",
+                         ["=HYPERLINK(\"http://x\").ipynb", "+1.zip", "-2.ipynb", "@SUM(A1).zip"],
                          ids=["equals", "plus", "minus", "at"])
 def test_formula_like_names_are_inert_in_spreadsheets(name: str) -> None:
     text = grades_csv_text([make_grade(file=name, group=name)])

@@ -20,7 +20,8 @@ PROBE = "probe-test"
 def make_out(tmp_path: Path, lines: list[Any], files: dict[str, bytes] | None = None) -> Path:
     out = tmp_path / PROBE / "out"
     out.mkdir(parents=True)
-    (out / "manifest.jsonl").write_text("\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines))
+    (out / "manifest.jsonl").write_text("\n".join(l if isinstance(l, str) else json.dumps(l)
+                                                  for l in lines))
     for name, data in (files or {}).items():
         (out / name).write_bytes(data)
     return out
@@ -33,12 +34,15 @@ def npy(array: Any, **kwargs: Any) -> bytes:
 
 
 def ok_line(result: Any, case: int = 0) -> dict[str, Any]:
-    return {"check": "c", "case": case, "status": "ok", "error": "", "seconds": 0.1, "result": result}
+    return {"check": "c", "case": case, "status": "ok", "error": "", "seconds": 0.1,
+            "result": result}
 
 
 def test_reads_nested_results(tmp_path: Path) -> None:
-    tree = {"seq": [{"array": "a.npy"}, {"dict": {"k": {"array": "b.npy"}}}, {"none": True}], "tuple": True}
-    make_out(tmp_path, [ok_line(tree)], {"a.npy": npy(np.arange(3.0)), "b.npy": npy(np.float64(2.0))})
+    tree = {"seq": [{"array": "a.npy"}, {"dict": {"k": {"array": "b.npy"}}}, {"none": True}],
+            "tuple": True}
+    make_out(tmp_path, [ok_line(tree)],
+             {"a.npy": npy(np.arange(3.0)), "b.npy": npy(np.float64(2.0))})
     value = read_results(tmp_path, PROBE)[("c", 0)].value
     assert isinstance(value, tuple) and value[2] is None
     np.testing.assert_allclose(value[0], [0.0, 1.0, 2.0], rtol=0, atol=0)
@@ -103,7 +107,8 @@ def test_oversized_array_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_junk_lines_are_skipped_and_first_record_wins(tmp_path: Path) -> None:
     lines: list[Any] = [
-        "not json", [1, 2], {"check": 3, "case": 0, "status": "ok"}, {"check": "c", "case": 0, "status": "bogus"},
+        "not json", [1, 2], {"check": 3, "case": 0, "status": "ok"},
+        {"check": "c", "case": 0, "status": "bogus"},
         {"check": "c", "case": 0, "status": "error", "error": "ValueError: x"},
         ok_line({"array": "a.npy"}),
     ]
@@ -141,18 +146,20 @@ BAD_CHARS = ("\x1b", "\x07", "\x9b", "\x9d", "\r", "\udc9b")
 def npy_with_header(header: str) -> bytes:
     """A version 1.0 .npy file with a hand-written header (numpy quotes it in its error)."""
     header += " " * ((64 - (11 + len(header)) % 64) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin-1") + bytes(8)
+    return (b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin-1")
+            + bytes(8))
 
 
 def test_strings_from_the_kernel_are_made_printable(tmp_path: Path) -> None:
     hostile = "\x1b]0;PWN\x07\x1bc\x9b2J\r\udc9b"
     tree = {"seq": [{"unsupported": f"Foo{hostile}"}, {"dict": {f"key{hostile}": {"none": True}}}]}
+    header = "{'descr': '\x1b]0;x\x07\x9b2J<f8', 'fortran_order': False, 'shape': (1,), }"
     make_out(tmp_path, [
         {"check": "c", "case": 0, "status": "error", "error": f"ValueError: boom{hostile}\nline 2"},
         ok_line(tree, case=1),
         ok_line({"array": "a.npy"}, case=2),
         {"check": f"c{hostile}", "case": 3, "status": "missing"},
-    ], {"a.npy": npy_with_header("{'descr': '\x1b]0;x\x07\x9b2J<f8', 'fortran_order': False, 'shape': (1,), }")})
+    ], {"a.npy": npy_with_header(header)})
     records = read_results(tmp_path, PROBE)
     error = records[("c", 0)].error
     assert error.startswith("ValueError: boom") and error.endswith("\nline 2")
@@ -168,7 +175,8 @@ def test_strings_from_the_kernel_are_made_printable(tmp_path: Path) -> None:
 
 
 def test_long_error_texts_stay_clipped(tmp_path: Path) -> None:
-    make_out(tmp_path, [{"check": "c", "case": 0, "status": "error", "error": "\x1b[31m" * 10_000 + "x" * 10_000}])
+    make_out(tmp_path, [{"check": "c", "case": 0, "status": "error",
+                         "error": "\x1b[31m" * 10_000 + "x" * 10_000}])
     assert read_results(tmp_path, PROBE)[("c", 0)].error == ""
     make_out_again = tmp_path / "again"
     make_out(make_out_again, [{"check": "c", "case": 0, "status": "error", "error": "x" * 10_000}])

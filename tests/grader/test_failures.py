@@ -41,7 +41,8 @@ def test_failures_group_by_shape_largest_group_first() -> None:
 
 def test_first_problem() -> None:
     failing = make_grade(messages=("cell 2: NameError: x",), checks=(
-        make_check(id="ok"), make_check(id="c", status="fail", message="f (case 1: x=(1, 2)): bad")))
+        make_check(id="ok"),
+        make_check(id="c", status="fail", message="f (case 1: x=(1, 2)): bad")))
     assert first_problem(failing) == "c: f: bad"
     assert first_problem(make_grade(status="rejected", messages=("file name: ...",))) == \
         "file name: ..."

@@ -13,82 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grade_builders import make_check, make_grade
+from grade_builders import FULL_GRADE, make_grade
 
-from grader.cell_error import CellError
 from grader.errors import GraderError
-from grader.gradebook import (
-    INTERNAL_ERROR,
-    SCHEMA_VERSION,
-    Gradebook,
-    grade_from_dict,
-    grade_to_dict,
-    is_internal_error,
-)
+from grader.gradebook import Gradebook, is_internal_error
+from grader.gradebook_schema import SCHEMA_VERSION
 from grader.marking import Mark, Override
+from grader.score import INTERNAL_ERROR
 
 REPO = Path(__file__).resolve().parents[2]
 
-FULL_GRADE = make_grade(
-    file="sub/dir/mlp_group_07.zip",
-    sha256="c" * 64,
-    assignment="mlp",
-    group="07",
-    status="graded",
-    score=1.5,
-    max_score=4.0,
-    messages=("cell 3: ValueError: bad", "note ünïcødé"),
-    checks=(
-        make_check(id="forward", points=1.5, max_points=2.0, status="fail", message="close"),
-        make_check(id="secret", status="error", points=0.0, max_points=2.0, visible=False),
-    ),
-    first_error=CellError(3, "ValueError", "bad", "Traceback:\n  line 1"),
-    members=("mlp_group_07.ipynb", "report.pdf"),
-    isolation="bubblewrap",
-    warnings=("WARNING: no OS sandbox",),
-    duration=3.25,
-    notebook_seconds=2.5,
-    rubric_sha256="d" * 64,
-    reference_version="1.2.3",
-    graded_at="2025-02-01T08:00:00+00:00",
-)
 
 
 @pytest.fixture
 def book(tmp_path: Path):
     with Gradebook.open(tmp_path / "gradebook.sqlite") as gb:
         yield gb
-
-
-def test_dict_round_trip_keeps_every_field() -> None:
-    data = grade_to_dict(FULL_GRADE)
-    restored = grade_from_dict(json.loads(json.dumps(data)))
-    assert restored == FULL_GRADE
-    assert isinstance(restored.messages, tuple) and isinstance(restored.checks, tuple)
-    assert isinstance(restored.members, tuple) and isinstance(restored.warnings, tuple)
-    assert restored.checks[1].visible is False
-
-
-def test_from_dict_tolerates_old_and_new_records() -> None:
-    data = grade_to_dict(FULL_GRADE)
-    data["from_a_newer_grader"] = 1
-    for name in ("members", "warnings", "graded_at"):
-        del data[name]
-    restored = grade_from_dict(data)
-    assert restored.members == () and restored.warnings == () and restored.graded_at == ""
-
-
-def test_records_of_grader_0_1_are_read() -> None:
-    data = grade_to_dict(FULL_GRADE)
-    data["first_error"] = "cell 3: ValueError: bad: worse\nTraceback:\n  line 1"
-    del data["internal_error"]
-    restored = grade_from_dict(data)
-    assert restored.first_error == CellError(3, "ValueError", "bad: worse", "Traceback:\n  line 1")
-    assert restored.internal_error is False
-    data.update(status="crashed", messages=[f"{INTERNAL_ERROR} (internal error: X); a tutor"])
-    assert grade_from_dict(data).internal_error is True
-    data["first_error"] = ""
-    assert grade_from_dict(data).first_error is None
 
 
 def test_record_round_trip_through_sqlite(book: Gradebook) -> None:
@@ -174,11 +114,13 @@ def test_lookup_honours_every_key_part(book: Gradebook, key_change: dict[str, st
 
 
 def test_lookup_returns_the_latest_match(book: Gradebook) -> None:
-    first, second = make_grade(score=1.0), make_grade(score=3.0, graded_at="2024-01-01T00:00:00+00:00")
+    first = make_grade(score=1.0)
+    second = make_grade(score=3.0, graded_at="2024-01-01T00:00:00+00:00")
     run = book.start_run("0.1.0", "0.1.0", [])
     book.record(run, first)
     book.record(run, second)  # recorded later wins, whatever its graded_at says
-    assert book.lookup(first.file, first.sha256, first.rubric_sha256, first.reference_version) == second
+    assert book.lookup(first.file, first.sha256, first.rubric_sha256,
+                       first.reference_version) == second
 
 
 def test_lookup_never_reuses_an_internal_error_record(book: Gradebook) -> None:
@@ -220,7 +162,8 @@ def test_record_under_unknown_run_is_a_grader_error(book: Gradebook) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"this is not a database at all, just some text\n" * 20, b"SQLite format 3\x00" + b"\xff" * 200],
+    [b"this is not a database at all, just some text\n" * 20,
+     b"SQLite format 3\x00" + b"\xff" * 200],
     ids=["text", "truncated-header"],
 )
 def test_non_sqlite_file_is_refused_and_kept(tmp_path: Path, content: bytes) -> None:

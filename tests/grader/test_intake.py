@@ -284,7 +284,8 @@ def test_empty_cells_before_the_team_cell_are_skipped(tmp_path: Path,
     """A Colab export starts with an empty code cell: the team cell is the first that is not."""
     rubric = make_xor_rubric()
     notebook = notebook_bytes(first=None, cells=[*before, {"cell_type": "markdown", "metadata": {},
-                                                           "source": TEAM_CELL}, code_cell("x = 1")])
+                                                           "source": TEAM_CELL},
+                                                 code_cell("x = 1")])
     upload = make_upload(tmp_path, XOR_NAME, zip_bytes([("sheet06.ipynb", notebook),
                                                         ("answers.pdf", PDF)]))
     assert isinstance(intake(upload, (rubric,)), Accepted)

@@ -20,7 +20,7 @@ from grader.kernel_client import (
     prepare_notebook,
 )
 from grader.kernel_manager import SandboxKernelManager
-from grader.sandbox import make_spec
+from grader.sandbox_spec import make_spec
 from grader.text import REPLACEMENT
 
 
@@ -30,7 +30,8 @@ def test_prepared_notebook_keeps_cell_numbers_and_drops_everything_else() -> Non
     nb.cells[1].metadata["tags"] = ["solution"]
     nb.metadata["kernelspec"] = {"name": "evil", "display_name": "evil", "language": "python"}
     run = prepare_notebook(nb, ["probe()"], seed=7)
-    assert [c.cell_type for c in run.cells] == ["code", "markdown", "code", "markdown", "code", "code"]
+    assert [c.cell_type for c in run.cells] == ["code", "markdown", "code", "markdown", "code",
+                                                "code"]
     assert "7" in run.cells[0].source
     assert run.cells[2].source == "x = 1" and run.cells[4].source == "y = 2"
     assert run.cells[1].source == "" and run.cells[5].source == "probe()"
@@ -101,12 +102,12 @@ def test_the_first_real_figures_are_kept_for_thumbnails_raster_first(client: Cap
 @pytest.mark.parametrize("data", [
     {"image/png": "AAAA"}, {"image/png": "A" * 100_000}, {"image/png": "not base64 at all!"},
     {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()},              # magic, but tiny
-    {"image/png": base64.b64encode(b"GIF89a" + bytes(200)).decode()},           # wrong magic for png
+    {"image/png": base64.b64encode(b"GIF89a" + bytes(200)).decode()},           # magic not png
     {"image/jpeg": base64.b64encode(bytes(200)).decode()}, {"image/gif": "R0lGODlh"},
     {"image/svg+xml": "<html>not an svg</html>"}, {"image/svg+xml": {"svg": 1}},
     {"image/x-fake": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200)).decode()},
     {"text/plain": "<Figure size 640x480 with 1 Axes>"},
-    {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(56)).decode()},       # magic + zeros
+    {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(56)).decode()},   # magic + zeros
     {"image/svg+xml": "<svg"}, {"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'/>"},
     {"image/png": figure_data("png", size=(0.02, 0.02))},                        # 2x2 pixels
 ], ids=["AAAA", "long-A", "not-base64", "tiny-png", "gif-as-png", "zero-jpeg", "gif-header-only",
@@ -122,7 +123,8 @@ def test_fake_images_do_not_count_as_a_figure(client: CappedClient, data: dict[s
 def test_real_figures_count(client: CappedClient, fmt: str) -> None:
     if fmt == "gif":
         pytest.importorskip("PIL")
-    mime = {"png": "image/png", "svg": "image/svg+xml", "jpeg": "image/jpeg", "gif": "image/gif"}[fmt]
+    mime = {"png": "image/png", "svg": "image/svg+xml", "jpeg": "image/jpeg",
+            "gif": "image/gif"}[fmt]
     client.count_images = True
     client.output([], display({mime: figure_data(fmt), "text/plain": "<Figure>"}), None, 1)
     assert client.images == 1
@@ -151,7 +153,8 @@ def test_error_outputs_are_sanitised_too(client: CappedClient) -> None:
 
 
 @pytest.mark.kernel
-def test_in_a_real_kernel_fakes_do_not_count_and_hostile_errors_come_back_clean(tmp_path: Path) -> None:
+def test_in_a_real_kernel_fakes_do_not_count_and_hostile_errors_come_back_clean(
+        tmp_path: Path) -> None:
     from grader.execute import run_notebook
     from grader.rubric import Limits
 

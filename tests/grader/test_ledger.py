@@ -33,7 +33,8 @@ from grader.gradebook import Gradebook
 from grader.lateness import Deadline
 from grader.ledger import LedgerSettings, settle_ledger
 from grader.ledger_view import Ledger
-from grader.marking import MARKING_CSV, OVERRIDES_CSV, Override
+from grader.marking import MARKING_CSV, Override
+from grader.overrides import OVERRIDES_CSV
 from grader.roster import Member
 from grader.rubric import Rubric
 from grader.score import Grade

@@ -1,7 +1,8 @@
 """LMS exports: Moodle's grading worksheet, Canvas's gradebook import, Gradescope's results.json.
 
-The headers and fields are checked against the LMSs' own documentation and importers (the
-sources are named beside each test), written out here rather than taken from grader.lms.
+grader.lms, grader.lms_records and grader.lms_formats. The headers and fields are checked against
+the LMSs' own documentation and importers (the sources are named beside each test), written out
+here rather than taken from the grader's modules.
 """
 
 from __future__ import annotations
@@ -17,16 +18,9 @@ import pytest
 from lms_spec import CANVAS_HEADER, MOODLE_HEADER, assert_gradescope_results
 
 from grader.errors import GraderError, UsageError
-from grader.lms import (
-    canvas_gradebook,
-    export_graded,
-    feedback,
-    gradescope_results,
-    moodle_worksheet,
-    plain_csv,
-    record_from_submission,
-    records_from_document,
-)
+from grader.lms import export_graded
+from grader.lms_formats import canvas_gradebook, gradescope_results, moodle_worksheet, plain_csv
+from grader.lms_records import feedback, record_from_submission, records_from_document
 from grader.roster import Student, read_roster
 
 XOR = "xor/sheet06_1234567_7654321.zip"

@@ -29,7 +29,8 @@ DETAIL = CheckDetail(
     case=1, label="t=1", inputs=(Argument("grad", "fn", fn="quadratic_grad", parts=(
         Argument("grad_0", "array", (2, 2), "[1, 0, 0, 1]"),)),),
     outputs=(OutputView("theta", "differs", "an array of shape (2,)", elements=(
-        Element("(0,)", "1", "0.5", "0.5"),)),), agreeing=("m", "v"), mistake="this is what x gives")
+        Element("(0,)", "1", "0.5", "0.5"),)),), agreeing=("m", "v"),
+    mistake="this is what x gives")
 
 
 @pytest.mark.parametrize("value", [

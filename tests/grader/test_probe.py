@@ -20,7 +20,7 @@ from probing import run_round_trip
 from grader import probe_runtime as rt
 from grader.compare import evaluate_check
 from grader.errors import ReferenceFault
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.probe import (
     CALL_GRACE,
     EMPTY_PROBE,
@@ -42,7 +42,8 @@ def _affine(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 def _affine_cases(rng: np.random.Generator) -> list[rt.Case]:
-    return [rt.Case((rng.normal(size=(3, 2)), rng.normal(size=2)), {"scale": 2.0}, label=f"case {i}")
+    return [rt.Case((rng.normal(size=(3, 2)), rng.normal(size=2)), {"scale": 2.0},
+                    label=f"case {i}")
             for i in range(3)]
 
 
@@ -54,7 +55,8 @@ def _pair_cases(rng: np.random.Generator) -> list[rt.Case]:
     return [rt.Case((rng.normal(size=(2, 2)),))]
 
 
-def _sgd(theta: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float = 0.1):
+def _sgd(theta: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+         lr: float = 0.1):
     return theta - lr * grad, m, v
 
 
@@ -85,11 +87,13 @@ def make_check(**overrides: Any) -> CheckSpec:
 
 def make_rubric(*checks: CheckSpec) -> Rubric:
     return Rubric(id="demo", title="Demo", pattern=r"(?P<group>\d\d)\.ipynb", expected="NN.ipynb",
-                  upload="notebook", zero_error=True, limits=Limits(), checks=checks or (make_check(),))
+                  upload="notebook", zero_error=True, limits=Limits(),
+                  checks=checks or (make_check(),))
 
 
 def test_correct_function_passes_every_case(tmp_path: Path) -> None:
-    trip = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b}, tmp_path)
+    trip = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: scale * a @ b},
+                          tmp_path)
     records, results = trip.records, trip.results
     assert sorted(k for k in records if k[0] == "affine") == [("affine", i) for i in range(3)]
     assert results["affine"].status == "pass"
@@ -98,7 +102,8 @@ def test_correct_function_passes_every_case(tmp_path: Path) -> None:
 
 
 def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
-    results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: a @ b}, tmp_path).results
+    results = run_round_trip(make_rubric(), {"affine": lambda a, b, scale=1.0: a @ b},
+                             tmp_path).results
     result = results["affine"]
     assert result.status == "fail" and result.points == 0.0
     assert "got" in result.message and "expected" in result.message and "case 1" in result.message
@@ -113,7 +118,8 @@ def test_wrong_function_fails_with_got_and_expected(tmp_path: Path) -> None:
     ({"affine": lambda a, b, scale=1.0: "text"}, "fail", "cannot compare"),
     ({"affine": lambda a, b, scale=1.0: None}, "fail", "returned None"),
 ], ids=["missing", "not-callable", "raises", "nan", "wrong-shape", "string", "none"])
-def test_student_mistakes_are_data(tmp_path: Path, namespace: dict[str, Any], status: str, fragment: str) -> None:
+def test_student_mistakes_are_data(tmp_path: Path, namespace: dict[str, Any], status: str,
+                                   fragment: str) -> None:
     results = run_round_trip(make_rubric(), namespace, tmp_path).results
     assert results["affine"].status == status
     assert fragment in results["affine"].message
@@ -132,7 +138,8 @@ def test_inputs_are_fresh_copies(tmp_path: Path) -> None:
 
 def test_tuple_results_accept_lists_and_python_floats(tmp_path: Path) -> None:
     check = make_check(id="pair", symbol="pair", reference_fn=_pair, inputs_fn=_pair_cases)
-    results = run_round_trip(make_rubric(check), {"pair": lambda x: [x * 2, x.sum()]}, tmp_path).results
+    results = run_round_trip(make_rubric(check), {"pair": lambda x: [x * 2, x.sum()]},
+                             tmp_path).results
     assert results["pair"].status == "pass"
 
 
@@ -160,7 +167,8 @@ def test_tensor_arguments_and_tensor_results(tmp_path: Path) -> None:
 
 
 def test_variable_check(tmp_path: Path) -> None:
-    check = make_check(id="h", kind="variable", symbol="h_max", reference_fn=_answer, inputs_fn=None,
+    check = make_check(id="h", kind="variable", symbol="h_max", reference_fn=_answer,
+                       inputs_fn=None,
                        atol=1e-3, rtol=0.0)
     good = run_round_trip(make_rubric(check), {"h_max": 0.4105}, tmp_path / "a").results
     bad = run_round_trip(make_rubric(check), {"h_max": 0.5}, tmp_path / "b").results
@@ -232,7 +240,8 @@ def test_a_probe_cell_that_raised_makes_its_check_an_error(tmp_path: Path) -> No
 def test_timeout_of_one_call(tmp_path: Path) -> None:
 
     check = make_check(timeout=0.2)
-    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)}, tmp_path).results
+    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: time.sleep(5)},
+                             tmp_path).results
     assert results["affine"].status == "error"
     assert "did not return within 0.2 s" in results["affine"].message
 
@@ -259,7 +268,7 @@ def test_plan_document_is_plain_json() -> None:
 
 
 def test_write_inputs_never_follows_a_planted_link(tmp_path: Path) -> None:
-    """If the student planted the probe directory as a link, the grader refuses to write through it."""
+    """If the student planted the probe directory as a link, the grader does not write through."""
     rubric = make_rubric()
     plan = build_plan(rubric, 0)
     target = tmp_path / "outside"
@@ -273,14 +282,16 @@ def test_write_inputs_never_follows_a_planted_link(tmp_path: Path) -> None:
 
 
 def test_probe_cells_check_the_error_reporting_first_then_one_cell_per_call() -> None:
-    rubric = make_rubric(make_check(), make_check(id="fig", kind="figure", symbol=None, reference_fn=None,
+    rubric = make_rubric(make_check(),
+                         make_check(id="fig", kind="figure", symbol=None, reference_fn=None,
                                                   inputs_fn=None))
     cells = probe_cells(build_plan(rubric, 0), rubric, Path("/tmp/x"))
     assert [(c.key, c.what) for c in cells] == [
         (HOOKS_CHECK, "its check of how the kernel reports errors"), (None, "its probe setup"),
         *[(EMPTY_PROBE, "its empty probe")] * EMPTY_PROBES, *[("affine", "check affine")] * 3]
     assert [c.always for c in cells] == [True] + [False] * (len(cells) - 1)
-    assert {(c.timeout, c.stated_limit) for c in cells if c.key == "affine"} == {(5.0 + CALL_GRACE, 5.0)}
+    assert {(c.timeout, c.stated_limit) for c in cells if c.key == "affine"} == {(5.0 + CALL_GRACE,
+                                                                                  5.0)}
 
 
 def test_a_returned_object_that_hangs_on_conversion_is_timed(tmp_path: Path) -> None:
@@ -292,6 +303,8 @@ def test_a_returned_object_that_hangs_on_conversion_is_timed(tmp_path: Path) -> 
 
     check = make_check(timeout=0.3)
     started = time.monotonic()
-    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: Sticky()}, tmp_path).results
-    assert results["affine"].status == "error" and "did not return within" in results["affine"].message
+    results = run_round_trip(make_rubric(check), {"affine": lambda a, b, scale=1.0: Sticky()},
+                             tmp_path).results
+    result = results["affine"]
+    assert result.status == "error" and "did not return within" in result.message
     assert time.monotonic() - started < 4

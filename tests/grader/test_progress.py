@@ -26,7 +26,8 @@ def assert_clean(text: str) -> None:
     text.encode("utf-8")
 
 
-def test_plain_lines_show_a_hostile_name_and_note_on_one_clean_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_plain_lines_show_a_hostile_name_and_note_on_one_clean_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
     bar = PlainProgress()
     bar.start(2)
     bar.advance(upload(EVIL), make_grade(file=EVIL, status="rejected", score=0.0), "")
@@ -46,7 +47,8 @@ def test_ordinary_names_are_unchanged(capsys: pytest.CaptureFixture[str]) -> Non
     bar = PlainProgress()
     bar.start(1)
     bar.advance(upload("adam/Zoë_中文_group_04.ipynb"), make_grade(), "2.0 s")
-    assert capsys.readouterr().out.splitlines()[-1] == "[1/1] adam/Zoë_中文_group_04.ipynb: graded 2/3 (2.0 s)"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "[1/1] adam/Zoë_中文_group_04.ipynb: graded 2/3 (2.0 s)")
 
 
 def test_the_rich_bar_prints_clean_lines(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""grader.release: solution blocks become stubs, nothing of the solution leaks, errors name the cell."""
+"""grader.release: solution blocks become stubs, no solution leaks, errors name the cell."""
 
 from __future__ import annotations
 
@@ -61,9 +61,11 @@ def solution_and_public_lines(nb: NotebookNode) -> tuple[set[str], set[str]]:
      f"x = 1\n{CODE_STUB}\nprint(x)"),
     (f"def f(x):\n    \"\"\"Doc.\"\"\"\n    {CODE_BEGIN}\n    return 2 * x\n    {CODE_END}\n",
      f"def f(x):\n    \"\"\"Doc.\"\"\"\n    {CODE_STUB}\n"),
-    (f"class A:\n    def g(self):\n        {CODE_BEGIN}\n        a = 1\n\n        return a\n        {CODE_END}",
+    (f"class A:\n    def g(self):\n        {CODE_BEGIN}\n        a = 1\n\n        return a\n"
+     f"        {CODE_END}",
      f"class A:\n    def g(self):\n        {CODE_STUB}"),
-    (f"def f():\n    {CODE_BEGIN}\n    return 1\n    {CODE_END}\n\n\ndef g():\n\t{CODE_BEGIN}\n\treturn 2\n\t{CODE_END}",
+    (f"def f():\n    {CODE_BEGIN}\n    return 1\n    {CODE_END}\n\n\n"
+     f"def g():\n\t{CODE_BEGIN}\n\treturn 2\n\t{CODE_END}",
      f"def f():\n    {CODE_STUB}\n\n\ndef g():\n\t{CODE_STUB}"),
     (f"{CODE_BEGIN}   \nsecret = 42\n{CODE_END}", CODE_STUB),
 ], ids=["top-level", "function-body", "nested-indent", "two-blocks-tab", "trailing-space-marker"])
@@ -98,7 +100,8 @@ def test_markdown_regions_become_the_placeholder(source: str, expected: str) -> 
 def test_outputs_counts_and_solution_metadata_are_cleared() -> None:
     code = make_code(f"{CODE_BEGIN}\nprint(1)\n{CODE_END}", execution_count=7,
                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")],
-                     metadata={"tags": ["solution", "keep-me"], "execution": {"iopub.status.busy": "x"},
+                     metadata={"tags": ["solution", "keep-me"],
+                               "execution": {"iopub.status.busy": "x"},
                                "nbgrader": {"solution": True}, "editable": False})
     nb = make_notebook(code, make_markdown("text", metadata={"nbgrader": {"grade": True}}),
                        nbgrader={"__altered__": False}, widgets={"state": {}})
@@ -113,14 +116,16 @@ def test_outputs_counts_and_solution_metadata_are_cleared() -> None:
 
 def test_unused_attachments_are_dropped_with_their_region() -> None:
     attachment = {"image/png": "iVBORw0KGgo="}
-    cell = make_markdown(f"Graph: {MD_BEGIN}![g](attachment:graph.png){MD_END} ![k](attachment:keep.png)",
+    cell = make_markdown(f"Graph: {MD_BEGIN}![g](attachment:graph.png){MD_END} "
+                         "![k](attachment:keep.png)",
                          attachments={"graph.png": attachment, "keep.png": attachment})
     student = release_notebook(make_notebook(cell))
     assert set(student.cells[0].attachments) == {"keep.png"}
 
 
 def test_ids_are_kept_and_missing_or_duplicate_ids_generated() -> None:
-    nb = make_notebook(make_code("a = 1", id="alpha"), make_code("b = 2", id="alpha"), make_markdown("c"))
+    nb = make_notebook(make_code("a = 1", id="alpha"), make_code("b = 2", id="alpha"),
+                       make_markdown("c"))
     del nb.cells[2]["id"]
     student = release_notebook(nb)
     ids = [c.id for c in student.cells]
@@ -148,7 +153,8 @@ def test_release_is_pure() -> None:
 
 
 def test_idempotent_on_a_notebook_without_markers() -> None:
-    nb = make_notebook(make_markdown("# Intro\nSome *text*."), make_code("import numpy as np\nx = np.ones(3)"),
+    nb = make_notebook(make_markdown("# Intro\nSome *text*."),
+                       make_code("import numpy as np\nx = np.ones(3)"),
                        make_code("print(x)", execution_count=2,
                                  outputs=[nbformat.v4.new_output("stream", text="[1. 1. 1.]\n")]))
     once = release_notebook(nb)
@@ -168,9 +174,11 @@ def test_idempotent_on_a_notebook_without_markers() -> None:
     (make_code("## BEGIN SOLUTION\nsecret = 1\n## END SOLUTION"), 2, "left after release"),
     (make_markdown(f"{CODE_BEGIN}\nsecret\n{CODE_END}"), 2, "left after release"),
     (nbformat.v4.new_raw_cell(f"{MD_BEGIN}secret{MD_END}"), 2, "left after release"),
-], ids=["code-unclosed", "code-stray-end", "code-nested", "md-unclosed", "md-stray-end", "md-nested",
+], ids=["code-unclosed", "code-stray-end", "code-nested", "md-unclosed", "md-stray-end",
+        "md-nested",
         "malformed-code-marker", "code-marker-in-markdown", "marker-in-raw-cell"])
-def test_broken_markers_raise_an_error_naming_the_cell(cell: NotebookNode, cell_number: int, words: str) -> None:
+def test_broken_markers_raise_an_error_naming_the_cell(cell: NotebookNode, cell_number: int,
+                                                       words: str) -> None:
     nb = make_notebook(make_markdown("# Title"), cell)
     with pytest.raises(SolutionMarkerError) as info:
         release_notebook(nb)
@@ -185,7 +193,8 @@ def test_broken_markers_raise_an_error_naming_the_cell(cell: NotebookNode, cell_
 def test_write_student_version(tmp_path: Path) -> None:
     ref = tmp_path / "ref" / "demo.ipynb"
     ref.parent.mkdir()
-    nbformat.write(make_notebook(make_code(f"def f():\n    {CODE_BEGIN}\n    return 1\n    {CODE_END}")), ref)
+    source = f"def f():\n    {CODE_BEGIN}\n    return 1\n    {CODE_END}"
+    nbformat.write(make_notebook(make_code(source)), ref)
     out = write_student_version(ref, tmp_path / "out" / "deeper")
     assert out == tmp_path / "out" / "deeper" / "demo.ipynb"
     assert nbformat.read(out, as_version=4).cells[0].source == f"def f():\n    {CODE_STUB}"
@@ -201,7 +210,8 @@ def test_there_are_reference_notebooks() -> None:
 
 
 @pytest.mark.parametrize("path", REFERENCE_NOTEBOOKS, ids=[p.stem for p in REFERENCE_NOTEBOOKS])
-def test_student_version_of_each_reference_notebook_leaks_no_solution(path: Path, tmp_path: Path) -> None:
+def test_student_version_of_each_reference_notebook_leaks_no_solution(path: Path,
+                                                                      tmp_path: Path) -> None:
     import ast
 
     from IPython.core.inputtransformer2 import TransformerManager
@@ -212,7 +222,8 @@ def test_student_version_of_each_reference_notebook_leaks_no_solution(path: Path
     assert len(student.cells) == len(reference.cells)
     inside, outside = solution_and_public_lines(reference)
     assert inside, "a reference notebook without any solution block"
-    leaked = {line.strip() for cell in student.cells for line in cell.source.splitlines()} & (inside - outside)
+    leaked = {line.strip() for cell in student.cells
+              for line in cell.source.splitlines()} & (inside - outside)
     assert not leaked, f"solution lines left in the student version: {sorted(leaked)[:5]}"
     for number, cell in enumerate(student.cells, start=1):
         assert not MARKER_TEXT.search(cell.source), f"cell {number} still has a marker"

@@ -317,7 +317,8 @@ def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Pat
     assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text
 def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
     not_graded = [NotGraded("adam/a_04.ipynb ", "its name ends in ' ' after .ipynb"),
-                  NotGraded(".old/<script>x</script>.ipynb", "it is inside the hidden folder '.old/'")]
+                  NotGraded(".old/<script>x</script>.ipynb",
+                            "it is inside the hidden folder '.old/'")]
     html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
                        grader_version="0.1.0", not_graded=not_graded).read_text()
     items = re.findall(r'<li class="file">(.*?)</li>', html)

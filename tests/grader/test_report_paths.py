@@ -29,7 +29,8 @@ def test_report_relpath_refuses_escaping_paths(rel: str) -> None:
 
 @pytest.mark.parametrize(
     ("rels", "expected"),
-    [(["d/a.zip", "d/a.ipynb"], {"d/a.ipynb": "reports/d/a.html", "d/a.zip": "reports/d/a.zip.html"}),
+    [(["d/a.zip", "d/a.ipynb"],
+      {"d/a.ipynb": "reports/d/a.html", "d/a.zip": "reports/d/a.zip.html"}),
      (["a.ipynb", "b/a.zip"], {"a.ipynb": "reports/a.html", "b/a.zip": "reports/b/a.html"}),
      (["a.ipynb", "a.zip", "a.zip.ipynb"],
       {"a.ipynb": "reports/a.html", "a.zip": "reports/a.zip.html",

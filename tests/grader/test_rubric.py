@@ -27,12 +27,6 @@ from grader.errors import RubricError
 from grader.lateness import Deadline
 from grader.probe_runtime import plain
 from grader.rubric import (
-    CHECK_KEYS,
-    DEADLINE_KEYS,
-    LIMITS_KEYS,
-    TEAM_KEYS,
-    TOP_KEYS,
-    ZIP_KEYS,
     CheckSpec,
     Limits,
     TeamRule,
@@ -40,6 +34,14 @@ from grader.rubric import (
     describe_keys,
     load_rubric,
     load_rubrics,
+)
+from grader.rubric_keys import (
+    CHECK_KEYS,
+    DEADLINE_KEYS,
+    LIMITS_KEYS,
+    TEAM_KEYS,
+    TOP_KEYS,
+    ZIP_KEYS,
 )
 
 
@@ -129,7 +131,8 @@ ERROR_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "expected a number, got 'abc' (check 'figure')"),
     ("points-bool", {"checks[0].points": True}, "checks[0].points", "expected a number, got true"),
     ("memory-float", {"limits.memory_mb": 1.5}, "limits.memory_mb", "expected an integer, got 1.5"),
-    ("memory-bool", {"limits.memory_mb": True}, "limits.memory_mb", "expected an integer, got true"),
+    ("memory-bool", {"limits.memory_mb": True}, "limits.memory_mb",
+     "expected an integer, got true"),
     ("timeout-nan", {"checks[0].timeout": float("nan")}, "checks[0].timeout", "expected a number"),
     ("zero-error-string", {"zero_error": "yes"}, "zero_error", "expected true or false, got 'yes'"),
     ("id-int", {"id": 3}, "id", "expected a string, got 3"),

@@ -114,7 +114,8 @@ def test_an_unreachable_scheduler_fails_before_anything_is_written(tmp_path: Pat
         free.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
     result = CliRunner().invoke(main, [str(subs), "--out", str(out), "--rubrics",
-                                       str(support_demo.demo_rubrics(tmp_path / "rubrics")), "--scheduler", address])
+                                       str(support_demo.demo_rubrics(tmp_path / "rubrics")),
+                                       "--scheduler", address])
     assert result.exit_code == 1, result.output
     assert f"grade: error: --scheduler {address}: no Dask scheduler could be reached there" \
         in result.output

@@ -16,18 +16,14 @@ import pytest
 from grader.process_tree import descendants, kill_tree
 from grader.sandbox import (
     NS_UID,
-    SandboxSpec,
     bwrap_args,
-    grader_packages,
-    hand_over,
     kernel_command,
     kernel_env,
-    make_spec,
     popen_kwargs,
-    prepare_workdir,
-    python_dirs,
     sandbox_status,
 )
+from grader.sandbox_spec import SandboxSpec, grader_packages, make_spec, python_dirs
+from grader.workdir import hand_over, prepare_workdir
 
 PROJECT = Path(__file__).resolve().parents[2]
 needs_sandbox = pytest.mark.skipif(not sandbox_status().available,
@@ -47,7 +43,8 @@ def identities(tmp_path: Path) -> dict[str, SandboxSpec]:
     return {"dedicated-uid": make(tmp_path), "user-namespace": make(tmp_path, uid=None)}
 
 
-def run_inside(spec: SandboxSpec, code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_inside(spec: SandboxSpec, code: str,
+               timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `python -c code` confined by `spec` (no kernel), capturing its output."""
     prepare_workdir(spec)
     return subprocess.run(kernel_command(spec, [sys.executable, "-c", code]), text=True,
@@ -66,13 +63,14 @@ def test_mounts_are_a_whitelist_and_only_the_work_dir_is_writable(tmp_path: Path
     binds = mounts(bwrap_args(spec))
     sources = {Path(src) for _, src, _ in binds}
     assert all(src == dest for _, src, dest in binds), "every path keeps its own name inside"
-    assert Path("/") not in sources and Path("/home") not in sources and Path("/root") not in sources
+    assert not sources & {Path("/"), Path("/home"), Path("/root")}
     assert [src for option, src, _ in binds if option != "--ro-bind"] == [str(spec.workdir)]
     assert {Path("/usr"), Path("/etc"), Path(sys.prefix)} <= sources
     assert not any(PROJECT == s or s in PROJECT.parents for s in sources), "project not mounted"
 
 
-def test_the_environment_is_scrubbed_and_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_is_scrubbed_and_fixed(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DLG_SECRET_TOKEN", "hunter2")
     env = kernel_env(make(tmp_path))
     assert "DLG_SECRET_TOKEN" not in env and "JPY_PARENT_PID" not in env
@@ -131,7 +129,8 @@ print(json.dumps(seen))
 
 @needs_sandbox
 @pytest.mark.parametrize("identity", ["dedicated-uid", "user-namespace"])
-def test_inside_there_is_no_network_no_capability_and_no_host(tmp_path: Path, identity: str) -> None:
+def test_inside_there_is_no_network_no_capability_and_no_host(tmp_path: Path,
+                                                              identity: str) -> None:
     spec = identities(tmp_path)[identity]
     done = run_inside(spec, LOOK_AROUND)
     assert done.returncode == 0, done.stderr
@@ -154,7 +153,8 @@ def test_an_installed_grader_package_is_covered_by_a_blocker(tmp_path: Path) -> 
     spec = make(tmp_path, python_dirs=(*python_dirs(), site),
                 hidden_packages=(site / "reference",))
     args = bwrap_args(spec)
-    assert ["--tmpfs", str(site / "reference")] == args[args.index(str(site / "reference")) - 1:][:2]
+    assert ["--tmpfs",
+            str(site / "reference")] == args[args.index(str(site / "reference")) - 1:][:2]
     done = run_inside(spec, f"import sys; sys.path.insert(0, {str(site)!r}); import reference")
     assert "ImportError: the grader's packages are not available to student code" in done.stderr
 
@@ -165,7 +165,8 @@ def test_an_installed_grader_package_is_covered_by_a_blocker(tmp_path: Path) -> 
     ({"file_size_mb": 1}, "open('big', 'wb').write(bytes(2 << 20))", "File too large"),
     ({"open_files": 64}, "[open('/dev/null') for _ in range(100)]", "Too many open files"),
 ], ids=["address-space", "file-size", "open-files"])
-def test_rlimits_hold_inside(tmp_path: Path, overrides: dict[str, int], code: str, error: str) -> None:
+def test_rlimits_hold_inside(tmp_path: Path, overrides: dict[str, int], code: str,
+                             error: str) -> None:
     done = run_inside(make(tmp_path, **overrides), code)
     assert done.returncode != 0 and error in done.stderr
 

@@ -1,4 +1,4 @@
-"""grader.score: the statuses of docs/contract.md#statuses, the zero-error rule, the grader's own failures."""
+"""grader.score: the statuses (docs/contract.md#statuses), the zero-error rule, grader faults."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from grader.score import (
     score_worker_died,
 )
 
-CHECKS = (CheckSpec(id="a", points=2.0, kind="figure"), CheckSpec(id="b", points=3.0, kind="figure"))
+CHECKS = (CheckSpec(id="a", points=2.0, kind="figure"),
+          CheckSpec(id="b", points=3.0, kind="figure"))
 RUBRIC = Rubric(id="demo", title="Demo", pattern=r"(?P<group>\d\d)\.ipynb", expected="NN.ipynb",
                 upload="notebook", zero_error=True, limits=Limits(), checks=CHECKS)
 RESULTS = (CheckResult("a", "pass", 2.0, 2.0, "ok"),

@@ -125,7 +125,8 @@ def test_the_bundled_rubrics_ask_for_team_information_as_the_assignments_do() ->
 
 
 @pytest.mark.parametrize(("assignment", "editor"), CASES, ids=IDS)
-def test_an_export_of_correct_work_is_accepted(tmp_path: Path, assignment: str, editor: str) -> None:
+def test_an_export_of_correct_work_is_accepted(tmp_path: Path, assignment: str,
+                                               editor: str) -> None:
     verdict = intake(as_upload(tmp_path, assignment, exported(assignment, editor)),
                      tuple(RUBRICS.values()))
     assert isinstance(verdict, Accepted), getattr(verdict, "messages", "")

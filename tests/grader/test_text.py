@@ -37,7 +37,8 @@ def test_a_single_line_keeps_a_mark_where_a_sequence_was() -> None:
         f"evil{REPLACEMENT}{REPLACEMENT}name.ipynb")
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x80", "\x85",
+@pytest.mark.parametrize("char",
+                         ["\x00", "\x07", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x80", "\x85",
                                   "\x9b", "\x9f", "\x1b", "\u202e", "\u2066"])
 def test_other_controls_become_a_visible_replacement(char: str) -> None:
     # at the end, where no sequence can complete (`\x1bb` or `\x9bb` would be one, and removed)
@@ -67,14 +68,17 @@ def test_lone_surrogates_from_undecodable_names_are_replaced() -> None:
     assert printable("\ud83d") == REPLACEMENT
 
 
-@pytest.mark.parametrize("text", ["Café Zoë Ñandú", "Gödel, Erdős", "中文 日本語 한국어", "Ελληνικά Кириллица",
-                                  "عربى עברית", "👩\u200d💻 🇩🇪 👍🏽", "plain ascii: x = [1, 2]; {a: b} ~!@#$%^&*()"])
+@pytest.mark.parametrize("text", ["Café Zoë Ñandú", "Gödel, Erdős", "中文 日本語 한국어",
+                                  "Ελληνικά Кириллица",
+                                  "عربى עברית", "👩\u200d💻 🇩🇪 👍🏽",
+                                  "plain ascii: x = [1, 2]; {a: b} ~!@#$%^&*()"])
 def test_ordinary_unicode_is_kept(text: str) -> None:
     assert printable(text) == text
     assert printable(text, multiline=False) == text
 
 
-@pytest.mark.parametrize("text", [*HOSTILE, "".join(HOSTILE), "\x1b\x1b[31m[31m", "a\r\n\rb", "x\x1b]0;"])
+@pytest.mark.parametrize("text",
+                         [*HOSTILE, "".join(HOSTILE), "\x1b\x1b[31m[31m", "a\r\n\rb", "x\x1b]0;"])
 @pytest.mark.parametrize("multiline", [True, False])
 def test_idempotent_and_nothing_bad_left(text: str, multiline: bool) -> None:
     once = printable(text, multiline=multiline)

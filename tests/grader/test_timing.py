@@ -14,7 +14,7 @@ import support_demo
 from support_demo import GOOD
 
 from grader.batch import grade_all
-from grader.execute import ExtraOutcome
+from grader.execution import ExtraOutcome
 from grader.pipeline import Options
 from grader.progress import PlainProgress
 from grader.rubric import CheckSpec
@@ -80,7 +80,8 @@ ROUTES: dict[str, tuple[list[str], str, str, str]] = {
     "trace_function": ([], student(OVER, first_call=SKIP_ALARM), "error", "by the grader's clock"),
     # A mask holds for one thread: another thread of the kernel takes the signal and Python
     # runs the handler in the main thread all the same, so the alarm itself stops this call.
-    "blocked_sigalrm": (["import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})"],
+    "blocked_sigalrm": (["import signal\n"
+                         "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})"],
                         student(OVER), "error", "did not return within 3.0 s"),
     "replaced_signal_signal": (["import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
                                 "signal.signal = lambda *args, **kwargs: signal.SIG_IGN"],

@@ -74,7 +74,8 @@ def test_an_answer_that_is_not_revealed_shows_only_the_students_value() -> None:
 
 def test_arguments_are_named_previewed_and_small_ones_written_out() -> None:
     big = np.arange(20.0)
-    assert argument("X", big).preview == "[0, 1, 2, 3, 4, 5, …]" and argument("X", big).literal == ""
+    assert argument("X", big).preview == "[0, 1, 2, 3, 4, 5, …]" and argument("X",
+                                                                              big).literal == ""
     small = argument("b", Tensor(np.array([0.5, -1.0])))
     assert (small.kind, small.shape, small.literal) == ("tensor", (2,), "np.array([0.5, -1.0])")
     fn = argument("grad", Fn("quadratic_grad", (np.eye(2), np.zeros(2))))

@@ -1,4 +1,4 @@
-"""The seed-to-function map in reference/__init__.py names functions that exist and are documented."""
+"""The seed-to-function map in reference/__init__.py names functions that exist, documented."""
 
 from __future__ import annotations
 

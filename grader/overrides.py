@@ -1,0 +1,96 @@
+"""overrides.csv: a tutor's replacement points for automatic checks (regrade requests granted).
+
+Written once with its header and never rewritten by the grader (so nothing a tutor typed there
+can be lost): columns `file, check, points, reason, marker, at`, one row per automatic check
+whose points a tutor replaces. `reason` is required. Read as grader.marking reads marking.csv:
+every bad row is a `SheetError` naming the row, and the good rows still count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Mapping
+
+from grader.marking import (
+    NO_UPLOAD,
+    NOT_A_NUMBER,
+    OUT_OF_RANGE,
+    TWICE,
+    Override,
+    SheetRead,
+    Slot,
+)
+from grader.sheet_reader import SheetError, read_points, read_rows, time_problem
+
+OVERRIDES_CSV = "overrides.csv"
+OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
+
+NOT_AUTOMATIC = "{check!r} is not an automatic check of {assignment!r} (automatic: {known})"
+NO_REASON = "an override needs a reason"
+NO_POINTS = "an override needs points"
+
+
+def overrides_template() -> str:
+    """What a fresh overrides.csv holds: its header (the batch writes it only when absent)."""
+    return ",".join(OVERRIDE_COLUMNS) + "\n"
+
+
+def read_overrides(text: str | bytes, slots: Iterable[Slot], sheet: str = OVERRIDES_CSV,
+                   ) -> SheetRead:
+    """The overrides, checked: an automatic check of an existing upload, points, a reason."""
+    by_file = {slot.file: slot for slot in slots}
+    body, delimiter, errors = read_rows(text, OVERRIDE_COLUMNS, sheet)
+    overrides: list[Override] = []
+    first: dict[tuple[str, str], int] = {}
+    for number, cells in body:
+        override, problem = _override(cells, by_file, first)
+        if problem:
+            errors.append(SheetError(sheet, number, problem))
+        elif override is not None:
+            first[(override.file, override.check)] = number
+            overrides.append(override)
+    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), delimiter=delimiter)
+
+
+def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
+              first: Mapping[tuple[str, str], int]) -> tuple[Override | None, str]:
+    file, check = cells["file"], cells["check"]
+    slot = by_file.get(file)
+    if slot is None:
+        return None, NO_UPLOAD.format(file=file)
+    most = slot.automatic_max(check)
+    if most is None:
+        return None, NOT_AUTOMATIC.format(check=check, assignment=slot.assignment,
+                                          known=", ".join(c for c, _ in slot.automatic) or "none")
+    if (file, check) in first:
+        return None, TWICE.format(file=file, check=check, first=first[(file, check)])
+    try:
+        points = read_points(cells["points"])
+    except ValueError:
+        return None, NOT_A_NUMBER.format(cell=cells["points"])
+    if points is None:
+        return None, NO_POINTS
+    if not 0 <= points <= most:
+        return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
+    if not cells["reason"]:
+        return None, NO_REASON
+    problem = time_problem("at", cells["at"])
+    if problem:
+        return None, problem
+    return Override(file, check, points, cells["reason"], cells["marker"], cells["at"]), ""
+
+
+def stamp_overrides(overrides: Iterable[Override], previous: Iterable[Override], marker: str,
+                    now: str) -> tuple[Override, ...]:
+    """As `stamp_marks`, for overrides: who and when, kept from `previous` while unchanged."""
+    before = {(o.file, o.check): o for o in previous}
+    stamped = []
+    for override in overrides:
+        old = before.get((override.file, override.check))
+        if old is not None and (old.points, old.reason) == (override.points, override.reason):
+            override = replace(override, marker=override.marker or old.marker,
+                               at=override.at or old.at)
+        else:
+            override = replace(override, marker=override.marker or marker, at=override.at or now)
+        stamped.append(override)
+    return tuple(stamped)
