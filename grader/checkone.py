@@ -17,11 +17,9 @@ the terminal, and a multi-line message cannot fake a VERDICT line.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.util
 import os
 import sys
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence
@@ -29,14 +27,14 @@ from typing import Callable, Mapping, Sequence
 import click
 
 from grader import github, junit, verdict_text, verdicts
-from grader.discover import Upload, discover, is_utf8, safe_name
+from grader.discover import Upload, discover, safe_name, upload_of
 from grader.errors import UsageError
 from grader.intake import Match, match_upload
 from grader.kit import Kit, load_kit, with_unchecked
 from grader.liveline import LiveLine
 from grader.pipeline import REFERENCE, Options, Planner, grade_upload
 from grader.rubric import Rubric, load_rubrics
-from grader.score import Grade
+from grader.score import Grade, now_iso
 from grader.verdicts import CheckRun, MinScore
 
 RENDERERS: dict[str, Callable[[CheckRun], str]] = {
@@ -50,17 +48,6 @@ NO_RUBRICS = ("{path}: no rubrics here, and this installation has no reference s
               "check against: pass --kit KIT, the check kit of your assignment (ask your tutor)")
 
 
-def upload_for_file(path: Path, shown: str | None = None) -> Upload:
-    """An Upload for one file given on the command line (its name is what intake checks).
-
-    Its `rel` (the grade's `file`) is the path as given, non-UTF-8 bytes shown as `%XX`.
-    """
-    data = path.read_bytes()
-    rel = shown if shown is not None else safe_name(PurePosixPath(path).as_posix())
-    return Upload(path.resolve(), rel, hashlib.sha256(data).hexdigest(), len(data),
-                  undecodable=not is_utf8(path.name))
-
-
 def uploads_for(paths: Sequence[Path]) -> tuple[Upload, ...]:
     """The uploads named by the command line: files as given, folders searched like a batch.
 
@@ -70,7 +57,7 @@ def uploads_for(paths: Sequence[Path]) -> tuple[Upload, ...]:
     uploads: list[Upload] = []
     for path in paths:
         if not path.is_dir():
-            uploads.append(upload_for_file(path))
+            uploads.append(upload_of(path))
             continue
         found = discover(path)
         if not found:
@@ -135,7 +122,7 @@ def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | 
     grades = (check_with_kits(uploads, kits, live) if kits
               else check_uploads(uploads, rubrics_dir, live))
     return CheckRun(grades, min_score, installed_version(),
-                    datetime.now(UTC).isoformat(timespec="seconds"))
+                    now_iso())
 
 
 DISTRIBUTIONS = ("dlgrade", "dlgrade-check")   # the full project, the student distribution

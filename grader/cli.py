@@ -210,9 +210,8 @@ def selfcheck_cmd(rubrics_dir: Path) -> None:
 def export_cmd(graded: Path, fmt: str, out: Path, roster: Path | None, assignment: str | None,
                canvas_columns: tuple[str, ...]) -> None:
     """Write GRADED_DIR's grades (default graded/) for an LMS."""
-    from datetime import UTC, datetime
-
     from grader import lms
+    from grader.score import now_iso
 
     columns = dict(c.split("=", 1) for c in canvas_columns if "=" in c)
     if len(columns) != len(canvas_columns):
@@ -221,7 +220,7 @@ def export_cmd(graded: Path, fmt: str, out: Path, roster: Path | None, assignmen
     try:
         files, warnings = lms.export_graded(
             graded, fmt, out, roster, assignment, columns,
-            now=datetime.now(UTC).isoformat(timespec="seconds"))
+            now=now_iso())
     except GraderError as exc:
         _fail(exc)
         return

@@ -188,16 +188,28 @@ def _on_error(root: Path) -> Callable[[OSError], None]:
 
 
 def _upload(path: Path, root: Path) -> Upload:
-    rel = _rel(str(path), root)
+    return upload_of(path, _rel(str(path), root))
+
+
+def upload_of(path: Path, rel: str | None = None) -> Upload:
+    """The `Upload` of one file, as discovery sees it: never through a symbolic link (a link is
+    listed as one, hashed over its text), a special file never opened, the bytes streamed.
+
+    Args:
+        path: the file.
+        rel: the name its grade carries (`file`); default the path as given, non-UTF-8 bytes
+            shown as `%XX`.
+    """
+    rel = rel if rel is not None else safe_name(PurePath(path).as_posix())
     bad = not is_utf8(path.name)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         digest = hashlib.sha256(os.fsencode(os.readlink(path))).hexdigest()
-        return Upload(path, rel, digest, info.st_size, "symlink", bad)
+        return Upload(Path(os.path.abspath(path)), rel, digest, info.st_size, "symlink", bad)
     if not stat.S_ISREG(info.st_mode):
-        return Upload(path, rel, "", 0, "other", bad)
+        return Upload(Path(os.path.abspath(path)), rel, "", 0, "other", bad)
     digest, size = sha256_file(path)
-    return Upload(path, rel, digest, size, undecodable=bad)
+    return Upload(Path(os.path.abspath(path)), rel, digest, size, undecodable=bad)
 
 
 def is_utf8(name: str) -> bool:

@@ -16,9 +16,10 @@ import fcntl
 import json
 import os
 import socket
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable, Iterator
+
+from grader.score import now_iso
 
 LOCK_NAME = ".grade.lock"
 HOLDER_BYTES = 4096
@@ -44,7 +45,7 @@ def _holder(fd: int) -> str:
 def _claim(fd: int, argv: str) -> None:
     """Say who holds the lock (the file is only ever read by a waiting run)."""
     text = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                       "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                       "started_at": now_iso(),
                        "argv": argv[:1000]})
     os.ftruncate(fd, 0)
     os.pwrite(fd, text.encode(), 0)

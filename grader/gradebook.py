@@ -29,11 +29,6 @@ MISSING = "{path}: no gradebook there"
 BAD_RECORD = "{path}: grade record {row} is unreadable ({detail})"
 
 
-def is_internal_error(grade: Grade) -> bool:
-    """Whether `grade` records a failure of the grader rather than a verdict on the upload."""
-    return grade.internal_error
-
-
 class Gradebook(MarkHistory):
     """An open gradebook file; use `Gradebook.open(path)` as a context manager."""
 
@@ -127,7 +122,7 @@ class Gradebook(MarkHistory):
             " ORDER BY id DESC LIMIT 1",
             (file, sha256, rubric_sha256, reference_version),
         )
-        return rows[0] if rows and not is_internal_error(rows[0]) else None
+        return rows[0] if rows and not rows[0].internal_error else None
 
     def latest(self, file: str) -> Grade | None:
         """The most recently recorded grade of `file`, whatever its content."""

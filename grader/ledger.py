@@ -58,7 +58,7 @@ from grader.overrides import (
 from grader.resubmission import Candidate, choose, duplicate_groups
 from grader.roster import Member, members_from_team_cell
 from grader.rubric import Rubric
-from grader.score import Grade
+from grader.score import Grade, group_of
 from grader.totals import CheckPoints, merge
 from grader.upload_times import submission_times
 
@@ -109,9 +109,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     by_id = {r.id: r for r in rubrics}
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
     times, problems = submission_times(uploads, rubric_of, _times_csv(settings))
-    groups = duplicate_groups(Candidate(g.file, g.assignment or "", g.group or "",
-                                        times[g.file].at, None)
-                              for g in grades if g.assignment and g.group)
+    groups = duplicate_groups(grades, group_of)
     duplicates = set(groups)
     slots = [_slot(g, rubric_of[g.file], (g.assignment, g.group) in duplicates) for g in grades]
     slots_by_file = {s.file: s for s in slots if s is not None}

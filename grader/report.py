@@ -25,7 +25,8 @@ from grader.export import iso8601, write_text_atomic
 from grader.failures import first_problem
 from grader.picture import Picture
 from grader.report_paths import safe_rel
-from grader.score import Grade, Status
+from grader.resubmission import duplicate_groups
+from grader.score import Grade, Status, group_of
 from grader.text import printable
 
 if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
@@ -221,13 +222,11 @@ class SameGroup:
 
 
 def same_group(grades: Sequence[Grade]) -> list[SameGroup]:
-    """Every (assignment, group) with more than one upload, sorted; files in table order."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for grade in grades:
-        if grade.assignment is not None and grade.group is not None:
-            groups.setdefault((grade.assignment, grade.group), []).append(grade.file)
-    return [SameGroup(a, g, tuple(files)) for (a, g), files in sorted(groups.items())
-            if len(files) > 1]
+    """Every (assignment, group) with more than one upload, sorted; files in table order
+    (`grader.resubmission.duplicate_groups` decides what a duplicate is)."""
+    groups = duplicate_groups(grades, group_of)
+    return [SameGroup(a, g, tuple(grade.file for grade in members))
+            for (a, g), members in sorted(groups.items())]
 
 
 def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[str, str], *,
@@ -261,6 +260,7 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         not_graded=list(not_graded),
         duplicates=duplicates,
         uploads_of_group={f: len(d.files) for d in duplicates for f in d.files},
+        counting={e.file: e for e in course.duplicates} if course else {},
         overviews=overviews,
         problems={g.file: first_problem(g) for g in grades},
         statuses=STATUSES,

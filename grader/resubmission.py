@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 Policy = Literal["latest", "best", "tutor"]
 
+
+T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Candidate:
@@ -40,12 +42,21 @@ class Counting:
     note: str = ""                  # why, for the overview ("latest of 2 uploads", ...)
 
 
-def duplicate_groups(candidates: Iterable[Candidate]) -> dict[tuple[str, str], list[Candidate]]:
-    """(assignment, group) -> its uploads, for groups with more than one upload."""
-    groups: dict[tuple[str, str], list[Candidate]] = {}
-    for candidate in candidates:
-        groups.setdefault((candidate.assignment, candidate.group), []).append(candidate)
-    return {key: members for key, members in groups.items() if len(members) > 1}
+def duplicate_groups(items: Iterable[T], key: Callable[[T], tuple[str, str] | None],
+                     ) -> dict[tuple[str, str], list[T]]:
+    """(assignment, group) -> its items, for groups with more than one; `key` gives an item's
+    (assignment, group), or None for one that belongs to no group (a rejected name)."""
+    groups: dict[tuple[str, str], list[T]] = {}
+    for item in items:
+        found = key(item)
+        if found is not None:
+            groups.setdefault(found, []).append(item)
+    return {k: members for k, members in groups.items() if len(members) > 1}
+
+
+def of_candidate(candidate: Candidate) -> tuple[str, str]:
+    """A candidate's (assignment, group)."""
+    return candidate.assignment, candidate.group
 
 
 def choose(candidates: Sequence[Candidate], policies: Mapping[str, Policy],
@@ -59,7 +70,7 @@ def choose(candidates: Sequence[Candidate], policies: Mapping[str, Policy],
     """
     result = {c.file: Counting(c.file, True, False) for c in candidates}
     picked = set(chosen)
-    for (assignment, _), members in duplicate_groups(candidates).items():
+    for (assignment, _), members in duplicate_groups(candidates, of_candidate).items():
         policy = policies.get(assignment, "latest")
         winner, note = _winner(members, policy, picked)
         for member in members:

@@ -129,6 +129,14 @@ WORKER_DIED = ("the notebook's process killed the grader's worker while it was g
                "(possible only without the OS sandbox)")
 
 
+def group_of(grade: Grade) -> tuple[str, str] | None:
+    """The (assignment, group) an upload's grade belongs to; None when its name matched no
+    rubric."""
+    if grade.assignment and grade.group:
+        return grade.assignment, grade.group
+    return None
+
+
 def now_iso() -> str:
     """The current time, ISO-8601 in UTC to the second (`graded_at`)."""
     return datetime.now(UTC).isoformat(timespec="seconds")

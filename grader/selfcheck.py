@@ -7,7 +7,6 @@ project's `reference/notebooks/<id>.ipynb`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import tempfile
 import zipfile
@@ -17,7 +16,7 @@ from typing import Callable
 import nbformat
 
 from grader import bundle
-from grader.discover import Upload
+from grader.discover import Upload, upload_of
 from grader.errors import UsageError
 from grader.intake import Accepted, Rejected, intake
 from grader.pipeline import Options, grade_accepted
@@ -64,7 +63,7 @@ def _upload(rubric: Rubric, nb: nbformat.NotebookNode, folder: Path) -> Upload:
         raw = buffer.getvalue()
     path = folder / name
     path.write_bytes(raw)
-    return Upload(path, name, hashlib.sha256(raw).hexdigest(), len(raw))
+    return upload_of(path, name)
 
 
 def _grade(rubric: Rubric, nb: nbformat.NotebookNode, rubrics_dir: Path,

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import tempfile
 import time
 import warnings
@@ -30,7 +29,7 @@ from grader import probe_runtime as rt
 from grader.check_notes import notes_for
 from grader.compare import CheckResult, Verdict, evaluate_check, judge
 from grader.detail import CheckDetail
-from grader.discover import Upload
+from grader.discover import upload_of
 from grader.execution import ExtraOutcome
 from grader.explain import build_detail
 from grader.extract import CallRecord, read_results
@@ -223,8 +222,7 @@ def grade_file(path: Path, rubric: Rubric, sandbox: bool = True) -> Grade:
 
     The file name must match the rubric; the upload must pass intake.
     """
-    data = path.read_bytes()
-    upload = Upload(path, path.name, hashlib.sha256(data).hexdigest(), len(data))
+    upload = upload_of(path, path.name)
     verdict = intake(upload, (rubric,))
     assert isinstance(verdict, Accepted), verdict
     return grade_accepted(verdict, Options(rubrics_dir=PROJECT_RUBRICS, sandbox=sandbox))

@@ -1,4 +1,4 @@
-"""Probe inputs for `xor` (seed 001, Ex 6.1 and 6.2), and the `solves_xor` comparator.
+"""Probe inputs for `xor` (seed 001, Ex 6.1 and 6.2); its comparator is `xor_compare.solves_xor`.
 
 Every argument is a float64 torch tensor (`Tensor` marker; scalars as 0-d tensors), as
 docs/assignments.md#xor promises for this assignment. The generators stay where the maths is well

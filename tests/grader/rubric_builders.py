@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import json
 import re
@@ -22,7 +21,7 @@ from typing import Any
 
 from builders import notebook_bytes
 
-from grader.discover import Upload
+from grader.discover import Upload, upload_of
 from grader.probe_runtime import plain
 from grader.rubric import CheckSpec, Limits, Rubric, TeamRule, ZipRule
 
@@ -170,7 +169,7 @@ def make_upload(folder: Path, name: str, data: bytes) -> Upload:
     """Write `data` as `folder/name` and describe it as `discover` would."""
     path = folder / name
     path.write_bytes(data)
-    return Upload(path, name, hashlib.sha256(data).hexdigest(), len(data))
+    return upload_of(path, name)
 
 
 def zip_bytes(members: list[tuple[str | zipfile.ZipInfo, bytes]],

@@ -16,7 +16,7 @@ import pytest
 from grade_builders import FULL_GRADE, make_grade
 
 from grader.errors import GraderError
-from grader.gradebook import Gradebook, is_internal_error
+from grader.gradebook import Gradebook
 from grader.gradebook_schema import SCHEMA_VERSION
 from grader.marking import Mark, Override
 from grader.score import INTERNAL_ERROR
@@ -130,8 +130,7 @@ def test_lookup_never_reuses_an_internal_error_record(book: Gradebook) -> None:
                                   "look at it",))
     kernel_died = make_grade(status="crashed", score=0.0, messages=("cell 3: the kernel died",))
     key = (good.file, good.sha256, good.rubric_sha256, good.reference_version)
-    assert is_internal_error(failed) and not is_internal_error(kernel_died)
-    assert not is_internal_error(good)
+    assert failed.internal_error and not kernel_died.internal_error and not good.internal_error
     run = book.start_run("0.1.0", "0.1.0", [])
     book.record(run, good)
     book.record(run, failed)

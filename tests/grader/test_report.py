@@ -306,14 +306,16 @@ def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Pat
     entry = replace(course_entry(None), counting=Counting(grade.file, None, True,
                                                           "2 uploads: a tutor chooses"))
     overview = Ledger({grade.file: entry}, ("marking.csv row 3: points 8 outside [0, 2]",))
-    html = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
-                       course=overview.overview([grade.file])).read_text()
+    again = replace(grade, file="late/" + grade.file)      # the group's second upload
+    html = write_index(tmp_path, [grade, again], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=overview.overview([grade.file])).read_text()
     text = text_of(html)
     assert "marking.csv row 3: points 8 outside [0, 2]" in text
     assert "adam 2 1 0" in text                       # marks pending, uploads waiting, given
     assert f"{grade.file} 2026-12-03T09:00:00+00:00 not in submission_times.csv" in text
     assert "2 days -0.65" in text
-    assert f"{grade.file} adam 04 open 2 uploads: a tutor chooses" in text
+    assert f"adam 04 {grade.file} (counts: open" in text
+    assert f"2 uploads: a tutor chooses), {again.file}" in text
     assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text
 def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
     not_graded = [NotGraded("adam/a_04.ipynb ", "its name ends in ' ' after .ipynb"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from grader.resubmission import Candidate, Counting, Policy, choose, duplicate_groups
+from grader.resubmission import Candidate, Counting, Policy, choose, duplicate_groups, of_candidate
 
 FIRST = "adam/adam_regression_classification_solved_group_02.ipynb"
 SECOND = "adam/late/adam_regression_classification_solved_group_02.ipynb"
@@ -55,5 +55,5 @@ def test_choose(policy: Policy, first: Candidate, second: Candidate, chosen: set
 
 def test_same_group_in_another_assignment_is_no_duplicate() -> None:
     xor = make("xor/sheet06_0000002.zip", 11, 1.0, assignment="xor")
-    assert duplicate_groups([make(FIRST, 10, 1.0), xor]) == {}
+    assert duplicate_groups([make(FIRST, 10, 1.0), xor], of_candidate) == {}
     assert choose([make(FIRST, 10, 1.0), xor], {})[FIRST].duplicate is False

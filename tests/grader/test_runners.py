@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import shutil
 import socket
 from pathlib import Path
@@ -18,7 +17,7 @@ from support_demo import GOOD
 from grader import bundle
 from grader.batch import BatchResult, grade_all
 from grader.cli import main
-from grader.discover import Upload
+from grader.discover import upload_of
 from grader.errors import GraderError
 from grader.pipeline import Job, Options, job_for
 from grader.progress import PlainProgress
@@ -38,8 +37,7 @@ def jobs(tmp_path: Path, rubrics_dir: Path) -> list[Job]:
     """A misnamed upload, and a well-named one whose path the grader lost (its own fault)."""
     rubrics = load_rubrics(rubrics_dir)
     path = write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD)
-    data = path.read_bytes()
-    good = Upload(path, path.name, hashlib.sha256(data).hexdigest(), len(data))
+    good = upload_of(path, path.name)
     lost = dataclasses.replace(job_for(good, rubrics),
                                upload=dataclasses.replace(good, path=None))  # type: ignore[arg-type]
     return [job_for(dataclasses.replace(good, rel="demo_7.ipynb"), rubrics), lost]

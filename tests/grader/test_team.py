@@ -9,7 +9,6 @@ empty cell it leaves at the top. `adam` and `xor` read the team cell after that 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -21,7 +20,7 @@ import pytest
 
 from grader import bundle
 from grader.batch import grade_all
-from grader.discover import Upload
+from grader.discover import Upload, upload_of
 from grader.intake import Accepted, Rejected, intake
 from grader.pipeline import Options
 from grader.progress import PlainProgress
@@ -115,7 +114,7 @@ def as_upload(folder: Path, assignment: str, notebook: dict[str, Any]) -> Upload
     data = upload_bytes(rubric, notebook)
     path = folder / rubric.example
     path.write_bytes(data)
-    return Upload(path, rubric.example, hashlib.sha256(data).hexdigest(), len(data))
+    return upload_of(path, rubric.example)
 
 
 def test_the_bundled_rubrics_ask_for_team_information_as_the_assignments_do() -> None:
