@@ -37,7 +37,7 @@ from typing import Iterable, Mapping, Sequence
 
 from grader.export import csv_number, csv_text
 from grader.rubric import Rubric
-from grader.sheet_reader import SheetError, read_points, read_rows, time_problem
+from grader.sheet_reader import SheetError, read_entries, read_points, read_rows, time_problem
 
 MARKING_CSV = "marking.csv"
 MARKING_COLUMNS = ("file", "group", "check", "max_points", "points", "comment", "marker",
@@ -122,16 +122,9 @@ def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MA
     """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads."""
     by_file = {slot.file: slot for slot in slots}
     body, delimiter, errors = read_rows(text, MARKING_COLUMNS, sheet)
-    marks: list[Mark] = []
-    first: dict[tuple[str, str], int] = {}
-    for number, cells in body:
-        mark, problem = _mark(cells, by_file, first)
-        if problem:
-            errors.append(SheetError(sheet, number, problem))
-        elif mark is not None:
-            first[(mark.file, mark.check)] = number
-            marks.append(mark)
-    errors += _choice_errors(marks, by_file, first, sheet)
+    marks, problems, first = read_entries(
+        body, sheet, lambda cells, first: _mark(cells, by_file, first))
+    errors += problems + _choice_errors(marks, by_file, first, sheet)
     return SheetRead(marks=tuple(marks), errors=tuple(errors), delimiter=delimiter)
 
 

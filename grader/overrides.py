@@ -20,7 +20,7 @@ from grader.marking import (
     SheetRead,
     Slot,
 )
-from grader.sheet_reader import SheetError, read_points, read_rows, time_problem
+from grader.sheet_reader import read_entries, read_points, read_rows, time_problem
 
 OVERRIDES_CSV = "overrides.csv"
 OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
@@ -40,15 +40,9 @@ def read_overrides(text: str | bytes, slots: Iterable[Slot], sheet: str = OVERRI
     """The overrides, checked: an automatic check of an existing upload, points, a reason."""
     by_file = {slot.file: slot for slot in slots}
     body, delimiter, errors = read_rows(text, OVERRIDE_COLUMNS, sheet)
-    overrides: list[Override] = []
-    first: dict[tuple[str, str], int] = {}
-    for number, cells in body:
-        override, problem = _override(cells, by_file, first)
-        if problem:
-            errors.append(SheetError(sheet, number, problem))
-        elif override is not None:
-            first[(override.file, override.check)] = number
-            overrides.append(override)
+    overrides, problems, _ = read_entries(
+        body, sheet, lambda cells, first: _override(cells, by_file, first))
+    errors += problems
     return SheetRead(overrides=tuple(overrides), errors=tuple(errors), delimiter=delimiter)
 
 

@@ -13,7 +13,7 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from grader.export import FORMULA_START
 
@@ -76,6 +76,37 @@ def read_rows(text: str | bytes, columns: Sequence[str], sheet: str,
     body = [(n, {h: read_cell(c) for h, c in zip(header, row)})
             for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
     return body, delimiter, []
+
+
+class Entry(Protocol):
+    """A row's meaning in a sheet keyed by upload and check (a mark, an override)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def check(self) -> str: ...
+
+
+E = TypeVar("E", bound=Entry)
+Cells = Mapping[str, str]
+RowReader = Callable[[Cells, dict[tuple[str, str], int]], tuple["E | None", str]]
+
+
+def read_entries(body: Iterable[tuple[int, Cells]], sheet: str, read: RowReader[E],
+                 ) -> tuple[list[E], list[SheetError], dict[tuple[str, str], int]]:
+    """Every row of a sheet read by `read(cells, first)`, which returns (entry, "") or
+    (None, problem); also which row first gave each (file, check), for later rules."""
+    entries: list[E] = []
+    errors: list[SheetError] = []
+    first: dict[tuple[str, str], int] = {}
+    for number, cells in body:
+        entry, problem = read(cells, first)
+        if problem:
+            errors.append(SheetError(sheet, number, problem))
+        elif entry is not None:
+            first[(entry.file, entry.check)] = number
+            entries.append(entry)
+    return entries, errors, first
 
 
 def time_problem(column: str, cell: str) -> str | None:
