@@ -41,6 +41,13 @@ class _DefaultGroup(click.Group):
                                        "--out DIR | selfcheck | export --format F --out FILE")
 
 
+class _BatchCommand(click.Command):
+    """The batch, which users call as `grade SUBMISSIONS`, never `grade batch`."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("grade", "SUBMISSIONS [OPTIONS]")
+
+
 def _fail(exc: GraderError) -> None:
     click.echo(f"grade: error: {exc}", err=True)
     sys.exit(exc.exit_code)
@@ -55,10 +62,14 @@ rubrics_option = click.option(
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dlgrade")
 def main() -> None:
-    """Grade deep-learning notebooks in a sandbox, against reference solutions."""
+    """Grade deep-learning notebooks in a sandbox, against reference solutions.
+
+    `grade SUBMISSIONS [OPTIONS]` grades every upload in the folder SUBMISSIONS into graded/
+    (`grade SUBMISSIONS --help` lists its options); the commands below do the rest.
+    """
 
 
-@main.command("batch", hidden=True)
+@main.command("batch", cls=_BatchCommand, hidden=True)
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"),
               show_default=True,

@@ -253,3 +253,12 @@ def test_check_fails_wrong_answers_only_with_a_min_score(runner: CliRunner, tmp_
     assert document["failed"] == [str(wrong)]
     assert [s["score"] for s in document["submissions"]] == [4.0, 3.0]
     assert runner.invoke(main, [*args, "--min-score", "3"]).exit_code == 0
+
+
+def test_help_shows_the_batch_as_users_call_it(runner: CliRunner, tmp_path: Path) -> None:
+    top = runner.invoke(main, ["--help"])
+    assert top.exit_code == 0 and "`grade SUBMISSIONS --help` lists its options" in top.output
+    batch = runner.invoke(main, [str(tmp_path), "--help"])
+    assert batch.exit_code == 0
+    assert batch.output.startswith("Usage: grade SUBMISSIONS [OPTIONS]")
+    assert "--only PATTERN" in batch.output and "grade batch" not in batch.output
