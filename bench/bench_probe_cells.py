@@ -58,7 +58,7 @@ def one_run(calls: int, sleep: float) -> tuple[tuple[float, ...], tuple[float, .
         workdir.mkdir()
 
         def prepare(_errors: object) -> bool:
-            write_inputs(plan, rubric, workdir)
+            write_inputs(plan, workdir)
             return True
 
         execution = run_notebook(nb, workdir, LIMITS, probe_cells(plan, rubric, workdir),

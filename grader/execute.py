@@ -58,6 +58,8 @@ PROBE_CRASHED = ("the kernel died while the grader ran {what} (memory limit, seg
 PROBE_DISK = ("the kernel wrote past the disk limit of {mb} MB while the grader ran {what}")
 PROBE_TOTAL = ("the notebook and the grader's calls into it ran past the {limit:g} s total limit "
                "(while the grader ran {what})")
+INPUTS_NOT_WRITTEN = ("the grader could not write the inputs of {what} into the work dir "
+                      "({error}): the notebook changed the folder they go to")
 PROBE_STUCK = ("the grader had to stop the kernel: {what} ran past its {limit:g} s limit and "
                "could not be interrupted; the checks after it were not run")
 
@@ -138,6 +140,10 @@ async def _extra_cells(client: CappedClient, km: SandboxKernelManager,
     "timeout": the kernel is stopped, the rest are "not-run", the finished checks count.
     """
     for offset, (index, cell) in enumerate(extra):
+        unwritten = _prepare_cell(cell)
+        if unwritten is not None:
+            _report(found, cell, ExtraOutcome("error", 0.0, unwritten))
+            continue
         remaining = limits.total_timeout - (time.monotonic() - found.started)
         timeout = min(cell.timeout, remaining)
         disk = (client.workdir, limits.disk_mb * 1_000_000)
@@ -158,6 +164,19 @@ async def _extra_cells(client: CappedClient, km: SandboxKernelManager,
         found.outcome, found.message = _probe_end(end, cell, timeout, limits)
         await stop_kernel(client, km)
         return
+
+
+def _prepare_cell(cell: ExtraCell) -> CellError | None:
+    """Write what the cell reads just before it runs; None when done, else why it could not
+    (the notebook changed the folder the grader writes to: the cell's check errors)."""
+    if cell.prepare is None:
+        return None
+    try:
+        cell.prepare()
+    except OSError as exc:
+        return CellError(0, "InputsNotWritten", INPUTS_NOT_WRITTEN.format(
+            what=cell.what, error=f"{type(exc).__name__}: {exc.strerror or exc}"), "")
+    return None
 
 
 def _report(found: _Progress, cell: ExtraCell, outcome: ExtraOutcome) -> None:

@@ -8,7 +8,7 @@ module holds no kernel machinery, so they can import it cheaply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 from grader.cell_error import CellError
 
@@ -31,6 +31,9 @@ class ExtraCell:
             per-call limit of a check, where `timeout` adds a grace); None: `timeout`.
         always: it runs after the student's cells even when `prepare_extra` declines the
             others (not after a timeout or crash).
+        prepare: called in the grader's process just before the cell runs (outside its timing)
+            to write what the cell reads (a call's inputs, `grader.probe.write_call`), so no
+            code the notebook left running sees them earlier. Raises OSError when it cannot.
     """
 
     key: str | None
@@ -39,6 +42,7 @@ class ExtraCell:
     timeout: float
     stated_limit: float | None = None
     always: bool = False
+    prepare: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

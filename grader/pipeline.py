@@ -151,7 +151,7 @@ def grade_accepted(accepted: Accepted, options: Options, planner: Planner = REFE
         _stage(accepted, workdir)
 
         def prepare_probes(errors: tuple[CellError, ...]) -> bool:
-            write_inputs(plan, rubric, workdir)     # the error-reporting check writes there too
+            write_inputs(plan, workdir)     # the error-reporting check writes there too
             return probes_can_score(rubric, errors)
 
         execution = run_notebook(accepted.notebook, workdir, rubric.limits,

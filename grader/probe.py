@@ -3,9 +3,10 @@
 For every `call` check the rubric's input generator makes fresh cases from an rng seeded for this
 upload; the reference runs on them here, in the grader's process, before the student's notebook
 starts (a broken reference is a grader fault and stops before any student code runs). After the
-student's cells, `write_inputs` puts the plan and the input arrays into a fresh directory of the
-upload's work dir, and the grader's cells call the student's functions through
-`grader.probe_runtime` inside the kernel. The cells, in order (`probe_cells`):
+student's cells, `write_inputs` makes a fresh directory in the upload's work dir; each call's
+cell, just before it runs, gets its plan entry and input arrays written there (`write_call`),
+and calls the student's function through `grader.probe_runtime` inside the kernel. The cells,
+in order (`probe_cells`):
 
 1. the check of the kernel's error reporting (`grader.error_hooks`), before anything else;
 2. the runtime's setup;
@@ -16,14 +17,17 @@ upload's work dir, and the grader's cells call the student's functions through
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import inspect
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -40,6 +44,7 @@ EMPTY_PROBES = 3
 EMPTY_PROBE_TIMEOUT = 10.0
 HOOKS_CHECK = "(error reporting)"  # Execution.extra key of the error-reporting check
 HOOKS_TIMEOUT = 30.0
+PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
@@ -174,34 +179,63 @@ def empty_entries() -> list[dict[str, Any]]:
             for i in range(EMPTY_PROBES)]
 
 
-def write_inputs(plan: ProbePlan, rubric: Rubric, workdir: Path) -> None:
-    """Create `<workdir>/<plan.dirname>/in` and write plan.json and the .npy inputs there.
+def write_inputs(plan: ProbePlan, workdir: Path) -> None:
+    """Create `<workdir>/<plan.dirname>/in` and `/out`, and write the empty probes' plan.json.
 
-    Runs while the student's kernel is alive, so it never follows a link the student may have
-    planted: every path is opened relative to a directory descriptor with O_NOFOLLOW and files
-    are created with O_EXCL.
+    The calls' inputs are not written here: each call's cell writes its own just before it runs
+    (`CallInputs`, `write_call`), so code the notebook left running (a thread, a child process)
+    never sees a call's inputs before that call starts and cannot work out a timed call's answer
+    in advance. Runs while the student's kernel is alive, so it never follows a link the
+    student may have planted: every path is opened relative to a directory descriptor with
+    O_NOFOLLOW and files are created with O_EXCL.
     """
-    document, files = plan_document(plan, rubric)
-    document["entries"] += empty_entries()
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-    work_fd = os.open(workdir, flags)
-    try:
+    with _directory(workdir) as work_fd:
         os.mkdir(plan.dirname, mode=0o755, dir_fd=work_fd)
-        probe_fd = os.open(plan.dirname, flags, dir_fd=work_fd)
-        try:
+        with _directory(plan.dirname, work_fd) as probe_fd:
             os.mkdir("in", mode=0o755, dir_fd=probe_fd)
             os.mkdir("out", mode=0o777, dir_fd=probe_fd)
-            in_fd = os.open("in", flags, dir_fd=probe_fd)
-            try:
-                _write_file(in_fd, "plan.json", json.dumps(document).encode())
-                for name, array in files.items():
-                    _write_file(in_fd, name, _npy_bytes(array))
-            finally:
-                os.close(in_fd)
-        finally:
-            os.close(probe_fd)
+            with _directory("in", probe_fd) as in_fd:
+                document = {"protocol": rt.PROTOCOL, "entries": empty_entries()}
+                _write_file(in_fd, PLAN_FILE, json.dumps(document).encode())
+
+
+@dataclass(frozen=True)
+class CallInputs:
+    """What one call's cell reads: its plan entry and arrays, in `in/<folder>/` of the probe
+    directory; `folder` is random, so nothing in the kernel can claim it in advance."""
+
+    folder: str
+    document: dict[str, Any] = field(hash=False)
+    files: dict[str, np.ndarray] = field(hash=False)
+
+
+def call_inputs(plan: ProbePlan, rubric: Rubric, call: PlannedCall) -> CallInputs:
+    """The plan document of `call` alone (its entry, its arrays)."""
+    document, files = plan_document(ProbePlan(plan.rubric_id, (call,), plan.dirname), rubric)
+    return CallInputs(secrets.token_hex(8), document, files)
+
+
+def write_call(workdir: Path, dirname: str, inputs: CallInputs) -> None:
+    """Write one call's inputs into `<workdir>/<dirname>/in/<inputs.folder>/`, as
+    `write_inputs` writes (no link followed, nothing overwritten). Raises OSError when the
+    notebook changed the probe directory so that this is not possible."""
+    with _directory(workdir) as work_fd, _directory(dirname, work_fd) as probe_fd, \
+            _directory("in", probe_fd) as in_fd:
+        os.mkdir(inputs.folder, mode=0o755, dir_fd=in_fd)
+        with _directory(inputs.folder, in_fd) as call_fd:
+            _write_file(call_fd, PLAN_FILE, json.dumps(inputs.document).encode())
+            for name, array in inputs.files.items():
+                _write_file(call_fd, name, _npy_bytes(array))
+
+
+@contextlib.contextmanager
+def _directory(path: str | Path, dir_fd: int | None = None) -> Iterator[int]:
+    """A descriptor of the directory `path` (relative to `dir_fd`), never through a link."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    try:
+        yield fd
     finally:
-        os.close(work_fd)
+        os.close(fd)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -246,13 +280,14 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
         "del __grader_setup\n"
     )
     cells = [hooks, ExtraCell(None, "its probe setup", setup, 60.0)]
-    plan_path = str(probe_dir / "in" / "plan.json")
+    plan_path = str(probe_dir / "in" / PLAN_FILE)
 
-    def call_cell(key: str, what: str, case: int, timeout: float, limit: float) -> ExtraCell:
+    def call_cell(key: str, what: str, case: int, timeout: float, limit: float,
+                  path: str = plan_path) -> ExtraCell:
         source = (
             "import sys as __grader_sys\n"
             f"__grader_sys.modules[{RUNTIME_MODULE!r}].run_probes("
-            f"{plan_path!r}, {out_dir!r}, globals(), {key!r}, {case})\n"
+            f"{path!r}, {out_dir!r}, globals(), {key!r}, {case})\n"
             "del __grader_sys\n"
         )
         return ExtraCell(key, what, source, timeout, limit)
@@ -260,7 +295,11 @@ def probe_cells(plan: ProbePlan, rubric: Rubric, workdir: Path) -> tuple[ExtraCe
     cells += [call_cell(EMPTY_PROBE, "its empty probe", i, EMPTY_PROBE_TIMEOUT, EMPTY_PROBE_TIMEOUT)
               for i in range(EMPTY_PROBES)]
     for check in rubric.checks:
-        cells += [call_cell(check.id, f"check {check.id}", call.index,
-                            check.timeout + CALL_GRACE, check.timeout)
-                  for call in plan.for_check(check.id)]
+        for call in plan.for_check(check.id):
+            inputs = call_inputs(plan, rubric, call)
+            cell = call_cell(check.id, f"check {check.id}", call.index,
+                             check.timeout + CALL_GRACE, check.timeout,
+                             str(probe_dir / "in" / inputs.folder / PLAN_FILE))
+            cells.append(dataclasses.replace(
+                cell, prepare=functools.partial(write_call, workdir, plan.dirname, inputs)))
     return tuple(cells)

@@ -2,7 +2,8 @@
 
 * A function under test (a student-style implementation written in a test) goes through the
   real probe steps in this process: `grader.probe.build_plan` (cases from the rubric's generator,
-  the reference's values), `write_inputs` (plan.json and .npy files on disk),
+  the reference's values), `write_inputs` and `write_call` (plan.json and .npy files on disk,
+  each call's just before it),
   `grader.probe_runtime.run_probes` (the very code the kernel runs, with a plain namespace
   standing in for the student's globals), `grader.extract.read_results`, then
   `grader.compare.evaluate_check` for the check's result and `grader.compare.judge` for each
@@ -38,9 +39,12 @@ from grader.pipeline import Options, grade_accepted
 from grader.probe import (
     EMPTY_PROBE,
     EMPTY_PROBES,
+    CallInputs,
     PlannedCall,
     ProbePlan,
     build_plan,
+    call_inputs,
+    write_call,
     write_inputs,
 )
 from grader.rubric import CheckSpec, Rubric, load_rubrics
@@ -106,22 +110,27 @@ def run_round_trip(rubric: Rubric, namespace: Mapping[str, Any], workdir: Path,
     """
     plan = build_plan(rubric, seed)
     workdir.mkdir(parents=True, exist_ok=True)
-    write_inputs(plan, rubric, workdir)
-    plan_path = str(workdir / plan.dirname / "in" / "plan.json")
+    write_inputs(plan, workdir)
+    in_dir = workdir / plan.dirname / "in"
     out_dir = str(workdir / plan.dirname / "out")
 
-    def timed(check_id: str, indices: Sequence[int]) -> ExtraOutcome:
+    def timed(check_id: str, calls: Sequence[tuple[int, CallInputs | None]]) -> ExtraOutcome:
         seconds = []
-        for index in indices:
+        for index, inputs in calls:
+            plan_path = in_dir / "plan.json"
+            if inputs is not None:       # written just before the call, as its cell's prepare does
+                write_call(workdir, plan.dirname, inputs)
+                plan_path = in_dir / inputs.folder / "plan.json"
             began = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                rt.run_probes(plan_path, out_dir, namespace, check_id, index)
+                rt.run_probes(str(plan_path), out_dir, namespace, check_id, index)
             seconds.append(time.perf_counter() - began)
         return ExtraOutcome("ok", sum(seconds), None, tuple(seconds))
 
-    cost = probe_cost(timed(EMPTY_PROBE, range(EMPTY_PROBES)), EMPTY_PROBES)
-    outcomes = {c.id: timed(c.id, [call.index for call in plan.for_check(c.id)])
+    cost = probe_cost(timed(EMPTY_PROBE, [(i, None) for i in range(EMPTY_PROBES)]), EMPTY_PROBES)
+    outcomes = {c.id: timed(c.id, [(call.index, call_inputs(plan, rubric, call))
+                                   for call in plan.for_check(c.id)])
                 for c in rubric.checks}
     records = read_results(workdir, plan.dirname)
     results = {c.id: evaluate_check(c, plan.for_check(c.id), records, 0, outcomes[c.id], cost)

@@ -240,6 +240,30 @@ def test_extra_cells_run_after_prepare_extra_and_see_the_students_names(run, tmp
     assert result.outcome == "ok"
 
 
+def test_a_cell_is_prepared_just_before_it_runs_and_an_unwritable_input_is_its_error(
+        run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    work = tmp_path / "work"
+
+    def write(text: str) -> Callable[[], None]:
+        return lambda: (work / "inputs.txt").write_text(text)
+
+    def blocked() -> None:
+        raise PermissionError(13, "Permission denied")
+
+    extra = [ExtraCell("first", "its first", "first = open('inputs.txt').read()", 5,
+                       prepare=write("1")),
+             ExtraCell("blocked", "check blocked", "blocked_ran = True", 5, prepare=blocked),
+             ExtraCell("second", "its second",
+                       "assert (first, open('inputs.txt').read()) == ('1', '2')\n"
+                       "assert 'blocked_ran' not in globals()", 5, prepare=write("2"))]
+    result = run(notebook("x = 1"), extra=extra)
+    assert statuses(result, extra) == (
+        "ok", "error: InputsNotWritten: the grader could not write the inputs of check blocked "
+              "into the work dir (PermissionError: Permission denied): the notebook changed the "
+              "folder they go to", "ok")
+    assert result.extra["blocked"].seconds == 0.0 and result.outcome == "ok"
+
+
 def test_a_hanging_extra_cell_times_out_and_later_ones_do_not_run(run) -> None:  # type: ignore[no-untyped-def]
     extra = [ExtraCell("ok", "its ok", "pass", 5),
              ExtraCell("hangs", "its hangs", "while True: pass", 2),

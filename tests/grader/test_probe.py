@@ -27,9 +27,11 @@ from grader.probe import (
     EMPTY_PROBES,
     HOOKS_CHECK,
     build_plan,
+    call_inputs,
     plan_document,
     probe_cells,
     upload_seed,
+    write_call,
     write_inputs,
 )
 from grader.rubric import CheckSpec, Limits, Rubric
@@ -277,8 +279,51 @@ def test_write_inputs_never_follows_a_planted_link(tmp_path: Path) -> None:
     work.mkdir()
     os.symlink(target, work / plan.dirname)
     with pytest.raises(OSError):
-        write_inputs(plan, rubric, work)
+        write_inputs(plan, work)
     assert list(target.iterdir()) == []
+
+
+def test_no_call_input_is_on_disk_before_its_cell_prepares_it(tmp_path: Path) -> None:
+    """Code the notebook left running cannot read a later (timed) call's inputs in advance:
+    after `write_inputs` only the empty probes' plan exists, and each call cell's `prepare`
+    writes that call's entry and arrays alone, into a folder no one could guess."""
+    rubric = make_rubric()
+    plan = build_plan(rubric, 0)
+    write_inputs(plan, tmp_path)
+    in_dir = tmp_path / plan.dirname / "in"
+    assert [p.name for p in in_dir.iterdir()] == ["plan.json"]
+    plan_doc = json.loads((in_dir / "plan.json").read_text())
+    assert {e["check"] for e in plan_doc["entries"]} == {EMPTY_PROBE}
+    calls = [c for c in probe_cells(plan, rubric, tmp_path) if c.key == "affine"]
+    assert len(calls) == 3 and all(c.prepare is not None for c in calls)
+    for n, cell in enumerate(calls, start=1):
+        assert cell.prepare is not None
+        cell.prepare()
+        folders = [p for p in in_dir.iterdir() if p.is_dir()]
+        assert len(folders) == n and len({p.name for p in folders}) == n
+        arrays = {p.parent.name for p in in_dir.rglob("*.npy")}
+        assert arrays == {p.name for p in folders}     # only called cases have their arrays
+        newest = [p for p in folders if str(p / "plan.json") in cell.source]
+        entries = json.loads((newest[0] / "plan.json").read_text())["entries"]
+        assert [(e["check"], e["case"]) for e in entries] == [("affine", n - 1)]
+
+
+def test_a_call_whose_folder_was_replaced_by_a_link_is_not_written_through(
+        tmp_path: Path) -> None:
+    rubric = make_rubric()
+    plan = build_plan(rubric, 0)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_inputs(plan, work)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    in_dir = work / plan.dirname / "in"
+    in_dir.rename(work / plan.dirname / "was-in")
+    os.symlink(outside, in_dir)
+    inputs = call_inputs(plan, rubric, plan.calls[0])
+    with pytest.raises(OSError):
+        write_call(work, plan.dirname, inputs)
+    assert list(outside.iterdir()) == []
 
 
 def test_probe_cells_check_the_error_reporting_first_then_one_cell_per_call() -> None:

@@ -66,6 +66,18 @@ SKIP_ALARM = (
 LIE = ("import time\n_start = time.monotonic()\n"
        "time.monotonic = lambda: _start + (_real() - _start) / 10\n"
        "time.perf_counter = time.monotonic")
+# A notebook that could see a later call's inputs could work out that (timed) call's answer in
+# advance, in a thread it left running: `double` counts the input arrays in the work dir and is
+# right only while it sees no more of them than the calls made so far.
+SPY = """\
+import glob
+import numpy as np
+_calls = []
+def double(x):
+    _calls.append(1)
+    seen = len(glob.glob("probe-*/in/**/*.npy", recursive=True))
+    return 2 * np.asarray(x) + (seen > len(_calls))
+"""
 CLOCK = "the call took {:.2f} s by the grader's clock, past its limit of 3 s"
 
 
@@ -91,6 +103,7 @@ ROUTES: dict[str, tuple[list[str], str, str, str]] = {
     "caught_alarm": ([], student(OVER, catch=True), "error", "by the grader's clock"),
     "no_tampering_over": ([], student(OVER), "error", "did not return within 3.0 s"),
     "comfortably_within": ([], student(0.6 * LIMIT), "pass", "3 case(s) agree"),
+    "inputs_seen_in_advance": ([], SPY, "pass", "3 case(s) agree"),
 }
 NAMES = {route: f"demo_{i:02d}.ipynb" for i, route in enumerate(ROUTES, start=1)}
 
