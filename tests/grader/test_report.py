@@ -238,11 +238,13 @@ def test_pictures_show_under_visible_checks_only(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- course record
 def course_entry(theory: float | None, comment: str = "6.3c: the relation to Newton is missing",
-                 reason: str = "shared ba gradient accepted") -> UploadLedger:
+                 reason: str = "shared ba gradient accepted",
+                 essay: float | None = None) -> UploadLedger:
     """SCENARIOS["graded"] with a hand mark, an override and a late penalty on an mtime."""
     grade = SCENARIOS["graded"]
     file = grade.file
-    marks = {(file, "theory"): Mark(file, "theory", theory, comment, "ana", "2026-12-05")}
+    marks = {(file, "theory"): Mark(file, "theory", theory, comment, "ana", "2026-12-05"),
+             (file, "essay"): Mark(file, "essay", essay)}
     override = Override(file, "adam_converges", 0.5, reason, "ben", "2026-12-06")
     totals = merge(file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
                    [("theory", 2.0), ("essay", 1.0)], marks,
@@ -260,7 +262,7 @@ def course_entry(theory: float | None, comment: str = "6.3c: the relation to New
 
 def text_of(html: str) -> str:
     """The page's text with tags removed and white space collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", ""))).split())
 
 
 def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None:
@@ -275,6 +277,14 @@ def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None
     assert "Submitted 2026-12-03T09:00:00+00:00 (from the file's modification time) " \
         "not in submission_times.csv; file modification time (unreliable)" in text
     assert "Final score pending : 1 hand-marked check still to mark" in text
+    top = text[:text.index("Checks")]          # the facts at the top of the page
+    assert "Your total pending : 1 hand-marked check still to mark how it adds up " \
+        "Automatic checks 3 / 4, 3.5 / 4 after a tutor's change Marked by hand 1.5 / 3 " \
+        "(1 still to mark) Late penalty -0.65" in top
+    assert "Score" not in top
+    done = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/z.html", title="Adam",
+                                course=course_entry(1.5, essay=1.0)).read_text())
+    assert "Your total 5.35 / 7 how it adds up" in done             # 3.5 + 2.5 - 0.65
     marked = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/y.html", title="Adam",
                                   course=replace(course_entry(1.5), hand_marks=())).read_text())
     assert "Marked by hand" not in marked
