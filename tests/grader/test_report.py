@@ -279,7 +279,7 @@ def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None
     assert "Final score pending : 1 hand-marked check still to mark" in text
     top = text[:text.index("Checks")]          # the facts at the top of the page
     assert "Your total pending : 1 hand-marked check still to mark how it adds up " \
-        "Automatic checks 3 / 4, 3.5 / 4 after a tutor's change Marked by hand 1.5 / 3 " \
+        "Automatic checks 3 / 4 as graded, 3.5 / 4 after a tutor's change Marked by hand 1.5 / 3 " \
         "(1 still to mark) Late penalty -0.65" in top
     assert "Score" not in top
     done = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/z.html", title="Adam",
