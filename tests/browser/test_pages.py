@@ -259,9 +259,9 @@ def test_without_javascript_the_table_shows_every_upload_and_no_tools(browser: A
         rows = browser.find_elements(By.CSS_SELECTOR, "#uploads-table tbody tr")
         assert len(rows) == len(graded_site.reports) and all(r.is_displayed() for r in rows)
         assert not browser.find_element(By.ID, "upload-tools").is_displayed()
-        ordered = [(r.get_attribute("data-assignment"), -float(r.get_attribute("data-score")))
-                   for r in rows]
-        assert ordered == sorted(ordered)        # by assignment, then score (highest first)
+        ordered = [(a == "-", a, -float(r.get_attribute("data-score")))
+                   for r in rows for a in [r.get_attribute("data-assignment")]]
+        assert ordered == sorted(ordered)  # by assignment (unmatched last), score (highest first)
         link = browser.find_element(By.CSS_SELECTOR, "#status-table tr:nth-child(2) a")
         link.click()                             # rejected: its first upload's row
         target = browser.find_element(By.CSS_SELECTOR, "#uploads-table tr:target")
