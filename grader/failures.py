@@ -70,10 +70,13 @@ def failure_groups(grades: Sequence[Grade], check_id: str,
 
 def first_problem(grade: Grade) -> str:
     """What the overview's table shows for an upload: the first failed or errored check of a
-    graded upload (its id, then its message without the case label), else its first message
-    ("" when there is none)."""
+    graded upload (its id, then its message without the case label; a message that already
+    starts with the id is not prefixed again), else its first message ("" when there is none)."""
     if grade.status == "graded":
         failing = next((c for c in grade.checks if c.status in ("fail", "error")), None)
         if failing is not None:
-            return f"{failing.id}: {_drop_case_label(failing.message)}"
+            message = _drop_case_label(failing.message)
+            if message == failing.id or message.startswith(f"{failing.id}:"):
+                return message
+            return f"{failing.id}: {message}"
     return grade.messages[0] if grade.messages else ""

@@ -72,13 +72,16 @@ def _roster(path: Path | None) -> tuple[Student, ...]:
     return students
 
 
-def _gradescope_files(records: Sequence[ExportRecord], out: Path) -> list[tuple[Path, str]]:
-    """(path, text) of each results.json: `out` itself for one upload and a .json `out`."""
+def _gradescope_files(found: Sequence[ExportRecord], out: Path) -> list[tuple[Path, str]]:
+    """(path, text) of each results.json of the uploads that count in `found`: `out` itself
+    for one upload and a .json `out`."""
+    records = [r for r in found if r.counts is not False]
     text = [json.dumps(gradescope_results(r), indent=2, allow_nan=False) + "\n" for r in records]
     if out.suffix == ".json":
         if len(records) != 1:
-            raise UsageError(f"--out {out}: a .json file takes exactly one upload, the folder has "
-                             f"{len(records)}; give a folder (or --assignment)")
+            raise UsageError(f"--out {out}: a .json file takes exactly one upload, grades.json "
+                             f"has {len(found)} ({len(records)} that count); give a folder "
+                             f"(or --assignment)")
         return [(out, text[0])]
     files = []
     for record, body in zip(records, text):
@@ -106,7 +109,7 @@ def export_graded(graded: Path, fmt: str, out: Path, roster: Path | None = None,
     records = _load(graded, assignment)
     students = _roster(roster)
     if fmt == "gradescope":
-        files = _gradescope_files([r for r in records if r.counts is not False], out)
+        files = _gradescope_files(records, out)
         for path, body in files:
             write_text_atomic(path, body)
         return tuple(p for p, _ in files), ()

@@ -107,7 +107,8 @@ def write_overview(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping
     """
     from grader.overview import assignment_overviews  # draws with matplotlib
 
-    csv_names = write_assignment_csvs(out_dir, grades, rubrics)
+    entries = {e.file: e for e in course.totals} if course is not None else {}
+    csv_names = write_assignment_csvs(out_dir, grades, rubrics, entries)
     overviews = assignment_overviews(grades, rubrics, csv_names, draw=draw)
     return report.write_index(out_dir, grades, report_paths, generated_at=generated_at,
                               grader_version=grader_version, overviews=overviews,

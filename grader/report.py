@@ -22,12 +22,12 @@ import jinja2
 from grader.cell_runs import CellRun
 from grader.compare import CheckResult
 from grader.export import iso8601, write_text_atomic
-from grader.failures import first_problem
 from grader.picture import Picture
 from grader.report_paths import safe_rel
 from grader.resubmission import duplicate_groups
 from grader.score import Grade, Status, group_of
 from grader.text import printable
+from grader.upload_rows import breaks, upload_rows
 
 if TYPE_CHECKING:  # drawing needs matplotlib; rendering a page does not
     from grader.discover import NotGraded
@@ -99,6 +99,7 @@ def environment() -> jinja2.Environment:
     env.filters["head"] = head
     env.filters["number"] = number
     env.filters["urlpath"] = lambda path: quote(str(path), safe="/")
+    env.filters["breaks"] = breaks
     return env
 
 
@@ -262,7 +263,8 @@ def write_index(out_dir: Path, grades: Sequence[Grade], report_paths: Mapping[st
         uploads_of_group={f: len(d.files) for d in duplicates for f in d.files},
         counting={e.file: e for e in course.duplicates} if course else {},
         overviews=overviews,
-        problems={g.file: first_problem(g) for g in grades},
+        rows=upload_rows(grades, course),
+        adjusted=course is not None and course.shown,
         statuses=STATUSES,
     )
     write_text_atomic(path, html)

@@ -228,6 +228,27 @@ def test_the_uploads_table_filters_and_sorts_with_javascript(browser: Any,
     assert scores == sorted(scores) and len(scores) == len(everything)
 
 
+# Each table's right edge and the content column's (main without its padding).
+EDGES_JS = """
+const main = document.querySelector('main');
+const column = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+return {column: column, innerWidth: window.innerWidth,
+        scrollWidth: document.documentElement.scrollWidth,
+        tables: [...document.querySelectorAll('table')].map(
+            t => [t.id || t.className, t.getBoundingClientRect().right])};
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_uploads_table_fits_the_content_column(browser: Any, graded_site: Site,
+                                                   width: int) -> None:
+    open_page(browser, graded_site.index, width)
+    edges = browser.execute_script(EDGES_JS)
+    assert edges["scrollWidth"] <= edges["innerWidth"], edges
+    assert "uploads-table" in [name for name, _ in edges["tables"]]
+    assert all(right <= edges["column"] + 0.5 for _, right in edges["tables"]), edges
+
+
 def test_without_javascript_the_table_shows_every_upload_and_no_tools(browser: Any,
                                                                       graded_site: Site) -> None:
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
@@ -238,5 +259,13 @@ def test_without_javascript_the_table_shows_every_upload_and_no_tools(browser: A
         rows = browser.find_elements(By.CSS_SELECTOR, "#uploads-table tbody tr")
         assert len(rows) == len(graded_site.reports) and all(r.is_displayed() for r in rows)
         assert not browser.find_element(By.ID, "upload-tools").is_displayed()
+        ordered = [(a == "-", a, -float(r.get_attribute("data-score")))
+                   for r in rows for a in [r.get_attribute("data-assignment")]]
+        assert ordered == sorted(ordered)  # by assignment (unmatched last), score (highest first)
+        link = browser.find_element(By.CSS_SELECTOR, "#status-table tr:nth-child(2) a")
+        link.click()                             # rejected: its first upload's row
+        target = browser.find_element(By.CSS_SELECTOR, "#uploads-table tr:target")
+        assert target.get_attribute("data-status") == "rejected" and target.is_displayed()
+        assert link.text.replace("\n", "") in target.text.replace("\n", "")
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

@@ -47,3 +47,17 @@ def test_first_problem() -> None:
     assert first_problem(make_grade(status="rejected", messages=("file name: ...",))) == \
         "file name: ..."
     assert first_problem(make_grade(checks=(make_check(),), messages=())) == ""
+
+
+@pytest.mark.parametrize(("check_id", "message", "shown"), [
+    ("adam_step", "adam_step (case 1: t=1): output [0]: got 0.56",
+     "adam_step: output [0]: got 0.56"),
+    ("manual_grads", "manual_grads: output ['ba']: shape (2,)",
+     "manual_grads: output ['ba']: shape (2,)"),
+    ("adam_chain", "adam_step (case 1: 50 steps): got -0.08", "adam_chain: adam_step: got -0.08"),
+    ("adam", "adam_step: got 1", "adam: adam_step: got 1"),
+], ids=["symbol-is-the-id", "no-case-label", "another-symbol", "id-a-prefix-of-the-symbol"])
+def test_first_problem_names_the_check_once(check_id: str, message: str, shown: str) -> None:
+    grade = make_grade(checks=(make_check(id=check_id, status="fail", points=0.0,
+                                          message=message),))
+    assert first_problem(grade) == shown

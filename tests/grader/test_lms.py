@@ -224,6 +224,16 @@ def test_export_graded_usage_errors(graded: Path, tmp_path: Path, fmt: str, out:
     assert not (tmp_path / out).exists()
 
 
+def test_a_gradescope_json_for_many_uploads_names_how_many_grades_json_has(
+        graded: Path, tmp_path: Path) -> None:
+    total = len(DOCUMENT["submissions"])
+    counted = sum(s.get("counts", True) is not False for s in DOCUMENT["submissions"])
+    assert counted < total
+    with pytest.raises(UsageError, match=re.escape(f"grades.json has {total} ({counted} that "
+                                                   f"count)")):
+        export_graded(graded, "gradescope", tmp_path / "results.json")
+
+
 def test_export_graded_needs_a_grades_json(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no grades.json there"):
         export_graded(tmp_path, "csv", tmp_path / "x.csv")

@@ -36,6 +36,7 @@ from grader.report import (
 from grader.report_paths import report_paths, report_relpath
 from grader.resubmission import Counting
 from grader.totals import CheckPoints, merge
+from grader.upload_rows import breaks
 
 GOLDENS = Path(__file__).parent / "goldens"
 GENERATED_AT = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -186,7 +187,7 @@ def test_index_golden_and_links(tmp_path: Path, golden: Callable[[Path, str], No
                          "reports/adam/adam_regression_classification_solved_group_04.html"]
     assert "reports/odd%20name%20%231%3F.html" in hrefs
     assert html.count("<script") == 1 and "<script>x" not in html  # ours: the table tools
-    assert "&lt;i&gt;x&lt;/i&gt;" in html
+    assert "&lt;i&gt;x&lt;/i&gt;" in html.replace("<wbr>", "")   # a file name wraps after /
     assert "2025-01-15T12:00:00+00:00" in html
 
 
@@ -194,7 +195,8 @@ def test_index_without_a_report_path_has_no_link(tmp_path: Path) -> None:
     html = write_index(tmp_path, [make_grade()], {}, generated_at=GENERATED_AT,
                        grader_version="0.1.0").read_text()
     hrefs = [attrs["href"] for tag, attrs in _tags(html) if tag == "a"]
-    assert all(h and h.startswith("#") for h in hrefs) and make_grade().file in html
+    assert all(h and h.startswith("#") for h in hrefs)
+    assert make_grade().file in html.replace("<wbr>", "")
 
 
 def test_summary_per_assignment() -> None:
@@ -238,11 +240,13 @@ def test_pictures_show_under_visible_checks_only(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- course record
 def course_entry(theory: float | None, comment: str = "6.3c: the relation to Newton is missing",
-                 reason: str = "shared ba gradient accepted") -> UploadLedger:
+                 reason: str = "shared ba gradient accepted",
+                 essay: float | None = None) -> UploadLedger:
     """SCENARIOS["graded"] with a hand mark, an override and a late penalty on an mtime."""
     grade = SCENARIOS["graded"]
     file = grade.file
-    marks = {(file, "theory"): Mark(file, "theory", theory, comment, "ana", "2026-12-05")}
+    marks = {(file, "theory"): Mark(file, "theory", theory, comment, "ana", "2026-12-05"),
+             (file, "essay"): Mark(file, "essay", essay)}
     override = Override(file, "adam_converges", 0.5, reason, "ben", "2026-12-06")
     totals = merge(file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
                    [("theory", 2.0), ("essay", 1.0)], marks,
@@ -260,7 +264,7 @@ def course_entry(theory: float | None, comment: str = "6.3c: the relation to New
 
 def text_of(html: str) -> str:
     """The page's text with tags removed and white space collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", ""))).split())
 
 
 def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None:
@@ -275,6 +279,14 @@ def test_report_shows_marks_pending_override_and_penalty(tmp_path: Path) -> None
     assert "Submitted 2026-12-03T09:00:00+00:00 (from the file's modification time) " \
         "not in submission_times.csv; file modification time (unreliable)" in text
     assert "Final score pending : 1 hand-marked check still to mark" in text
+    top = text[:text.index("Checks")]          # the facts at the top of the page
+    assert "Your total pending : 1 hand-marked check still to mark how it adds up " \
+        "Automatic checks 3 / 4 as graded, 3.5 / 4 after a tutor's change Marked by hand 1.5 / 3 " \
+        "(1 still to mark) Late penalty -0.65" in top
+    assert "Score" not in top
+    done = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/z.html", title="Adam",
+                                course=course_entry(1.5, essay=1.0)).read_text())
+    assert "Your total 5.35 / 7 how it adds up" in done             # 3.5 + 2.5 - 0.65
     marked = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/y.html", title="Adam",
                                   course=replace(course_entry(1.5), hand_marks=())).read_text())
     assert "Marked by hand" not in marked
@@ -317,6 +329,47 @@ def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Pat
     assert f"adam 04 {grade.file} (counts: open" in text
     assert f"2 uploads: a tutor chooses), {again.file}" in text
     assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text
+def test_index_orders_uploads_by_final_score_and_links_final_scores(tmp_path: Path) -> None:
+    grade = SCENARIOS["graded"]                           # 3 / 4 automatic, 5.35 / 7 final
+    top = replace(grade, file="adam/top_group_07.ipynb", score=3.9)   # 3.9 / 4, no record
+    unmatched = replace(SCENARIOS["rejected"], file="zz.ipynb")
+    grades = [grade, top, unmatched]
+    paths = report_paths([g.file for g in grades])
+    course = Ledger({grade.file: course_entry(1.5, essay=1.0)}).overview([grade.file])
+    html = write_index(tmp_path, grades, paths, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    rows = re.findall(r'<tr id="upload-(\d+)" data-assignment="([^"]*)" data-status="[^"]*" '
+                      r'data-score="([^"]*)">\n<th scope="row" class="file path"><a href="([^"]*)"',
+                      html)
+    assert [(n, a, score, href) for n, a, score, href in rows] == [
+        ("1", "adam", "97.5", paths[top.file]), ("2", "adam", "76.43", paths[grade.file]),
+        ("3", "-", "0", paths[unmatched.file])]                   # unmatched last
+    text = text_of(html)
+    assert "Final score (% of max)" in text and "5.35 / 7 automatic 3 / 4" in text
+    assert "3.9 / 4 automatic" not in text                         # no record: one score
+    final = html[html.index('id="final-scores"'):]
+    assert f'<a href="{paths[grade.file]}">' in final[:final.index("</table>")]
+    status = html[html.index('id="status-table"'):]
+    assert '<a href="#upload-3">zz.ipynb</a>' in status[:status.index("</table>")]
+
+
+def test_a_pending_final_score_is_ordered_by_its_automatic_part(tmp_path: Path) -> None:
+    grade = SCENARIOS["graded"]
+    course = Ledger({grade.file: course_entry(None)}).overview([grade.file])
+    html = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    assert 'data-score="87.5"' in html                              # 3.5 / 4 (override)
+    assert "pending automatic 3 / 4" in text_of(html)
+
+
+@pytest.mark.parametrize(("name", "pieces"), [
+    ("adam/adam_group-02.ipynb", ["adam/", "adam_", "group-", "02.ipynb"]),
+    ("plain", ["plain"]), ("", [""]), ("a//b", ["a/", "/", "b"])])
+def test_file_names_break_after_slashes_underscores_and_hyphens(name: str,
+                                                                pieces: list[str]) -> None:
+    assert breaks(name) == pieces
+
+
 def test_index_lists_what_was_not_graded(tmp_path: Path) -> None:
     not_graded = [NotGraded("adam/a_04.ipynb ", "its name ends in ' ' after .ipynb"),
                   NotGraded(".old/<script>x</script>.ipynb",
@@ -344,7 +397,7 @@ def test_index_flags_two_uploads_for_one_group(tmp_path: Path) -> None:
                                                            "adam/late/a_04.ipynb"))]
     html = write_index(tmp_path, grades, report_paths([g.file for g in grades]),
                        generated_at=GENERATED_AT, grader_version="0.1.0").read_text()
-    assert html.count("<strong>(2 uploads)</strong>") == 2
+    assert html.count('<strong class="nowrap">(2 uploads)</strong>') == 2
     section = html[html.index('id="same-group"'):]
     assert ('<a href="reports/adam/a_04.html">adam/a_04.ipynb</a>, '
             '<a href="reports/adam/late/a_04.html">adam/late/a_04.ipynb</a>') in section
