@@ -20,7 +20,6 @@ import dataclasses
 import importlib.util
 import os
 import sys
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence
 
@@ -36,6 +35,7 @@ from grader.pipeline import REFERENCE, Options, Planner, grade_upload
 from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade, now_iso
 from grader.verdicts import CheckRun, MinScore
+from grader.version import grader_version
 
 RENDERERS: dict[str, Callable[[CheckRun], str]] = {
     "json": verdicts.to_json,
@@ -121,20 +121,8 @@ def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | 
     uploads = uploads_for(paths)
     grades = (check_with_kits(uploads, kits, live) if kits
               else check_uploads(uploads, rubrics_dir, live))
-    return CheckRun(grades, min_score, installed_version(),
+    return CheckRun(grades, min_score, grader_version(),
                     now_iso())
-
-
-DISTRIBUTIONS = ("dlgrade", "dlgrade-check")   # the full project, the student distribution
-
-
-def installed_version() -> str:
-    for name in DISTRIBUTIONS:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "0+unknown"
 
 
 def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,

@@ -26,6 +26,7 @@ from grader import bundle
 from grader.errors import GraderError
 from grader.text import printable
 from grader.verdicts import FORMATS, MinScore, MinScoreType
+from grader.version import grader_version
 
 
 class _DefaultGroup(click.Group):
@@ -60,7 +61,7 @@ rubrics_option = click.option(
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dlgrade")
+@click.version_option(version=grader_version(), prog_name="grade")
 def main() -> None:
     """Grade deep-learning notebooks in a sandbox, against reference solutions.
 

@@ -88,6 +88,13 @@ def test_reference_cannot_be_imported_and_without_a_kit_it_says_so(
     assert bare.returncode == 2 and "pass --kit KIT" in bare.stderr
 
 
+def test_grade_version_works_in_the_student_distribution(student: Path, tmp_path: Path) -> None:
+    done = run([str(student / "grade"), "--version"], tmp_path)     # the CI templates run it
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == f"grade, version {wheel_version(student)}\n"
+    assert wheel_version(student)
+
+
 @pytest.mark.kernel
 def test_the_correct_upload_passes_from_the_kit(student: Path, kit: Path, tmp_path: Path) -> None:
     done = run([str(student / "grade"), "check", "--kit", str(kit), "--min-score", "100%",

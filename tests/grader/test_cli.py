@@ -262,3 +262,26 @@ def test_help_shows_the_batch_as_users_call_it(runner: CliRunner, tmp_path: Path
     assert batch.exit_code == 0
     assert batch.output.startswith("Usage: grade SUBMISSIONS [OPTIONS]")
     assert "--only PATTERN" in batch.output and "grade batch" not in batch.output
+
+
+@pytest.mark.parametrize("installed", ["dlgrade", "dlgrade-check"])
+def test_the_version_is_the_installed_distributions_whichever_it_is(
+        installed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from grader import version
+
+    def only(name: str) -> str:
+        if name != installed:
+            raise metadata.PackageNotFoundError(name)
+        return "9.8.7"
+
+    monkeypatch.setattr(version.metadata, "version", only)
+    assert version.grader_version() == "9.8.7"
+
+
+def test_grade_version_prints_the_version(runner: CliRunner) -> None:
+    from grader.version import grader_version
+
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output == f"grade, version {grader_version()}\n"
