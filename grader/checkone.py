@@ -21,7 +21,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TextIO
 
 import click
 
@@ -125,13 +125,20 @@ def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | 
                     now_iso())
 
 
+def wants_color(output: Path | None, environ: Mapping[str, str],
+                stream: TextIO | None = None) -> bool:
+    """Colour the text verdict: only on a terminal, and never when NO_COLOR is set to anything
+    but "" (https://no-color.org)."""
+    stream = sys.stdout if stream is None else stream
+    return output is None and stream.isatty() and not environ.get("NO_COLOR")
+
+
 def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,
          environ: Mapping[str, str] = os.environ) -> None:
     """Write the verdict in `fmt` to `output` (or stdout), JUnit to `junit_xml` when given, and,
     for `github`, append the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set."""
     if fmt == "text":
-        color = output is None and sys.stdout.isatty()
-        text = verdict_text.to_text(run, color=color)
+        text = verdict_text.to_text(run, color=wants_color(output, environ))
     else:
         text = RENDERERS[fmt](run)
     if output is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -308,6 +309,25 @@ def test_only_the_github_format_writes_a_summary(tmp_path: Path, fmt: str) -> No
     assert (tmp_path / "junit.xml").read_text(encoding="utf-8") == junit.to_junit(MIXED)
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("environ", "coloured"), [
+    ({}, True), ({"NO_COLOR": ""}, True), ({"NO_COLOR": "1"}, False), ({"NO_COLOR": "0"}, False)])
+def test_the_text_verdict_is_coloured_on_a_terminal_unless_no_color_is_set(
+        environ: dict[str, str], coloured: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert checkone.wants_color(None, environ, Terminal()) is coloured
+    assert not checkone.wants_color(None, {}, io.StringIO())
+    assert not checkone.wants_color(Path("verdict.txt"), {}, Terminal())
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    checkone.emit(MIXED, "text", None, None, environ)
+    assert ("\x1b[" in terminal.getvalue()) is coloured
+    assert click.unstyle(terminal.getvalue()) == verdict_text.to_text(MIXED)
+
+
 # ----------------------------------------------------------------------------- live line
 class FakeClock:
     def __init__(self) -> None:
@@ -335,9 +355,25 @@ def test_the_live_line_on_a_terminal_is_redrawn_in_place() -> None:
                 break
             time.sleep(0.01)
     text = stream.getvalue()
-    assert text.startswith("checking a.ipynb ...")
+    assert text.startswith("\r\x1b[2Kchecking a.ipynb ...")
     assert "\r\x1b[2Kchecking a.ipynb ... 7 s" in text
     assert text.endswith("\r\x1b[2Kchecked a.ipynb in 7.0 s\n")
+
+
+def test_the_live_line_is_cut_to_the_terminal_width_less_one_column() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    name = "uploads/" + "x" * 90 + ".ipynb"
+    line = LiveLine(stream, redraw=True, interval=0.01, clock=clock, columns=lambda: 80)
+    with line.running(name) as on_cell:
+        on_cell(7, 23)
+        for _ in range(500):  # wait (at most 5 s) for a redraw that shows the cell
+            if stream.getvalue().count("\r") >= 2:
+                break
+            time.sleep(0.01)
+    *drawn, done = stream.getvalue().split("\r\x1b[2K")[1:]
+    assert len(drawn) >= 2 and {len(d) for d in drawn} == {79}
+    assert all(d == f"checking {name} ..."[:79] for d in drawn)
+    assert done == f"checked {name} in 0.0 s\n"      # the last line stays whole: never redrawn
 
 
 def test_the_live_line_names_the_cell_the_executor_is_running() -> None:
