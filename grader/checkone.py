@@ -113,6 +113,32 @@ def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
     return tuple(grades)
 
 
+def ensure_writable(path: Path, option: str) -> None:
+    """Fail before any notebook runs when `path` (--output, --junit-xml) cannot be written.
+
+    A file that does not exist yet is created and removed again (so the check is true for
+    root and read-only file systems too); an existing file is opened for appending.
+
+    Raises:
+        UsageError: it is a folder, its folder is missing, or it cannot be written.
+    """
+    shown = safe_name(str(path))
+    if path.is_dir():
+        raise UsageError(f"{option} {shown}: is a folder; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {shown}: the folder {safe_name(str(path.parent))} "
+                         "does not exist")
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {shown}: cannot be written "
+                         f"({exc.strerror or type(exc).__name__})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | None,
                 live: LiveLine, kit_paths: Sequence[Path] = ()) -> CheckRun:
     """Check every upload the paths name (against the kits, when given); the run the verdicts

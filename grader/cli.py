@@ -154,6 +154,9 @@ def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinSc
     from grader.liveline import LiveLine
 
     try:
+        for path, option in ((output, "--output"), (junit_xml, "--junit-xml")):
+            if path is not None:
+                checkone.ensure_writable(path, option)
         run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr(), kits)
     except GraderError as exc:
         _fail(exc)

@@ -285,3 +285,31 @@ def test_grade_version_prints_the_version(runner: CliRunner) -> None:
 
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output == f"grade, version {grader_version()}\n"
+
+
+@pytest.mark.parametrize("option", ["--output", "--junit-xml"])
+@pytest.mark.parametrize("where", ["missing folder", "read-only file system"])
+def test_an_unwritable_output_is_a_usage_error_before_any_notebook_runs(
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path, monkeypatch: pytest.MonkeyPatch,
+        option: str, where: str) -> None:
+    from grader import checkone
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(checkone, "grade_upload", must_not_run)
+    target = {"missing folder": tmp_path / "nope" / "out.xml",     # (a folder: click's error)
+              "read-only file system": Path("/proc/version")}[where]
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), option, str(target),
+                                  "--rubrics", str(demo_rubrics)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"grade: error: {option} {target}: ")
+    assert "Traceback" not in result.output and not (tmp_path / "nope").exists()
+
+
+def test_a_writable_new_output_is_not_left_behind_by_the_check(tmp_path: Path) -> None:
+    from grader import checkone
+
+    checkone.ensure_writable(tmp_path / "verdict.json", "--output")
+    assert list(tmp_path.iterdir()) == []
