@@ -73,12 +73,20 @@ def visible_rubrics(rubrics: tuple[Rubric, ...]) -> tuple[Rubric, ...]:
                  for r in rubrics)
 
 
-def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
-                  live: LiveLine) -> tuple[Grade, ...]:
+def reachable(min_score: MinScore | None, maxima: dict[str, float]) -> None:
+    """Raises UsageError when `--min-score` asks more points than any public checks give."""
+    problem = verdicts.unreachable(min_score, maxima) if min_score is not None else ""
+    if problem:
+        raise UsageError(problem)
+
+
+def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path, live: LiveLine,
+                  min_score: MinScore | None = None) -> tuple[Grade, ...]:
     """One Grade per upload, through the batch's steps, public checks only."""
     if not rubrics_dir.is_dir() and importlib.util.find_spec("reference") is None:
         raise UsageError(NO_RUBRICS.format(path=rubrics_dir))
     rubrics = visible_rubrics(load_rubrics(rubrics_dir))
+    reachable(min_score, {r.id: r.max_score for r in rubrics})
     options = Options(rubrics_dir=rubrics_dir, visible_only=True, pictures=False)  # no report
     grades = []
     for upload in uploads:
@@ -144,9 +152,10 @@ def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | 
     """Check every upload the paths name (against the kits, when given); the run the verdicts
     are rendered from."""
     kits = [load_kit(path) for path in kit_paths]
+    reachable(min_score, {k.rubric.id: k.rubric.max_score for k in kits})
     uploads = uploads_for(paths)
     grades = (check_with_kits(uploads, kits, live) if kits
-              else check_uploads(uploads, rubrics_dir, live))
+              else check_uploads(uploads, rubrics_dir, live, min_score))
     return CheckRun(grades, min_score, grader_version(),
                     now_iso())
 

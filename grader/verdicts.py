@@ -136,10 +136,25 @@ class Outcome:
     below_min_score: bool = False
 
 
+def unreachable(min_score: MinScore, maxima: dict[str, float]) -> str:
+    """Why `min_score` (in points) is more than every assignment's public checks can give, given
+    each one's maximum `maxima[id]`; "" when some can reach it (or it is a percentage)."""
+    if min_score.percent or not maxima or any(
+            min_score.value <= most + POINTS_SLACK * max(1.0, most) for most in maxima.values()):
+        return ""
+    best = max(maxima.values())
+    each = ", ".join(f"{most:g} for {name}" for name, most in sorted(maxima.items()))
+    return (f"--min-score {min_score.text}: more points than the public checks can give (at most "
+            f"{each}); give at most {best:g} points, or a percentage such as 100%")
+
+
 def shortfall(grade: Grade, min_score: MinScore) -> str:
     """Why the public checks miss `min_score` ("" when they meet it), whatever the status."""
     score = public_score(grade)
     required = min_score.required(score.max_points)
+    if required > score.max_points * (1 + POINTS_SLACK) + POINTS_SLACK:
+        return (f"--min-score {min_score.text} can never be met: this upload's public checks "
+                f"give at most {score.max_points:g} points")
     if score.points >= required - POINTS_SLACK * max(1.0, abs(required)):
         return ""
     share = f" ({min_score.text})" if min_score.percent else ""

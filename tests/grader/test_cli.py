@@ -313,3 +313,21 @@ def test_a_writable_new_output_is_not_left_behind_by_the_check(tmp_path: Path) -
 
     checkone.ensure_writable(tmp_path / "verdict.json", "--output")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_check_with_a_min_score_above_the_maximum_is_a_usage_error_naming_it(
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import checkone
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(checkone, "grade_upload", must_not_run)
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--min-score", "4.5",
+                                  "--rubrics", str(demo_rubrics)])
+    assert result.exit_code == 2, result.output
+    assert result.output == ("grade: error: --min-score 4.5: more points than the public checks "
+                             "can give (at most 4 for demo); give at most 4 points, or a "
+                             "percentage such as 100%\n")

@@ -173,3 +173,11 @@ def test_a_wrong_upload_fails_on_the_public_cases(kit: Path, tmp_path: Path) -> 
     assert (double.id, double.status) == ("double", "fail")
     assert "(case 1: shape (3,))" in double.message
     assert "checking" in stream.getvalue()
+
+
+def test_a_min_score_above_the_kits_checkable_points_is_a_usage_error(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD)
+    with pytest.raises(UsageError, match=re.escape("(at most 3 for demo)")):   # answer: 0/0
+        checkone.check_paths([upload], tmp_path / "none", verdicts.parse_min_score("3.5"),
+                             quiet(), [kit])

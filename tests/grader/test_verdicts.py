@@ -112,6 +112,28 @@ def test_a_bad_min_score_is_a_usage_error_with_a_clear_message() -> None:
     assert good.exit_code == 0 and "MinScore(value=80.0, percent=True" in good.output
 
 
+@pytest.mark.parametrize(("text", "maxima", "problem"), [
+    ("5", {"adam": 5.0}, ""), ("5.5", {"adam": 5.0, "gradients": 8.5}, ""), ("100%", {"a": 1}, ""),
+    ("5.5", {"adam": 5.0}, "--min-score 5.5: more points than the public checks can give (at "
+                           "most 5 for adam); give at most 5 points, or a percentage such as 100%"),
+    ("9", {"gradients": 8.5, "adam": 5.0}, "(at most 5 for adam, 8.5 for gradients); give at most "
+                                          "8.5 points"),
+], ids=str)
+def test_min_score_points_above_every_maximum_are_unreachable(
+        text: str, maxima: dict[str, float], problem: str) -> None:
+    found = verdicts.unreachable(parse_min_score(text), maxima)
+    assert (problem in found) if problem else found == ""
+    assert bool(found) == bool(problem)
+
+
+def test_min_score_points_above_one_uploads_maximum_say_so_for_that_upload() -> None:
+    run = make_run(scenario("graded"), min_score="3.5")          # the upload's maximum is 3
+    [verdict] = run.outcomes()
+    assert not verdict.ok and verdict.below_min_score
+    assert verdict.reason == ("--min-score 3.5 can never be met: this upload's public checks "
+                              "give at most 3 points")
+
+
 # ----------------------------------------------------------------------------- the decision
 @pytest.mark.parametrize(("name", "overrides", "min_score", "ok"), [
     ("graded", {}, None, True),                       # 2 of 3 points: the contract says OK
