@@ -26,8 +26,9 @@ from typing import Callable, Mapping, Sequence, TextIO
 import click
 
 from grader import github, junit, verdict_text, verdicts
-from grader.discover import Upload, discover, safe_name, upload_of
+from grader.discover import Upload, discover, is_utf8, safe_name, upload_of
 from grader.errors import UsageError
+from grader.filenames import kits_message
 from grader.intake import Match, match_upload
 from grader.kit import Kit, load_kit, with_unchecked
 from grader.liveline import LiveLine
@@ -103,6 +104,16 @@ def kit_for(upload: Upload, kits: Sequence[Kit]) -> Kit | None:
     return next(k for k in kits if k.rubric.id == matched.rubric.id)
 
 
+def unmatched(grade: Grade, upload: Upload, kits: Sequence[Kit]) -> Grade:
+    """An upload no kit's file-name rule accepts: its rejection names every kit given, not the
+    closest other assignment's name (a decodable name; an undecodable one says so as it is)."""
+    name = PurePosixPath(upload.rel).name
+    if upload.undecodable or not is_utf8(name) or grade.status != "rejected":
+        return grade
+    message = kits_message(name, tuple(k.rubric for k in kits))
+    return dataclasses.replace(grade, messages=(message, *grade.messages[1:]))
+
+
 def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
                     live: LiveLine) -> tuple[Grade, ...]:
     """One Grade per upload from the kits alone: their rules, public cases and values."""
@@ -117,6 +128,8 @@ def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
                                  on_cell)
         if kit is not None:
             grade = dataclasses.replace(grade, checks=with_unchecked(grade.checks, kit))
+        else:
+            grade = unmatched(grade, upload, kits)
         grades.append(grade)
     return tuple(grades)
 

@@ -130,7 +130,20 @@ def test_an_upload_no_kit_matches_is_rejected_naming_the_kits_file_name(
     upload = write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD)
     [grade] = checkone.check_paths([upload], tmp_path / "none", None, quiet(), [kit]).grades
     assert grade.status == "rejected" and grade.assignment is None
-    assert "expected demo_NN.ipynb" in grade.messages[0]
+    assert grade.messages == (
+        "file name: demo_1.ipynb matches none of the check kits given (demo: demo_NN.ipynb with "
+        "a two-digit group number NN). Name the upload as its assignment asks, or pass that "
+        "assignment's kit with --kit. Did you mean demo_01.ipynb?",)
+
+
+def test_an_upload_of_another_assignment_is_not_told_to_take_a_kits_name(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "gradient_studies_group_01.ipynb", *GOOD)
+    [grade] = checkone.check_paths([upload], tmp_path / "none", None, quiet(), [kit]).grades
+    [message] = grade.messages
+    assert message.startswith("file name: gradient_studies_group_01.ipynb matches none of the "
+                              "check kits given (demo: demo_NN.ipynb")
+    assert "Rename" not in message and "Did you mean" not in message
 
 
 def test_without_a_kit_or_rubrics_and_no_reference_the_message_says_pass_a_kit(
