@@ -162,12 +162,14 @@ def test_a_correct_upload_passes_from_the_kit_and_the_fixed_answer_shows_as_not_
                                quiet(), [kit])
     [grade] = run.grades
     assert run.passed, grade
-    assert [(c.id, c.status, c.max_points) for c in grade.checks] == [
-        ("double", "pass", 2.0), ("figure", "pass", 1.0), ("answer", "not-run", 0.0)]
+    assert [(c.id, c.status, c.max_points) for c in grade.checks] == [    # the rubric's order
+        ("double", "pass", 2.0), ("answer", "not-run", 0.0), ("figure", "pass", 1.0)]
     assert grade.reference_version == load_kit(kit).reference_version
     reason = kit_release.FIXED_ANSWER
     text = verdict_text.to_text(run)
-    assert "public checks: 3 of 3 points, 2 of 3 pass" in text and reason in text
+    assert "public checks: 3 of 3 points, 2 of 2 checkable pass, 1 decided at grading" in text
+    assert text.rstrip().endswith("Public checks: 2 of 2 checkable pass, 1 decided at grading.")
+    assert reason in text
     assert reason in verdicts.to_json(run) and reason in junit.to_junit(run)
     assert github.markdown_text(reason) in github.summary_markdown(run)
     assert f"title=check answer not checked::{NOT_CHECKABLE.format(reason=reason)}" in (

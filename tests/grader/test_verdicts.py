@@ -134,6 +134,18 @@ def test_min_score_points_above_one_uploads_maximum_say_so_for_that_upload() -> 
                               "give at most 3 points")
 
 
+def test_checks_a_kit_cannot_decide_are_counted_apart_from_the_checkable_ones() -> None:
+    later = make_check(id="h_max", status="not-run", points=0.0, max_points=0.0,
+                       message="not checkable before submission: its answer is one fixed value")
+    stopped = not_run("slow", "an earlier check ran so long that its kernel was stopped")
+    grade = scenario("graded", checks=(make_check(id="a", points=1.0, max_points=1.0), later))
+    assert verdicts.public_score(grade).describe() == (
+        "1 of 1 points, 1 of 1 checkable pass, 1 decided at grading")
+    assert verdicts.undecided(later) and not verdicts.undecided(stopped)
+    grade = scenario("graded", checks=(make_check(id="a", points=1.0, max_points=1.0), stopped))
+    assert verdicts.public_score(grade).describe() == "1 of 2 points, 1 of 2 pass"
+
+
 # ----------------------------------------------------------------------------- the decision
 @pytest.mark.parametrize(("name", "overrides", "min_score", "ok"), [
     ("graded", {}, None, True),                       # 2 of 3 points: the contract says OK
