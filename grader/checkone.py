@@ -81,19 +81,44 @@ def reachable(min_score: MinScore | None, maxima: dict[str, float]) -> None:
         raise UsageError(problem)
 
 
-def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path, live: LiveLine,
-                  min_score: MinScore | None = None) -> tuple[Grade, ...]:
-    """One Grade per upload, through the batch's steps, public checks only."""
+def student_rubrics(rubrics_dir: Path) -> tuple[Rubric, ...]:
+    """The rubrics of `rubrics_dir` cut to their visible checks.
+
+    Raises:
+        UsageError: no rubrics there, and no reference installed (the student distribution).
+    """
     if not rubrics_dir.is_dir() and importlib.util.find_spec("reference") is None:
         raise UsageError(NO_RUBRICS.format(path=rubrics_dir))
-    rubrics = visible_rubrics(load_rubrics(rubrics_dir))
-    reachable(min_score, {r.id: r.max_score for r in rubrics})
+    return visible_rubrics(load_rubrics(rubrics_dir))
+
+
+def check_uploads(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...], rubrics_dir: Path,
+                  live: LiveLine) -> tuple[Grade, ...]:
+    """One Grade per upload, through the batch's steps, public checks only."""
     options = Options(rubrics_dir=rubrics_dir, visible_only=True, pictures=False)  # no report
     grades = []
     for upload in uploads:
         with live.running(upload.rel) as on_cell:
             grades.append(grade_upload(upload, rubrics, options, REFERENCE, on_cell))
     return tuple(grades)
+
+
+def matching(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...],
+             live: LiveLine) -> tuple[Upload, ...]:
+    """`--ignore-unmatched`: the uploads some file-name rule accepts; a note for each other.
+
+    Raises:
+        UsageError: none is left (nothing would be checked).
+    """
+    kept = tuple(u for u in uploads if isinstance(match_upload(u, rubrics), Match))
+    for upload in (u for u in uploads if u not in kept):
+        live.note(f"ignored {upload.rel}: its name matches no assignment's file-name rule "
+                  "(--ignore-unmatched)")
+    if not kept:
+        expected = "; ".join(f"{r.id}: {r.expected}" for r in sorted(rubrics, key=lambda r: r.id))
+        raise UsageError(f"nothing to check: no file given is named as an upload of {expected} "
+                         f"({len(uploads)} file(s) ignored)")
+    return kept
 
 
 def kit_for(upload: Upload, kits: Sequence[Kit]) -> Kit | None:
@@ -161,16 +186,20 @@ def ensure_writable(path: Path, option: str) -> None:
 
 
 def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | None,
-                live: LiveLine, kit_paths: Sequence[Path] = ()) -> CheckRun:
+                live: LiveLine, kit_paths: Sequence[Path] = (),
+                ignore_unmatched: bool = False) -> CheckRun:
     """Check every upload the paths name (against the kits, when given); the run the verdicts
-    are rendered from."""
+    are rendered from. `ignore_unmatched`: skip, with a note, the files no file-name rule
+    accepts instead of rejecting them."""
     kits = [load_kit(path) for path in kit_paths]
-    reachable(min_score, {k.rubric.id: k.rubric.max_score for k in kits})
+    rubrics = tuple(k.rubric for k in kits) if kits else student_rubrics(rubrics_dir)
+    reachable(min_score, {r.id: r.max_score for r in rubrics})
     uploads = uploads_for(paths)
+    if ignore_unmatched:
+        uploads = matching(uploads, rubrics, live)
     grades = (check_with_kits(uploads, kits, live) if kits
-              else check_uploads(uploads, rubrics_dir, live, min_score))
-    return CheckRun(grades, min_score, grader_version(),
-                    now_iso())
+              else check_uploads(uploads, rubrics, rubrics_dir, live))
+    return CheckRun(grades, min_score, grader_version(), now_iso())
 
 
 def wants_color(output: Path | None, environ: Mapping[str, str],

@@ -55,6 +55,10 @@ class LiveLine:
         """`text` as one redrawn line: cleared first, cut to the width less one column."""
         return CLEAR_LINE + text[:max(1, self.columns() - 1)]
 
+    def note(self, text: str) -> None:
+        """One line of its own (student-controlled text is made printable)."""
+        self._write(printable(text, multiline=False) + "\n")
+
     @contextmanager
     def running(self, name: str) -> Iterator[Callable[[int, int], None]]:
         """Around the check of one upload named `name` (student-controlled: made printable).

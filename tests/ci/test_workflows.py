@@ -395,6 +395,29 @@ def test_the_classroom_variant_reports_the_public_points(tmp_path: Path) -> None
     validate_junit(runner.temp / "dlgrade-junit.xml")
 
 
+def test_the_classroom_variant_skips_files_not_named_as_uploads_and_says_when_none_is_left(
+        tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    (runner.workspace / "adam.ipynb").write_text("{}")          # the template's handout
+    runner.add_upload(MISNAMED, UMLAUT)
+    runner.commit("the handout and a misnamed upload")
+    script = step(CLASSROOM, "Check the notebooks")["run"]
+    done = runner.run(script)
+    assert done.returncode == 1, done.stdout + done.stderr     # nothing checked: a red job
+    assert "ignored adam.ipynb: its name matches no assignment's file-name rule" in done.stderr
+    assert f"ignored {UMLAUT}/{MISNAMED}" in done.stderr
+    assert "grade: error: nothing to check: no file given is named as an upload of " in (
+        done.stderr)
+    assert "::error title=nothing checked::" in done.stdout
+    assert runner.output.read_text() == ""                    # no silent 0 of 0 for Classroom
+    done = runner.run(script, DLGRADE_UPLOADS="*/*.ipynb")    # exactly these: checked
+    assert done.returncode == 0, done.stdout + done.stderr    # rejected: exit 1, reported
+    [line] = runner.output.read_text().splitlines()
+    results = json.loads(base64.b64decode(line.partition("=")[2]))
+    assert results["status"] == "fail" and results["tests"][0]["status"] == "fail"
+    assert f"{UMLAUT}/{MISNAMED}" in (runner.temp / "dlgrade-junit.xml").read_text()
+
+
 def test_the_gitlab_script_rejects_a_misnamed_upload(tmp_path: Path) -> None:
     runner = Runner(tmp_path)
     upload = runner.add_upload(MISNAMED)

@@ -196,3 +196,33 @@ def test_a_min_score_above_the_kits_checkable_points_is_a_usage_error(
     with pytest.raises(UsageError, match=re.escape("(at most 3 for demo)")):   # answer: 0/0
         checkone.check_paths([upload], tmp_path / "none", verdicts.parse_min_score("3.5"),
                              quiet(), [kit])
+
+
+def test_ignore_unmatched_skips_files_no_kit_accepts_with_a_note(kit: Path, tmp_path: Path) -> None:
+    from grader.discover import upload_of
+
+    good = upload_of(write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD))
+    handout = upload_of(write_team_notebook(tmp_path / "demo.ipynb", *GOOD))
+    stream = io.StringIO()
+    kept = checkone.matching([handout, good], (load_kit(kit).rubric,),
+                             LiveLine(stream, redraw=False))
+    assert kept == (good,)
+    assert stream.getvalue() == (f"ignored {handout.rel}: its name matches no assignment's "
+                                 "file-name rule (--ignore-unmatched)\n")
+    with pytest.raises(UsageError, match=re.escape(
+            "nothing to check: no file given is named as an upload of demo: demo_NN.ipynb with a "
+            "two-digit group number NN (1 file(s) ignored)")):
+        checkone.check_paths([tmp_path / "demo.ipynb"], tmp_path / "none", None, quiet(), [kit],
+                             ignore_unmatched=True)
+
+
+def test_a_check_the_kit_cannot_decide_is_no_failure_for_classroom() -> None:
+    from grade_builders import make_check, make_grade
+
+    later = make_check(id="answer", status="not-run", points=0.0, max_points=0.0,
+                       message=NOT_CHECKABLE.format(reason=kit_release.FIXED_ANSWER))
+    grade = make_grade(checks=(make_check(id="double", points=2.0, max_points=2.0), later))
+    document = json.loads(github.to_classroom(verdicts.CheckRun((grade,))))
+    assert document["status"] == "pass" and document["max_score"] == 2.0
+    assert [(t["name"], t["status"], t["score"]) for t in document["tests"]] == [
+        ("double", "pass", 2.0), ("answer (decided at grading)", "pass", 0.0)]
