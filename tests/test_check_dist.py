@@ -69,6 +69,16 @@ def test_the_wheel_holds_the_grader_and_no_solution(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("reference/", "dlgrade_rubrics/"))]
     assert not [n for n in names if n.endswith((".ipynb", ".toml"))]
     assert tool("build_check_dist").problems(wheel) == []
+    shipped = {n for n in names if n.startswith("grader/assignments/")}
+    assert shipped == {"grader/assignments/__init__.py", "grader/assignments/adam_compare.py"}
+
+
+def test_the_shipped_comparator_modules_are_the_public_comparators_ones() -> None:
+    from grader.kit import PUBLIC_COMPARATORS
+
+    modules = {name.split(":")[0].rsplit(".", 1)[1] for name in PUBLIC_COMPARATORS}
+    assert modules == set(tool("build_check_dist").SHIPPED)
+    assert tool("build_check_dist").FORBIDDEN.search("grader/assignments/xor_compare.py")
 
 
 def test_its_dependencies_are_the_projects_own_pins() -> None:

@@ -120,8 +120,17 @@ def test_the_public_comparators_run_where_reference_cannot_be_imported() -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["grader.assignments.adam_compare:train_compare", "True",
-                                   "grader.assignments.xor_compare:solves_xor", "False"]
+    assert done.stdout.split() == ["grader.assignments.adam_compare:train_compare", "True"]
+
+
+def test_solves_xor_runs_a_model_forward_pass_so_a_kit_never_runs_it() -> None:
+    """Its module holds a working sigmoid and forward: no kit may import it (not checkable)."""
+    from grader.rubric import load_rubric
+
+    assert "grader.assignments.xor_compare:solves_xor" not in PUBLIC_COMPARATORS
+    xor = load_rubric(Path(__file__).parents[2] / "rubrics" / "xor.toml")
+    [solves] = [c for c in xor.checks if c.id == "solves_xor"]
+    assert kit_release.not_checkable(solves) == kit_release.TUTOR_CODE
 
 
 # ----------------------------------------------------------------------------- checking
