@@ -20,15 +20,15 @@ import dataclasses
 import importlib.util
 import os
 import sys
-from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TextIO
 
 import click
 
 from grader import github, junit, verdict_text, verdicts
-from grader.discover import Upload, discover, safe_name, upload_of
+from grader.discover import Upload, discover, is_utf8, safe_name, upload_of
 from grader.errors import UsageError
+from grader.filenames import kits_message
 from grader.intake import Match, match_upload
 from grader.kit import Kit, load_kit, with_unchecked
 from grader.liveline import LiveLine
@@ -36,6 +36,7 @@ from grader.pipeline import REFERENCE, Options, Planner, grade_upload
 from grader.rubric import Rubric, load_rubrics
 from grader.score import Grade, now_iso
 from grader.verdicts import CheckRun, MinScore
+from grader.version import grader_version
 
 RENDERERS: dict[str, Callable[[CheckRun], str]] = {
     "json": verdicts.to_json,
@@ -73,12 +74,27 @@ def visible_rubrics(rubrics: tuple[Rubric, ...]) -> tuple[Rubric, ...]:
                  for r in rubrics)
 
 
-def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
-                  live: LiveLine) -> tuple[Grade, ...]:
-    """One Grade per upload, through the batch's steps, public checks only."""
+def reachable(min_score: MinScore | None, maxima: dict[str, float]) -> None:
+    """Raises UsageError when `--min-score` asks more points than any public checks give."""
+    problem = verdicts.unreachable(min_score, maxima) if min_score is not None else ""
+    if problem:
+        raise UsageError(problem)
+
+
+def student_rubrics(rubrics_dir: Path) -> tuple[Rubric, ...]:
+    """The rubrics of `rubrics_dir` cut to their visible checks.
+
+    Raises:
+        UsageError: no rubrics there, and no reference installed (the student distribution).
+    """
     if not rubrics_dir.is_dir() and importlib.util.find_spec("reference") is None:
         raise UsageError(NO_RUBRICS.format(path=rubrics_dir))
-    rubrics = visible_rubrics(load_rubrics(rubrics_dir))
+    return visible_rubrics(load_rubrics(rubrics_dir))
+
+
+def check_uploads(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...], rubrics_dir: Path,
+                  live: LiveLine) -> tuple[Grade, ...]:
+    """One Grade per upload, through the batch's steps, public checks only."""
     options = Options(rubrics_dir=rubrics_dir, visible_only=True, pictures=False)  # no report
     grades = []
     for upload in uploads:
@@ -87,12 +103,40 @@ def check_uploads(uploads: Sequence[Upload], rubrics_dir: Path,
     return tuple(grades)
 
 
+def matching(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...],
+             live: LiveLine) -> tuple[Upload, ...]:
+    """`--ignore-unmatched`: the uploads some file-name rule accepts; a note for each other.
+
+    Raises:
+        UsageError: none is left (nothing would be checked).
+    """
+    kept = tuple(u for u in uploads if isinstance(match_upload(u, rubrics), Match))
+    for upload in (u for u in uploads if u not in kept):
+        live.note(f"ignored {upload.rel}: its name matches no assignment's file-name rule "
+                  "(--ignore-unmatched)")
+    if not kept:
+        expected = "; ".join(f"{r.id}: {r.expected}" for r in sorted(rubrics, key=lambda r: r.id))
+        raise UsageError(f"nothing to check: no file given is named as an upload of {expected} "
+                         f"({len(uploads)} file(s) ignored)")
+    return kept
+
+
 def kit_for(upload: Upload, kits: Sequence[Kit]) -> Kit | None:
     """The kit whose file-name rule the upload matches (None: it matches none)."""
     matched = match_upload(upload, tuple(k.rubric for k in kits))
     if not isinstance(matched, Match):
         return None
     return next(k for k in kits if k.rubric.id == matched.rubric.id)
+
+
+def unmatched(grade: Grade, upload: Upload, kits: Sequence[Kit]) -> Grade:
+    """An upload no kit's file-name rule accepts: its rejection names every kit given, not the
+    closest other assignment's name (a decodable name; an undecodable one says so as it is)."""
+    name = PurePosixPath(upload.rel).name
+    if upload.undecodable or not is_utf8(name) or grade.status != "rejected":
+        return grade
+    message = kits_message(name, tuple(k.rubric for k in kits))
+    return dataclasses.replace(grade, messages=(message, *grade.messages[1:]))
 
 
 def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
@@ -109,32 +153,61 @@ def check_with_kits(uploads: Sequence[Upload], kits: Sequence[Kit],
                                  on_cell)
         if kit is not None:
             grade = dataclasses.replace(grade, checks=with_unchecked(grade.checks, kit))
+        else:
+            grade = unmatched(grade, upload, kits)
         grades.append(grade)
     return tuple(grades)
 
 
+def ensure_writable(path: Path, option: str) -> None:
+    """Fail before any notebook runs when `path` (--output, --junit-xml) cannot be written.
+
+    A file that does not exist yet is created and removed again (so the check is true for
+    root and read-only file systems too); an existing file is opened for appending.
+
+    Raises:
+        UsageError: it is a folder, its folder is missing, or it cannot be written.
+    """
+    shown = safe_name(str(path))
+    if path.is_dir():
+        raise UsageError(f"{option} {shown}: is a folder; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {shown}: the folder {safe_name(str(path.parent))} "
+                         "does not exist")
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {shown}: cannot be written "
+                         f"({exc.strerror or type(exc).__name__})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | None,
-                live: LiveLine, kit_paths: Sequence[Path] = ()) -> CheckRun:
+                live: LiveLine, kit_paths: Sequence[Path] = (),
+                ignore_unmatched: bool = False) -> CheckRun:
     """Check every upload the paths name (against the kits, when given); the run the verdicts
-    are rendered from."""
+    are rendered from. `ignore_unmatched`: skip, with a note, the files no file-name rule
+    accepts instead of rejecting them."""
     kits = [load_kit(path) for path in kit_paths]
+    rubrics = tuple(k.rubric for k in kits) if kits else student_rubrics(rubrics_dir)
+    reachable(min_score, {r.id: r.max_score for r in rubrics})
     uploads = uploads_for(paths)
+    if ignore_unmatched:
+        uploads = matching(uploads, rubrics, live)
     grades = (check_with_kits(uploads, kits, live) if kits
-              else check_uploads(uploads, rubrics_dir, live))
-    return CheckRun(grades, min_score, installed_version(),
-                    now_iso())
+              else check_uploads(uploads, rubrics, rubrics_dir, live))
+    return CheckRun(grades, min_score, grader_version(), now_iso())
 
 
-DISTRIBUTIONS = ("dlgrade", "dlgrade-check")   # the full project, the student distribution
-
-
-def installed_version() -> str:
-    for name in DISTRIBUTIONS:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "0+unknown"
+def wants_color(output: Path | None, environ: Mapping[str, str],
+                stream: TextIO | None = None) -> bool:
+    """Colour the text verdict: only on a terminal, and never when NO_COLOR is set to anything
+    but "" (https://no-color.org)."""
+    stream = sys.stdout if stream is None else stream
+    return output is None and stream.isatty() and not environ.get("NO_COLOR")
 
 
 def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,
@@ -142,8 +215,7 @@ def emit(run: CheckRun, fmt: str, output: Path | None, junit_xml: Path | None,
     """Write the verdict in `fmt` to `output` (or stdout), JUnit to `junit_xml` when given, and,
     for `github`, append the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set."""
     if fmt == "text":
-        color = output is None and sys.stdout.isatty()
-        text = verdict_text.to_text(run, color=color)
+        text = verdict_text.to_text(run, color=wants_color(output, environ))
     else:
         text = RENDERERS[fmt](run)
     if output is None:

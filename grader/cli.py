@@ -5,7 +5,7 @@ See docs/contract.md#commands.
     grade SUBMISSIONS [--out DIR] [--rubrics DIR] [--workers N] [--force] [--scheduler ADDRESS]
                        [--only PATTERN]... [--marker NAME] [--submission-times FILE]
     grade check FILE... [--kit KIT]... [--rubrics DIR] [--format text|json|junit|github|classroom]
-                        [--min-score X] [--output PATH] [--junit-xml PATH]
+                        [--min-score X] [--output PATH] [--junit-xml PATH] [--ignore-unmatched]
     grade release ASSIGNMENT --out DIR [--no-kit]
     grade selfcheck [--rubrics DIR]
     grade export --format moodle|canvas|gradescope|csv --out FILE [--roster CSV] [GRADED_DIR]
@@ -26,6 +26,7 @@ from grader import bundle
 from grader.errors import GraderError
 from grader.text import printable
 from grader.verdicts import FORMATS, MinScore, MinScoreType
+from grader.version import grader_version
 
 
 class _DefaultGroup(click.Group):
@@ -60,7 +61,7 @@ rubrics_option = click.option(
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dlgrade")
+@click.version_option(version=grader_version(), prog_name="grade")
 def main() -> None:
     """Grade deep-learning notebooks in a sandbox, against reference solutions.
 
@@ -142,8 +143,13 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
               help="Check against this check kit (the folder `grade release` writes as "
                    "<assignment>-kit) instead of the rubrics and reference solutions; repeat "
                    "for several assignments.")
+@click.option("--ignore-unmatched", is_flag=True,
+              help="Skip, with a note on stderr, files whose name no kit's (or rubric's) "
+                   "file-name rule accepts, instead of rejecting them (e.g. the handout in a "
+                   "Classroom repository); exit 2 when none is left.")
 def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinScore | None,
-          output: Path | None, junit_xml: Path | None, kits: tuple[Path, ...]) -> None:
+          output: Path | None, junit_xml: Path | None, kits: tuple[Path, ...],
+          ignore_unmatched: bool) -> None:
     """Check uploads before you submit them (nothing is recorded).
 
     FILE... are uploads or folders of uploads; each gets its own verdict. Exit 0 when every one
@@ -153,7 +159,11 @@ def check(paths: tuple[Path, ...], rubrics_dir: Path, fmt: str, min_score: MinSc
     from grader.liveline import LiveLine
 
     try:
-        run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr(), kits)
+        for path, option in ((output, "--output"), (junit_xml, "--junit-xml")):
+            if path is not None:
+                checkone.ensure_writable(path, option)
+        run = checkone.check_paths(paths, rubrics_dir, min_score, LiveLine.for_stderr(), kits,
+                                   ignore_unmatched)
     except GraderError as exc:
         _fail(exc)
         return

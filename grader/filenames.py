@@ -39,6 +39,18 @@ def name_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
     return f"file name: expected {rubric.expected}; got {display(name)}.{hint} {REUPLOAD}"
 
 
+def kits_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
+    """The "file name" rejection of `grade check --kit` when no kit's rule accepts `name`: it
+    names every kit's assignment and expected name, never asks for another assignment's name."""
+    expected = "; ".join(f"{r.id}: {r.expected}" for r in sorted(rubrics, key=lambda r: r.id))
+    message = (f"file name: {display(name)} matches none of the check kits given ({expected}). "
+               "Name the upload as its assignment asks, or pass that assignment's kit with --kit.")
+    near = suggest_name(name, rubrics)
+    if near:
+        message += f" Did you mean {display(near)}?"
+    return message
+
+
 def undecodable_message(name: str, rubrics: tuple[Rubric, ...]) -> str:
     """The "file name" rejection of a name that is not valid UTF-8 text."""
     shown = display(safe_name(name))

@@ -24,7 +24,8 @@ Plain lines start with "dlgrade: ".
 checks; every student-controlled string has its ASCII punctuation backslash-escaped, so it
 cannot become HTML, a link, a mention or a table cell of its own). `to_classroom` is the
 results JSON that GitHub Classroom's autograding reporter reads (base64 in `<ID>_RESULTS`): its
-points are the `score` of each test, out of `max_score`.
+points are the `score` of each test, out of `max_score`; a check a kit cannot decide is a test
+"ID (decided at grading)" that passes with 0 of 0 points, never a failure.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.text import printable
-from grader.verdicts import CheckRun, outcome, public_score, visible_checks
+from grader.verdicts import CheckRun, outcome, public_score, undecided, visible_checks
 
 if TYPE_CHECKING:
     from grader.score import Grade
@@ -169,9 +170,11 @@ def _classroom_tests(grade: Grade, several: bool) -> list[dict[str, Any]]:
         tests.append({"name": f"{prefix}notebook is accepted and runs", "status": "fail",
                       "score": 0, "message": printable(detail or verdict.reason)})
     for c in visible_checks(grade):
-        tests.append({"name": f"{prefix}{printable(c.id, multiline=False)}",
-                      "status": CLASSROOM_STATUS.get(c.status, "fail"), "score": c.points,
-                      "message": printable(c.message)})
+        later = undecided(c)     # decided at grading: no points at stake, never a failure here
+        tests.append({"name": f"{prefix}{printable(c.id, multiline=False)}"
+                              + (" (decided at grading)" if later else ""),
+                      "status": "pass" if later else CLASSROOM_STATUS.get(c.status, "fail"),
+                      "score": c.points, "message": printable(c.message)})
     return tests
 
 

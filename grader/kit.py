@@ -39,6 +39,7 @@ from grader.compare import CheckResult
 from grader.errors import UsageError
 from grader.probe import PlannedCall, ProbePlan
 from grader.rubric import CheckSpec, Limits, Rubric, TeamRule, ZipRule
+from grader.verdicts import NOT_CHECKABLE_PREFIX
 
 KIT_FILE = "kit.json"
 CASES_DIR = "cases"
@@ -48,11 +49,12 @@ FORMAT = 1
 MARKER = "dlgrade check kit"
 # Custom comparators that run from a kit: they ship with the grader (the student distribution
 # too) and need nothing but (got, expected); tests/grader/test_kit.py runs each without `reference`.
+# Not `xor_compare:solves_xor`: it runs the model forward pass (a working sigmoid and forward),
+# so it stays with the tutors and the check is not checkable before submission.
 PUBLIC_COMPARATORS = frozenset({
     "grader.assignments.adam_compare:train_compare",
-    "grader.assignments.xor_compare:solves_xor",
 })
-NOT_CHECKABLE = "not checkable before submission: {reason}"
+NOT_CHECKABLE = NOT_CHECKABLE_PREFIX + ": {reason}"
 CHECK_FIELDS = ("id", "points", "kind", "symbol", "symbols", "driver", "compare", "rtol", "atol",
                 "timeout", "description")
 
@@ -85,6 +87,7 @@ class Kit:
         calls: every public case with its expected value, in plan order.
         unchecked: the public checks that are not checkable before submission.
         reference_version, grader_version: recorded at release (the grade records the first).
+        order: every public check's id in the rubric's order (kit.json's).
     """
 
     path: Path
@@ -93,6 +96,7 @@ class Kit:
     unchecked: tuple[Unchecked, ...]
     reference_version: str
     grader_version: str
+    order: tuple[str, ...] = ()
 
     def plan(self, rubric: Rubric, seed: int) -> ProbePlan:
         """The pipeline's plan step: the public cases (the seed only seeds the kernel)."""
@@ -248,12 +252,15 @@ def load_kit(path: Path) -> Kit:
         raise KitError(f"{folder}: a broken check kit ({type(exc).__name__}: {exc}); "
                        "ask your tutor for a fresh one") from None
     return Kit(folder, rubric, calls, unchecked, str(data["reference_version"]),
-               str(data["grader_version"]))
+               str(data["grader_version"]), tuple(str(c["id"]) for c in data["checks"]))
 
 
 def with_unchecked(grade_checks: tuple[CheckResult, ...], kit: Kit) -> tuple[CheckResult, ...]:
-    """A grade's checks followed by the kit's not-checkable ones, in the kit's order."""
-    return grade_checks + tuple(u.result() for u in kit.unchecked)
+    """A grade's checks and the kit's not-checkable ones, in the rubric's order (as a batch
+    lists them); a check the kit does not list keeps its place at the end."""
+    merged = grade_checks + tuple(u.result() for u in kit.unchecked)
+    place = {check_id: i for i, check_id in enumerate(kit.order)}
+    return tuple(sorted(merged, key=lambda c: place.get(c.id, len(place))))
 
 
 def describe(kit: Kit) -> str:

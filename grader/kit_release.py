@@ -74,6 +74,20 @@ def not_checkable(check: CheckSpec) -> str:
     return ""
 
 
+def kit_description(check: CheckSpec) -> str:
+    """What the kit says a check tests: the rubric's `kit_description`, else a neutral line that
+    names the function and what is compared, never the rubric's `description` (which may state
+    the answer, e.g. a formula)."""
+    if check.kit_description:
+        return check.kit_description
+    if check.kind == "figure":
+        return "the notebook shows at least one figure"
+    if check.kind == "variable":
+        names = ", ".join(check.symbols or (check.symbol or "",))
+        return f"{names} after the notebook ran, checked as the assignment asks"
+    return f"{check.symbol}(...) on the public cases, compared with the model solution's values"
+
+
 def kit_document(rubric: Rubric, plan: ProbePlan, reasons: dict[str, str],
                  arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """kit.json: versions, the intake rules, every visible check with its cases or its reason."""
@@ -83,7 +97,7 @@ def kit_document(rubric: Rubric, plan: ProbePlan, reasons: dict[str, str],
             "id": check.id, "points": check.points, "kind": check.kind, "symbol": check.symbol,
             "symbols": list(check.symbols), "driver": check.driver, "compare": check.compare,
             "rtol": check.rtol, "atol": check.atol, "timeout": check.timeout,
-            "description": check.description, "checkable": not reasons[check.id]}
+            "description": kit_description(check), "checkable": not reasons[check.id]}
         if reasons[check.id]:   # no settings, no description (it may state the answer)
             entry = {k: entry[k] for k in ("id", "points", "kind", "checkable")}
             entry["reason"] = reasons[check.id]

@@ -67,6 +67,7 @@ TOML layout (see rubrics/*.toml for real ones)::
     timeout = 10.0                    # seconds per call
     visible = true                    # shown to students (grade check, reports)
     description = "one Adam step against torch.optim.Adam"
+    kit_description = "one Adam step"  # what the check kit says instead (default: neutral)
 
     [[checks]]                        # points a tutor gives in the marking sheet (grader.marking)
     id = "theory"

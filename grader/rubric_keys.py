@@ -178,6 +178,8 @@ CHECK_KEYS = _keys(
     ("timeout", NUMBER, "seconds per call", POSITIVE),
     ("visible", BOOLEAN, "shown to students"),
     ("description", STRING, "what the check tests, in words (manual: what earns the points)"),
+    ("kit_description", STRING, "what the check kit says instead of description (it must not "
+     "state the answer); default: a neutral line naming the function and what is compared"),
 )
 # Keys a kind needs (any one of each inner tuple) and keys it would silently ignore.
 KIND_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -191,7 +193,7 @@ KIND_FORBIDS: dict[str, tuple[str, ...]] = {
     "variable": ("inputs", "driver"),
     "figure": ("symbol", "symbols", "reference", "inputs", "driver", "compare"),
     "manual": ("symbol", "symbols", "reference", "inputs", "driver", "compare", "rtol", "atol",
-               "timeout"),
+               "timeout", "kit_description"),
 }
 
 

@@ -71,6 +71,7 @@ class CheckSpec:
     timeout: float = 10.0
     visible: bool = True
     description: str = ""
+    kit_description: str = ""      # what a check kit says instead (grader.kit_release)
     # Resolved at load time from the dotted names above (not part of equality/hash).
     reference_fn: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     inputs_fn: Callable[..., Any] | None = field(default=None, compare=False, repr=False)

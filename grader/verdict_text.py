@@ -102,9 +102,7 @@ def _check_lines(grade: Grade, style: Style) -> list[str]:
 
 def _verdict_line(grade: Grade, verdict: Outcome, style: Style) -> str:
     if verdict.ok:
-        checks = visible_checks(grade)
-        tally = (f" Public checks: {sum(c.status == 'pass' for c in checks)} of {len(checks)} pass."
-                 if checks else "")
+        tally = f" Public checks: {public_score(grade).tally()}." if visible_checks(grade) else ""
         return style(VERDICT_OK, fg="green", bold=True) + tally
     if verdict.below_min_score:
         return style(f"VERDICT: NOT OK - {verdict.reason}.", fg="red", bold=True)

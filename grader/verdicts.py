@@ -101,19 +101,36 @@ class MinScoreType(click.ParamType):  # type: ignore[type-arg]  # generic from c
 
 
 # ----------------------------------------------------------------------------- the decision
+# The message of a check a kit cannot decide starts so (grader.kit.NOT_CHECKABLE).
+NOT_CHECKABLE_PREFIX = "not checkable before submission"
+
+
+def undecided(check: CheckResult) -> bool:
+    """A check a kit cannot decide: not a failure, it is decided when the upload is graded."""
+    return check.status == "not-run" and check.message.startswith(NOT_CHECKABLE_PREFIX)
+
+
 @dataclass(frozen=True)
 class PublicScore:
-    """Points and pass counts over an upload's visible checks."""
+    """Points and pass counts over an upload's visible checks; `total` counts the checkable
+    ones, `undecided` those a kit cannot decide."""
 
     points: float
     max_points: float
     passed: int
     total: int
+    undecided: int = 0
+
+    def tally(self) -> str:
+        """"5 of 6 pass", or "7 of 7 checkable pass, 1 decided at grading"."""
+        if not self.undecided:
+            return f"{self.passed} of {self.total} pass"
+        return (f"{self.passed} of {self.total} checkable pass, {self.undecided} decided at "
+                "grading")
 
     def describe(self) -> str:
         """"4.5 of 5 points, 5 of 6 pass"."""
-        return (f"{self.points:g} of {self.max_points:g} points, "
-                f"{self.passed} of {self.total} pass")
+        return f"{self.points:g} of {self.max_points:g} points, {self.tally()}"
 
 
 def visible_checks(grade: Grade) -> tuple[CheckResult, ...]:
@@ -122,9 +139,10 @@ def visible_checks(grade: Grade) -> tuple[CheckResult, ...]:
 
 def public_score(grade: Grade) -> PublicScore:
     checks = visible_checks(grade)
+    later = sum(undecided(c) for c in checks)
     return PublicScore(float(sum(c.points for c in checks)),
                        float(sum(c.max_points for c in checks)),
-                       sum(c.status == "pass" for c in checks), len(checks))
+                       sum(c.status == "pass" for c in checks), len(checks) - later, later)
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,25 @@ class Outcome:
     below_min_score: bool = False
 
 
+def unreachable(min_score: MinScore, maxima: dict[str, float]) -> str:
+    """Why `min_score` (in points) is more than every assignment's public checks can give, given
+    each one's maximum `maxima[id]`; "" when some can reach it (or it is a percentage)."""
+    if min_score.percent or not maxima or any(
+            min_score.value <= most + POINTS_SLACK * max(1.0, most) for most in maxima.values()):
+        return ""
+    best = max(maxima.values())
+    each = ", ".join(f"{most:g} for {name}" for name, most in sorted(maxima.items()))
+    return (f"--min-score {min_score.text}: more points than the public checks can give (at most "
+            f"{each}); give at most {best:g} points, or a percentage such as 100%")
+
+
 def shortfall(grade: Grade, min_score: MinScore) -> str:
     """Why the public checks miss `min_score` ("" when they meet it), whatever the status."""
     score = public_score(grade)
     required = min_score.required(score.max_points)
+    if required > score.max_points * (1 + POINTS_SLACK) + POINTS_SLACK:
+        return (f"--min-score {min_score.text} can never be met: this upload's public checks "
+                f"give at most {score.max_points:g} points")
     if score.points >= required - POINTS_SLACK * max(1.0, abs(required)):
         return ""
     share = f" ({min_score.text})" if min_score.percent else ""

@@ -9,13 +9,20 @@ from pathlib import Path
 
 import grader
 
+# The distributions that install `grader`: the whole project, and the student distribution
+# (tools/build_check_dist.py), which holds no reference. One of them is installed.
+DISTRIBUTIONS = ("dlgrade", "dlgrade-check")
+
 
 def grader_version() -> str:
-    """The installed package version (falls back to "0+unknown" when not installed)."""
-    try:
-        return metadata.version("dlgrade")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    """The installed package's version, whichever distribution installed `grader` ("0+unknown"
+    when neither is installed, e.g. a source checkout on the path)."""
+    for name in DISTRIBUTIONS:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "0+unknown"
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,16 @@ def test_the_wheel_holds_the_grader_and_no_solution(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("reference/", "dlgrade_rubrics/"))]
     assert not [n for n in names if n.endswith((".ipynb", ".toml"))]
     assert tool("build_check_dist").problems(wheel) == []
+    shipped = {n for n in names if n.startswith("grader/assignments/")}
+    assert shipped == {"grader/assignments/__init__.py", "grader/assignments/adam_compare.py"}
+
+
+def test_the_shipped_comparator_modules_are_the_public_comparators_ones() -> None:
+    from grader.kit import PUBLIC_COMPARATORS
+
+    modules = {name.split(":")[0].rsplit(".", 1)[1] for name in PUBLIC_COMPARATORS}
+    assert modules == set(tool("build_check_dist").SHIPPED)
+    assert tool("build_check_dist").FORBIDDEN.search("grader/assignments/xor_compare.py")
 
 
 def test_its_dependencies_are_the_projects_own_pins() -> None:
@@ -86,6 +96,13 @@ def test_reference_cannot_be_imported_and_without_a_kit_it_says_so(
     assert found.returncode == 1 and "No module named 'reference'" in found.stderr
     bare = run([str(student / "grade"), "check", str(CORRECT)], tmp_path)
     assert bare.returncode == 2 and "pass --kit KIT" in bare.stderr
+
+
+def test_grade_version_works_in_the_student_distribution(student: Path, tmp_path: Path) -> None:
+    done = run([str(student / "grade"), "--version"], tmp_path)     # the CI templates run it
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == f"grade, version {wheel_version(student)}\n"
+    assert wheel_version(student)
 
 
 @pytest.mark.kernel

@@ -5,8 +5,8 @@
 Stages packaging/dlgrade-check/ (its pyproject.toml, with the project's version filled in, and
 README.md) and a copy of grader/ in a temporary folder, builds a wheel there with pip (setuptools,
 no network: `--no-build-isolation`), and checks the result: no `reference` package, no notebook,
-no rubric, no input generator or known mistake of an assignment (only its `*_compare.py`
-comparators), and no file that imports the reference. Prints the wheel's path.
+no rubric, no input generator or known mistake of an assignment (only the comparators a kit may
+run, `SHIPPED`), and no file that imports the reference. Prints the wheel's path.
 
 Run it with the project's venv (setuptools and pip installed). The tutors host the wheel where
 the students' CI can fetch it (a release asset) and name it, pinned, in DLGRADE_PACKAGE.
@@ -27,9 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "packaging" / "dlgrade-check"
 NAME = "dlgrade_check"
+# The assignments' modules the student distribution holds: those of the comparators a kit may
+# run (grader.kit.PUBLIC_COMPARATORS; kept in step by tests/test_check_dist.py). Not
+# xor_compare: its forward pass is a working solution of the xor assignment.
+SHIPPED = ("adam_compare",)
 # A file of the wheel that would hand out or need the model solutions.
 FORBIDDEN = re.compile(r"(^|/)(reference|dlgrade_rubrics)/|\.ipynb$|\.toml$"
-                       r"|(^|/)assignments/(?!__init__\.py$)(?!\w+_compare\.py$)[^/]+\.py$")
+                       r"|(^|/)assignments/(?!__init__\.py$)"
+                       r"(?!(?:" + "|".join(SHIPPED) + r")\.py$)[^/]+\.py$")
 # A module-level import (at column 0); tutor-only code may import it lazily, inside a function.
 IMPORTS_REFERENCE = re.compile(rb"^(import reference|from reference[ .])", re.MULTILINE)
 
@@ -48,8 +53,8 @@ def stage(folder: Path) -> None:
     shutil.copytree(ROOT / "grader", folder / "grader",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for module in (folder / "grader" / "assignments").glob("*.py"):
-        if module.name != "__init__.py" and not module.stem.endswith("_compare"):
-            module.unlink()     # input generators and known mistakes stay with the tutors
+        if module.name != "__init__.py" and module.stem not in SHIPPED:
+            module.unlink()     # input generators, known mistakes, xor's forward: tutors' only
 
 
 def problems(wheel: Path) -> list[str]:

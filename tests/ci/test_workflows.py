@@ -101,7 +101,7 @@ def test_the_github_setup_steps(path: Path) -> None:
     assert {"actions/checkout", "actions/setup-python",
             "actions/upload-artifact"} <= set(uses(path))
     assert action(path, "actions/setup-python")["with"]["python-version"] == "3.11"
-    [pip_cache] = [s for s in steps(path) if s.get("name") == "Cache pip downloads"]
+    pip_cache = pip_caches(path)[0]
     assert pip_cache["with"]["path"] == "~/.cache/pip"
     key = pip_cache["with"]["key"]
     assert "torch2.13.0" in key and "vars.DLGRADE_PACKAGE" in key
@@ -115,6 +115,20 @@ def test_the_github_setup_steps(path: Path) -> None:
     assert "profile dlgrade-bwrap /usr/bin/bwrap flags=(unconfined) {\n  userns,\n}" in profile[1]
     assert "apparmor_parser -r /etc/apparmor.d/dlgrade-bwrap" in sandbox
     assert "sysctl -w" not in sandbox  # the profile, not lifting the restriction for all
+
+
+def pip_caches(path: Path) -> list[dict[str, Any]]:
+    return [s for s in steps(path) if s.get("with", {}).get("path") == "~/.cache/pip"]
+
+
+@pytest.mark.parametrize("path", [STUDENT, CLASSROOM], ids=lambda p: p.name)
+def test_the_students_pip_cache_is_saved_even_when_a_check_fails(path: Path) -> None:
+    restore, save = pip_caches(path)
+    assert restore["uses"] == "actions/cache/restore@v4" and restore["id"] == "pip-cache"
+    assert save["uses"] == "actions/cache/save@v4"
+    assert save["with"]["key"] == restore["with"]["key"]
+    assert save["if"] == "${{ always() && steps.pip-cache.outputs.cache-hit != 'true' }}"
+    assert steps(path)[-1] == save        # after the check, whatever it concluded
 
 
 def test_the_student_workflow_uploads_the_junit_file() -> None:
@@ -156,6 +170,7 @@ def test_the_gitlab_job_reports_junit() -> None:
     assert job["artifacts"]["when"] == "always"
     assert TORCH_CPU in job["before_script"]
     assert job["variables"]["GIT_DEPTH"] == "0" and job["cache"]["paths"] == [".cache/pip"]
+    assert job["cache"]["when"] == "always"     # saved after a NOT OK upload too
 
 
 def test_the_pre_commit_hook() -> None:
@@ -244,8 +259,45 @@ def test_the_changed_uploads_are_found(tmp_path: Path) -> None:
         runner.env_file.write_text("")
         done = runner.run(script, BASE_SHA=base)
         assert done.returncode == 0, done.stderr
-        listed = Path(runner.env({})["UPLOADS_LIST"]).read_text().split()
+        listed = Path(runner.env({})["UPLOADS_LIST"]).read_text().split("\0")[:-1]
         assert sorted(listed) == sorted(expected), base
+
+
+UMLAUT = "Übung 1"      # git quotes such a path ("\303\234bung 1/...") unless told not to
+
+
+def test_a_changed_upload_under_a_non_ascii_path_with_a_space_is_found_as_it_is(
+        tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    new = runner.add_upload(MISNAMED, UMLAUT)
+    runner.commit("an upload in a folder with an umlaut and a space")
+    find = step(STUDENT, "Find the changed uploads")["run"]
+    for base in (runner.base, ""):
+        runner.env_file.write_text("")
+        done = runner.run(find, BASE_SHA=base)
+        assert done.returncode == 0, done.stderr
+        assert "uploads to check: 1" in done.stdout
+        listed = Path(runner.env({})["UPLOADS_LIST"]).read_bytes()
+        assert listed == new.encode() + b"\0"
+    check = runner.run(step(STUDENT, "Check the changed notebooks")["run"])
+    assert check.returncode == 1, check.stdout + check.stderr   # rejected: misnamed, not exit 2
+    assert f"dlgrade: {new}: NOT OK" in check.stdout
+
+
+def test_the_gitlab_script_checks_a_non_ascii_path_with_a_space_and_finds_the_default_kit(
+        tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    upload = runner.add_upload(MISNAMED, UMLAUT)
+    (runner.workspace / ".dlgrade" / "kit").mkdir(parents=True)   # not a kit: --kit is passed
+    runner.commit("my solution")
+    script = "\n".join(load(GITLAB)["dlgrade-check"]["script"])
+    done = runner.run(script, CI_COMMIT_BEFORE_SHA=runner.base)
+    assert done.returncode == 2 and "kit.json" in done.stderr, done.stdout + done.stderr
+    shutil.rmtree(runner.workspace / ".dlgrade")
+    for base in (runner.base, ""):
+        done = runner.run(script, CI_COMMIT_BEFORE_SHA=base)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"{upload}: REJECTED" in done.stdout
 
 
 def test_the_kit_is_fetched_from_a_url_or_the_repository(tmp_path: Path) -> None:
@@ -320,8 +372,8 @@ def test_the_student_workflow_checks_from_the_kit_in_the_repository(tmp_path: Pa
     done = runner.run(step(STUDENT, "Check the changed notebooks")["run"],
                       DLGRADE_MIN_SCORE="100%")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"::notice file={name},title=public checks::8.5 of 8.5 points, 7 of 8 pass" in (
-        done.stdout)
+    assert (f"::notice file={name},title=public checks::8.5 of 8.5 points, 7 of 7 checkable "
+            "pass, 1 decided at grading") in done.stdout
     assert f"::notice file={name},title=check h_max not checked::not checkable before " in (
         done.stdout)
 
@@ -341,6 +393,29 @@ def test_the_classroom_variant_reports_the_public_points(tmp_path: Path) -> None
     assert sum(t["score"] for t in results["tests"]) == 1.0
     assert [t["status"] for t in results["tests"]].count("fail") == 4
     validate_junit(runner.temp / "dlgrade-junit.xml")
+
+
+def test_the_classroom_variant_skips_files_not_named_as_uploads_and_says_when_none_is_left(
+        tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    (runner.workspace / "adam.ipynb").write_text("{}")          # the template's handout
+    runner.add_upload(MISNAMED, UMLAUT)
+    runner.commit("the handout and a misnamed upload")
+    script = step(CLASSROOM, "Check the notebooks")["run"]
+    done = runner.run(script)
+    assert done.returncode == 1, done.stdout + done.stderr     # nothing checked: a red job
+    assert "ignored adam.ipynb: its name matches no assignment's file-name rule" in done.stderr
+    assert f"ignored {UMLAUT}/{MISNAMED}" in done.stderr
+    assert "grade: error: nothing to check: no file given is named as an upload of " in (
+        done.stderr)
+    assert "::error title=nothing checked::" in done.stdout
+    assert runner.output.read_text() == ""                    # no silent 0 of 0 for Classroom
+    done = runner.run(script, DLGRADE_UPLOADS="*/*.ipynb")    # exactly these: checked
+    assert done.returncode == 0, done.stdout + done.stderr    # rejected: exit 1, reported
+    [line] = runner.output.read_text().splitlines()
+    results = json.loads(base64.b64decode(line.partition("=")[2]))
+    assert results["status"] == "fail" and results["tests"][0]["status"] == "fail"
+    assert f"{UMLAUT}/{MISNAMED}" in (runner.temp / "dlgrade-junit.xml").read_text()
 
 
 def test_the_gitlab_script_rejects_a_misnamed_upload(tmp_path: Path) -> None:

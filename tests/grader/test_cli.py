@@ -262,3 +262,72 @@ def test_help_shows_the_batch_as_users_call_it(runner: CliRunner, tmp_path: Path
     assert batch.exit_code == 0
     assert batch.output.startswith("Usage: grade SUBMISSIONS [OPTIONS]")
     assert "--only PATTERN" in batch.output and "grade batch" not in batch.output
+
+
+@pytest.mark.parametrize("installed", ["dlgrade", "dlgrade-check"])
+def test_the_version_is_the_installed_distributions_whichever_it_is(
+        installed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from grader import version
+
+    def only(name: str) -> str:
+        if name != installed:
+            raise metadata.PackageNotFoundError(name)
+        return "9.8.7"
+
+    monkeypatch.setattr(version.metadata, "version", only)
+    assert version.grader_version() == "9.8.7"
+
+
+def test_grade_version_prints_the_version(runner: CliRunner) -> None:
+    from grader.version import grader_version
+
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output == f"grade, version {grader_version()}\n"
+
+
+@pytest.mark.parametrize("option", ["--output", "--junit-xml"])
+@pytest.mark.parametrize("where", ["missing folder", "read-only file system"])
+def test_an_unwritable_output_is_a_usage_error_before_any_notebook_runs(
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path, monkeypatch: pytest.MonkeyPatch,
+        option: str, where: str) -> None:
+    from grader import checkone
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(checkone, "grade_upload", must_not_run)
+    target = {"missing folder": tmp_path / "nope" / "out.xml",     # (a folder: click's error)
+              "read-only file system": Path("/proc/version")}[where]
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), option, str(target),
+                                  "--rubrics", str(demo_rubrics)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"grade: error: {option} {target}: ")
+    assert "Traceback" not in result.output and not (tmp_path / "nope").exists()
+
+
+def test_a_writable_new_output_is_not_left_behind_by_the_check(tmp_path: Path) -> None:
+    from grader import checkone
+
+    checkone.ensure_writable(tmp_path / "verdict.json", "--output")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_with_a_min_score_above_the_maximum_is_a_usage_error_naming_it(
+        runner: CliRunner, tmp_path: Path, demo_rubrics: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import checkone
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(checkone, "grade_upload", must_not_run)
+    path = write_team_notebook(tmp_path / "demo_05.ipynb", *GOOD)
+    result = runner.invoke(main, ["check", str(path), "--min-score", "4.5",
+                                  "--rubrics", str(demo_rubrics)])
+    assert result.exit_code == 2, result.output
+    assert result.output == ("grade: error: --min-score 4.5: more points than the public checks "
+                             "can give (at most 4 for demo); give at most 4 points, or a "
+                             "percentage such as 100%\n")

@@ -120,8 +120,17 @@ def test_the_public_comparators_run_where_reference_cannot_be_imported() -> None
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["grader.assignments.adam_compare:train_compare", "True",
-                                   "grader.assignments.xor_compare:solves_xor", "False"]
+    assert done.stdout.split() == ["grader.assignments.adam_compare:train_compare", "True"]
+
+
+def test_solves_xor_runs_a_model_forward_pass_so_a_kit_never_runs_it() -> None:
+    """Its module holds a working sigmoid and forward: no kit may import it (not checkable)."""
+    from grader.rubric import load_rubric
+
+    assert "grader.assignments.xor_compare:solves_xor" not in PUBLIC_COMPARATORS
+    xor = load_rubric(Path(__file__).parents[2] / "rubrics" / "xor.toml")
+    [solves] = [c for c in xor.checks if c.id == "solves_xor"]
+    assert kit_release.not_checkable(solves) == kit_release.TUTOR_CODE
 
 
 # ----------------------------------------------------------------------------- checking
@@ -130,7 +139,20 @@ def test_an_upload_no_kit_matches_is_rejected_naming_the_kits_file_name(
     upload = write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD)
     [grade] = checkone.check_paths([upload], tmp_path / "none", None, quiet(), [kit]).grades
     assert grade.status == "rejected" and grade.assignment is None
-    assert "expected demo_NN.ipynb" in grade.messages[0]
+    assert grade.messages == (
+        "file name: demo_1.ipynb matches none of the check kits given (demo: demo_NN.ipynb with "
+        "a two-digit group number NN). Name the upload as its assignment asks, or pass that "
+        "assignment's kit with --kit. Did you mean demo_01.ipynb?",)
+
+
+def test_an_upload_of_another_assignment_is_not_told_to_take_a_kits_name(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "gradient_studies_group_01.ipynb", *GOOD)
+    [grade] = checkone.check_paths([upload], tmp_path / "none", None, quiet(), [kit]).grades
+    [message] = grade.messages
+    assert message.startswith("file name: gradient_studies_group_01.ipynb matches none of the "
+                              "check kits given (demo: demo_NN.ipynb")
+    assert "Rename" not in message and "Did you mean" not in message
 
 
 def test_without_a_kit_or_rubrics_and_no_reference_the_message_says_pass_a_kit(
@@ -149,12 +171,14 @@ def test_a_correct_upload_passes_from_the_kit_and_the_fixed_answer_shows_as_not_
                                quiet(), [kit])
     [grade] = run.grades
     assert run.passed, grade
-    assert [(c.id, c.status, c.max_points) for c in grade.checks] == [
-        ("double", "pass", 2.0), ("figure", "pass", 1.0), ("answer", "not-run", 0.0)]
+    assert [(c.id, c.status, c.max_points) for c in grade.checks] == [    # the rubric's order
+        ("double", "pass", 2.0), ("answer", "not-run", 0.0), ("figure", "pass", 1.0)]
     assert grade.reference_version == load_kit(kit).reference_version
     reason = kit_release.FIXED_ANSWER
     text = verdict_text.to_text(run)
-    assert "public checks: 3 of 3 points, 2 of 3 pass" in text and reason in text
+    assert "public checks: 3 of 3 points, 2 of 2 checkable pass, 1 decided at grading" in text
+    assert text.rstrip().endswith("Public checks: 2 of 2 checkable pass, 1 decided at grading.")
+    assert reason in text
     assert reason in verdicts.to_json(run) and reason in junit.to_junit(run)
     assert github.markdown_text(reason) in github.summary_markdown(run)
     assert f"title=check answer not checked::{NOT_CHECKABLE.format(reason=reason)}" in (
@@ -173,3 +197,41 @@ def test_a_wrong_upload_fails_on_the_public_cases(kit: Path, tmp_path: Path) -> 
     assert (double.id, double.status) == ("double", "fail")
     assert "(case 1: shape (3,))" in double.message
     assert "checking" in stream.getvalue()
+
+
+def test_a_min_score_above_the_kits_checkable_points_is_a_usage_error(
+        kit: Path, tmp_path: Path) -> None:
+    upload = write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD)
+    with pytest.raises(UsageError, match=re.escape("(at most 3 for demo)")):   # answer: 0/0
+        checkone.check_paths([upload], tmp_path / "none", verdicts.parse_min_score("3.5"),
+                             quiet(), [kit])
+
+
+def test_ignore_unmatched_skips_files_no_kit_accepts_with_a_note(kit: Path, tmp_path: Path) -> None:
+    from grader.discover import upload_of
+
+    good = upload_of(write_team_notebook(tmp_path / "demo_01.ipynb", *GOOD))
+    handout = upload_of(write_team_notebook(tmp_path / "demo.ipynb", *GOOD))
+    stream = io.StringIO()
+    kept = checkone.matching([handout, good], (load_kit(kit).rubric,),
+                             LiveLine(stream, redraw=False))
+    assert kept == (good,)
+    assert stream.getvalue() == (f"ignored {handout.rel}: its name matches no assignment's "
+                                 "file-name rule (--ignore-unmatched)\n")
+    with pytest.raises(UsageError, match=re.escape(
+            "nothing to check: no file given is named as an upload of demo: demo_NN.ipynb with a "
+            "two-digit group number NN (1 file(s) ignored)")):
+        checkone.check_paths([tmp_path / "demo.ipynb"], tmp_path / "none", None, quiet(), [kit],
+                             ignore_unmatched=True)
+
+
+def test_a_check_the_kit_cannot_decide_is_no_failure_for_classroom() -> None:
+    from grade_builders import make_check, make_grade
+
+    later = make_check(id="answer", status="not-run", points=0.0, max_points=0.0,
+                       message=NOT_CHECKABLE.format(reason=kit_release.FIXED_ANSWER))
+    grade = make_grade(checks=(make_check(id="double", points=2.0, max_points=2.0), later))
+    document = json.loads(github.to_classroom(verdicts.CheckRun((grade,))))
+    assert document["status"] == "pass" and document["max_score"] == 2.0
+    assert [(t["name"], t["status"], t["score"]) for t in document["tests"]] == [
+        ("double", "pass", 2.0), ("answer (decided at grading)", "pass", 0.0)]

@@ -18,7 +18,7 @@ from grader.cli import main
 from grader.errors import UsageError
 from grader.kit import CASES_DIR, EXPECTED_FILE, KIT_FILE, PLAN_FILE, load_kit
 from grader.probe import build_plan, upload_seed
-from grader.rubric import load_rubric
+from grader.rubric import load_rubric, load_rubrics
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +133,46 @@ def test_grade_release_writes_the_handout_and_the_kit(tmp_path: Path) -> None:
                                      "--no-kit"])
     assert bare.exit_code == 0 and [p.name for p in (tmp_path / "bare").iterdir()] == [
         "adam.ipynb"]
+
+
+@pytest.fixture(scope="module")
+def bundled_kits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The kit folder of every bundled assignment."""
+    out = tmp_path_factory.mktemp("kits")
+    return {r.id: kit_release.write_kit(r, out).folder for r in load_rubrics(ROOT / "rubrics")}
+
+
+@pytest.mark.slow
+def test_no_bundled_kit_holds_a_rubric_description_its_kit_description_replaces(
+        bundled_kits: dict[str, Path]) -> None:
+    rubrics = load_rubrics(ROOT / "rubrics")
+    assert sorted(bundled_kits) == sorted(r.id for r in rubrics)
+    replaced = 0
+    for rubric in rubrics:
+        folder = bundled_kits[rubric.id]
+        text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.json")))
+        shown = {c["id"]: c.get("description")
+                 for c in json.loads((folder / KIT_FILE).read_text())["checks"]}
+        for check in rubric.checks + rubric.manual_checks:
+            if check.description and check.description != check.kit_description:
+                assert check.description not in text, (rubric.id, check.id)
+                replaced += 1
+            if shown.get(check.id):
+                assert shown[check.id] == kit_release.kit_description(check)
+    assert replaced >= 6        # the formulas of gradients and xor among them
+
+
+def test_a_kit_describes_a_check_neutrally_unless_the_rubric_says_what_to_show() -> None:
+    from grader.rubric import CheckSpec
+
+    formula = CheckSpec(id="line_search", points=1.0, kind="call", symbol="step",
+                        description="lambda* = |g|^2 / (g . Hg)")
+    assert kit_release.kit_description(formula) == (
+        "step(...) on the public cases, compared with the model solution's values")
+    told = CheckSpec(id="c", points=1.0, kind="call", symbol="step", description="x = 2",
+                     kit_description="the step size")
+    assert kit_release.kit_description(told) == "the step size"
+    assert "answer" in kit_release.kit_description(
+        CheckSpec(id="v", points=1.0, kind="variable", symbol="answer", description="= 0.41"))
+    assert kit_release.kit_description(CheckSpec(id="f", points=1.0, kind="figure")) == (
+        "the notebook shows at least one figure")

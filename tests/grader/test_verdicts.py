@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -109,6 +110,40 @@ def test_a_bad_min_score_is_a_usage_error_with_a_clear_message() -> None:
     assert "Invalid value for '--min-score': 'lots' is neither a number of points" in bad.output
     good = CliRunner().invoke(cmd, ["--min-score", "80%"])
     assert good.exit_code == 0 and "MinScore(value=80.0, percent=True" in good.output
+
+
+@pytest.mark.parametrize(("text", "maxima", "problem"), [
+    ("5", {"adam": 5.0}, ""), ("5.5", {"adam": 5.0, "gradients": 8.5}, ""), ("100%", {"a": 1}, ""),
+    ("5.5", {"adam": 5.0}, "--min-score 5.5: more points than the public checks can give (at "
+                           "most 5 for adam); give at most 5 points, or a percentage such as 100%"),
+    ("9", {"gradients": 8.5, "adam": 5.0}, "(at most 5 for adam, 8.5 for gradients); give at most "
+                                          "8.5 points"),
+], ids=str)
+def test_min_score_points_above_every_maximum_are_unreachable(
+        text: str, maxima: dict[str, float], problem: str) -> None:
+    found = verdicts.unreachable(parse_min_score(text), maxima)
+    assert (problem in found) if problem else found == ""
+    assert bool(found) == bool(problem)
+
+
+def test_min_score_points_above_one_uploads_maximum_say_so_for_that_upload() -> None:
+    run = make_run(scenario("graded"), min_score="3.5")          # the upload's maximum is 3
+    [verdict] = run.outcomes()
+    assert not verdict.ok and verdict.below_min_score
+    assert verdict.reason == ("--min-score 3.5 can never be met: this upload's public checks "
+                              "give at most 3 points")
+
+
+def test_checks_a_kit_cannot_decide_are_counted_apart_from_the_checkable_ones() -> None:
+    later = make_check(id="h_max", status="not-run", points=0.0, max_points=0.0,
+                       message="not checkable before submission: its answer is one fixed value")
+    stopped = not_run("slow", "an earlier check ran so long that its kernel was stopped")
+    grade = scenario("graded", checks=(make_check(id="a", points=1.0, max_points=1.0), later))
+    assert verdicts.public_score(grade).describe() == (
+        "1 of 1 points, 1 of 1 checkable pass, 1 decided at grading")
+    assert verdicts.undecided(later) and not verdicts.undecided(stopped)
+    grade = scenario("graded", checks=(make_check(id="a", points=1.0, max_points=1.0), stopped))
+    assert verdicts.public_score(grade).describe() == "1 of 2 points, 1 of 2 pass"
 
 
 # ----------------------------------------------------------------------------- the decision
@@ -308,6 +343,25 @@ def test_only_the_github_format_writes_a_summary(tmp_path: Path, fmt: str) -> No
     assert (tmp_path / "junit.xml").read_text(encoding="utf-8") == junit.to_junit(MIXED)
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("environ", "coloured"), [
+    ({}, True), ({"NO_COLOR": ""}, True), ({"NO_COLOR": "1"}, False), ({"NO_COLOR": "0"}, False)])
+def test_the_text_verdict_is_coloured_on_a_terminal_unless_no_color_is_set(
+        environ: dict[str, str], coloured: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert checkone.wants_color(None, environ, Terminal()) is coloured
+    assert not checkone.wants_color(None, {}, io.StringIO())
+    assert not checkone.wants_color(Path("verdict.txt"), {}, Terminal())
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    checkone.emit(MIXED, "text", None, None, environ)
+    assert ("\x1b[" in terminal.getvalue()) is coloured
+    assert click.unstyle(terminal.getvalue()) == verdict_text.to_text(MIXED)
+
+
 # ----------------------------------------------------------------------------- live line
 class FakeClock:
     def __init__(self) -> None:
@@ -335,9 +389,25 @@ def test_the_live_line_on_a_terminal_is_redrawn_in_place() -> None:
                 break
             time.sleep(0.01)
     text = stream.getvalue()
-    assert text.startswith("checking a.ipynb ...")
+    assert text.startswith("\r\x1b[2Kchecking a.ipynb ...")
     assert "\r\x1b[2Kchecking a.ipynb ... 7 s" in text
     assert text.endswith("\r\x1b[2Kchecked a.ipynb in 7.0 s\n")
+
+
+def test_the_live_line_is_cut_to_the_terminal_width_less_one_column() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    name = "uploads/" + "x" * 90 + ".ipynb"
+    line = LiveLine(stream, redraw=True, interval=0.01, clock=clock, columns=lambda: 80)
+    with line.running(name) as on_cell:
+        on_cell(7, 23)
+        for _ in range(500):  # wait (at most 5 s) for a redraw that shows the cell
+            if stream.getvalue().count("\r") >= 2:
+                break
+            time.sleep(0.01)
+    *drawn, done = stream.getvalue().split("\r\x1b[2K")[1:]
+    assert len(drawn) >= 2 and {len(d) for d in drawn} == {79}
+    assert all(d == f"checking {name} ..."[:79] for d in drawn)
+    assert done == f"checked {name} in 0.0 s\n"      # the last line stays whole: never redrawn
 
 
 def test_the_live_line_names_the_cell_the_executor_is_running() -> None:
