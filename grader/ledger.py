@@ -177,7 +177,7 @@ def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
     context.book.record_marks(context.run_id, changed)
     if problems:
         return marks, problems + (SHEET_KEPT,)
-    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.delimiter))
+    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.dialect))
     return marks, problems
 
 

@@ -30,14 +30,20 @@ comma (`1,5`).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from grader.export import csv_number, csv_text
 from grader.rubric import Rubric
-from grader.sheet_reader import SheetError, read_entries, read_points, read_rows, time_problem
+from grader.sheet_reader import (
+    Dialect,
+    SheetError,
+    read_entries,
+    read_points,
+    read_rows,
+    split_number,
+    time_problem,
+)
 
 MARKING_CSV = "marking.csv"
 MARKING_COLUMNS = ("file", "group", "check", "max_points", "points", "comment", "marker",
@@ -108,12 +114,16 @@ class Override:
 
 @dataclass(frozen=True)
 class SheetRead:
-    """What a sheet held: the good rows, the errors, and the separator to write it back with."""
+    """What a sheet held: the good rows, the errors, and how to write it back (its dialect)."""
 
     marks: tuple[Mark, ...] = ()
     overrides: tuple[Override, ...] = ()
     errors: tuple[SheetError, ...] = ()
-    delimiter: str = ","
+    dialect: Dialect = Dialect()
+
+    @property
+    def delimiter(self) -> str:
+        return self.dialect.delimiter
 
 
 # ----------------------------------------------------------------------------- marking.csv
@@ -121,17 +131,20 @@ def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MA
                        ) -> SheetRead:
     """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads."""
     by_file = {slot.file: slot for slot in slots}
-    body, delimiter, errors = read_rows(text, MARKING_COLUMNS, sheet)
+    table = read_rows(text, MARKING_COLUMNS, sheet, numbers=("max_points", "points"))
     marks, problems, first = read_entries(
-        body, sheet, lambda cells, first: _mark(cells, by_file, first))
-    errors += problems + _choice_errors(marks, by_file, first, sheet)
-    return SheetRead(marks=tuple(marks), errors=tuple(errors), delimiter=delimiter)
+        table.rows, sheet, lambda cells, first: _mark(cells, by_file, first))
+    errors = sorted([*table.errors, *problems, *_choice_errors(marks, by_file, first, sheet)],
+                    key=lambda e: e.row)
+    return SheetRead(marks=tuple(marks), errors=tuple(errors), dialect=table.dialect)
 
 
 def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
           first: Mapping[tuple[str, str], int]) -> tuple[Mark | None, str]:
     """One row as a Mark, or the rule it breaks; (None, "") for an empty row of a stale slot."""
     file, check = cells["file"], cells["check"]
+    if split_number(cells, "comment"):
+        return None, split_number(cells, "comment")
     try:
         points = read_points(cells["points"])
     except ValueError:
@@ -181,26 +194,27 @@ def _choice_errors(marks: Sequence[Mark], by_file: Mapping[str, Slot],
     return errors
 
 
-def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark], delimiter: str = ",",
-                       ) -> str:
-    """The marking sheet for `slots` (in their order), keeping every mark a tutor already made.
+def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark],
+                       dialect: Dialect | str = ",") -> str:
+    """The marking sheet for `slots` (in their order), keeping every mark a tutor already made,
+    written as the tutor's sheet was saved (`dialect`: BOM, separator, line end, decimal comma;
+    a bare string is a separator).
 
     One row per slot and hand-marked check, plus a #counts row for a slot with `choice`.
     """
+    style = Dialect(dialect) if isinstance(dialect, str) else dialect
     known = {(m.file, m.check): m for m in marks}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(MARKING_COLUMNS)
+    rows = [list(MARKING_COLUMNS)]
     for slot in slots:
-        rows = list(slot.manual) + ([(COUNTS, 1.0)] if slot.choice else [])
-        for check, most in rows:
+        checks = list(slot.manual) + ([(COUNTS, 1.0)] if slot.choice else [])
+        for check, most in checks:
             mark = known.get((slot.file, check), Mark(slot.file, check, None))
-            writer.writerow([
-                csv_text(slot.file), csv_text(slot.group), check, csv_number(most),
-                "" if mark.points is None else csv_number(mark.points), csv_text(mark.comment),
-                csv_text(mark.marker), csv_text(mark.marked_at),
+            rows.append([
+                csv_text(slot.file), csv_text(slot.group), check, style.number(csv_number(most)),
+                "" if mark.points is None else style.number(csv_number(mark.points)),
+                csv_text(mark.comment), csv_text(mark.marker), csv_text(mark.marked_at),
             ])
-    return buffer.getvalue()
+    return style.text(rows)
 
 
 # ----------------------------------------------------------------------------- who and when

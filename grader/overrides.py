@@ -20,7 +20,7 @@ from grader.marking import (
     SheetRead,
     Slot,
 )
-from grader.sheet_reader import read_entries, read_points, read_rows, time_problem
+from grader.sheet_reader import read_entries, read_points, read_rows, split_number, time_problem
 
 OVERRIDES_CSV = "overrides.csv"
 OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
@@ -39,11 +39,11 @@ def read_overrides(text: str | bytes, slots: Iterable[Slot], sheet: str = OVERRI
                    ) -> SheetRead:
     """The overrides, checked: an automatic check of an existing upload, points, a reason."""
     by_file = {slot.file: slot for slot in slots}
-    body, delimiter, errors = read_rows(text, OVERRIDE_COLUMNS, sheet)
+    table = read_rows(text, OVERRIDE_COLUMNS, sheet, numbers=("points",))
     overrides, problems, _ = read_entries(
-        body, sheet, lambda cells, first: _override(cells, by_file, first))
-    errors += problems
-    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), delimiter=delimiter)
+        table.rows, sheet, lambda cells, first: _override(cells, by_file, first))
+    errors = sorted([*table.errors, *problems], key=lambda e: e.row)
+    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), dialect=table.dialect)
 
 
 def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
@@ -58,6 +58,8 @@ def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
                                           known=", ".join(c for c, _ in slot.automatic) or "none")
     if (file, check) in first:
         return None, TWICE.format(file=file, check=check, first=first[(file, check)])
+    if split_number(cells, "reason"):
+        return None, split_number(cells, "reason")
     try:
         points = read_points(cells["points"])
     except ValueError:

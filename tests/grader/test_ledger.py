@@ -223,6 +223,18 @@ def test_a_bad_row_is_named_and_loses_nothing(course: Course, row: str, rule: st
     assert set(ledger.uploads) == {u.rel for u in course.uploads}
 
 
+def test_a_short_row_is_applied_and_the_others_with_it(course: Course) -> None:
+    course.run()
+    course.write(course.sheet().replace(f"{XOR},1234567_7654321,saddle,0.5,,,,",
+                                        f"{XOR},1234567_7654321,saddle,0.5,0.5"))
+    course.fill(XOR_LATE, "newton", "1,fine,,")
+    ledger = course.run(SECOND, marker="ana")            # was: KeyError 'marked_at'
+    assert ledger.problems == ()
+    assert ledger.uploads[XOR].totals.manual_score == 0.5
+    assert ledger.uploads[XOR_LATE].totals.manual_score == 1.0
+    assert f"{XOR},1234567_7654321,saddle,0.5,0.5,,ana,{SECOND}" in course.sheet().splitlines()
+
+
 def test_a_deleted_row_or_sheet_is_written_back_from_the_gradebook(course: Course) -> None:
     course.run()
     course.fill(XOR, "newton", "1,fine,,")

@@ -104,6 +104,41 @@ def test_what_spreadsheets_write_is_read() -> None:
         f"{XOR};1234567;theory;7;3.5;ok;;"
 
 
+def test_a_sheet_is_written_back_as_it_was_saved() -> None:
+    text = ("\ufefffile;group;check;max_points;points;comment;marker;marked_at\r\n"
+            f"{XOR};1234567;theory;7;3,5;\"gut; fast\";;\r\n")
+    read = read_marking_sheet(text.encode("utf-8"), SLOTS)
+    assert read.errors == ()
+    written = marking_sheet_text(SLOTS, read.marks, read.dialect)
+    assert written == ("\ufefffile;group;check;max_points;points;comment;marker;marked_at\r\n"
+                       f"{XOR};1234567;theory;7;3,5;\"gut; fast\";;\r\n"
+                       f"{ADAM};02;comparison;1;;;;\r\n")
+    assert read_marking_sheet(written.encode("utf-8"), SLOTS).marks[:1] == read.marks
+
+
+def test_a_short_row_is_read_with_its_missing_trailing_cells_empty() -> None:
+    read = read_marking_sheet(sheet(f"{XOR},1234567,theory,7,6.5", f"{ADAM},02,comparison"),
+                              SLOTS)
+    assert read.errors == ()
+    assert read.marks == (Mark(XOR, "theory", 6.5), Mark(ADAM, "comparison", None))
+
+
+def test_a_long_row_is_an_error_naming_the_decimal_comma() -> None:
+    read = read_marking_sheet(sheet(f"{ADAM},02,comparison,1,1,good,,",
+                                    f"{XOR},1234567,theory,7,0,5,half,,"), SLOTS)
+    assert [str(e) for e in read.errors] == [
+        "marking.csv row 3: 9 cells where the header has 8: a decimal comma in an unquoted "
+        "number (0,5) splits a cell; write it as 0.5 or \"0,5\" in quotes, or save with ';' "
+        "as separator"]
+    assert read.marks == (Mark(ADAM, "comparison", 1.0, "good"),)
+    read = read_overrides("file,check,points,reason,marker,at\n"
+                          f"{ADAM},adam_step,1,5,partly right,\n", SLOTS)
+    assert [str(e) for e in read.errors] == [
+        "overrides.csv row 2: points '1' and reason '5' look like one number with a decimal "
+        "comma (1,5) split in two: write 1.5 or \"1,5\" in quotes"]
+    assert read.overrides == ()
+
+
 def test_columns_may_come_in_any_order() -> None:
     text = "points,check,file,group,max_points,comment,marker,marked_at\n6,theory," + XOR + \
            ",x,7,,,\n"
