@@ -35,14 +35,14 @@ modification time always last:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import PurePosixPath
 from typing import Literal, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from grader.sheet_reader import read_table
 
 TimeSource = Literal["lms-csv", "folder-name", "mtime"]
 UNIT_LENGTH = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
@@ -194,23 +194,22 @@ def read_times_csv(text: str, rels: Sequence[str], sheet: str = TIMES_CSV,
     Returns the times (naive when the CSV gave no offset: `submission_time` reads them in the
     deadline's zone) and one message per bad row ("<sheet> row N: ..."; the header is row 1).
     """
-    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    if not rows or [c.strip() for c in rows[0]][:2] != list(TIMES_COLUMNS):
+    table = read_table(text, sheet)
+    if table.errors and table.errors[0].row == 0 or table.missing(TIMES_COLUMNS):
         return {}, (f"{sheet}: the first row must be the header 'file,submitted_at'",)
     by_name: dict[str, list[str]] = {}
     for rel in rels:
         by_name.setdefault(PurePosixPath(rel).name, []).append(rel)
     times: dict[str, datetime] = {}
-    errors: list[str] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        problem, named, at = _time_row(row, rels, by_name, times)
+    errors = [(e.row, str(e)) for e in table.errors]
+    for number, cells in table.rows:
+        problem, named, at = _time_row([cells["file"], cells["submitted_at"]], rels, by_name,
+                                       times)
         if problem:
-            errors.append(f"{sheet} row {number}: {problem}")
+            errors.append((number, f"{sheet} row {number}: {problem}"))
         elif named is not None and at is not None:
             times[named] = at
-    return times, tuple(errors)
+    return times, tuple(message for _, message in sorted(errors))
 
 
 def _time_row(row: list[str], rels: Sequence[str], by_name: Mapping[str, list[str]],

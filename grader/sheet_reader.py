@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
-from grader.export import FORMULA_START
+from grader.text import FORMULA_START
 
 BAD_TIME = "{column} {cell!r} is not an ISO-8601 time such as 2026-12-02T10:00:00+01:00"
 HEADER = "the first row must be the header {header!r} (missing: {missing}; unknown: {unknown})"
