@@ -40,6 +40,7 @@ from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
     MARKING_CSV,
+    UNKNOWN_MARKER,
     Mark,
     Override,
     SheetRead,
@@ -213,7 +214,7 @@ def _changed(mark: Mark, before: Mark | None) -> bool:
 def _who_cleared(mark: Mark, before: Mark | None, context: _Context) -> Mark:
     """A mark cleared back to pending is recorded with who cleared it and when."""
     if before is not None and mark.points is None and not mark.comment:
-        return replace(mark, marker=context.marker, marked_at=context.now)
+        return replace(mark, marker=context.marker or UNKNOWN_MARKER, marked_at=context.now)
     return mark
 
 
@@ -234,7 +235,7 @@ def settle_overrides(out: Path, slots: Sequence[Slot], context: _Context,
     stamped = stamp_overrides(given.values(), previous.values(), context.marker, context.now)
     overrides = {(o.file, o.check): o for o in stamped}
     changed = [o for key, o in overrides.items() if previous.get(key) != o]
-    removed = [(file, check, context.marker, context.now)
+    removed = [(file, check, context.marker or UNKNOWN_MARKER, context.now)
                for file, check in previous if (file, check) not in overrides]
     context.book.record_overrides(context.run_id, changed, removed)
     return overrides, problems

@@ -5,10 +5,11 @@ Two CSV files in the output folder (docs/course.md shows a tutor's round trip):
 `marking.csv`, rewritten by every batch: one row per upload and hand-marked check (rubric
 checks of kind "manual"), columns `file, group, check, max_points, points, comment, marker,
 marked_at`. A tutor fills in `points` (empty = pending, never 0) and `comment` (shown to the
-student). `marker`/`marked_at` may be left empty: the batch fills them (`stamp`, with
-`--marker` and the time it first saw the mark). For a group that uploaded twice under
-`resubmission = "tutor"`, each of its uploads also gets a row with check `#counts` and
-max_points 1: write 1 in the upload that counts (0 or empty in the others).
+student). `marker`/`marked_at` are the grader's: a new or changed mark is stamped with
+`--marker` ("unknown" without one) and the batch's time (`stamp_marks`); any text there is
+accepted (a spreadsheet reformats times) and never makes a row an error. For a group that
+uploaded twice under `resubmission = "tutor"`, each of its uploads also gets a row with check
+`#counts` and max_points 1: write 1 in the upload that counts (0 or empty in the others).
 
 `overrides.csv`, written once with its header and never rewritten by the grader (so nothing a
 tutor typed there can be lost): columns `file, check, points, reason, marker, at`, one row per
@@ -49,6 +50,7 @@ MARKING_CSV = "marking.csv"
 MARKING_COLUMNS = ("file", "group", "check", "max_points", "points", "comment", "marker",
                    "marked_at")
 COUNTS = "#counts"                    # the choice row of a group's duplicate uploads
+UNKNOWN_MARKER = "unknown"            # who made a change when `grade` ran without --marker
 
 NO_UPLOAD = "no upload {file!r} in this batch"
 NOT_MANUAL = "{check!r} is not a hand-marked check of {assignment!r} (hand-marked: {known})"
@@ -165,9 +167,6 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
         return None, TWICE.format(file=file, check=check, first=first[(file, check)])
     if points is not None and not 0 <= points <= most:
         return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
-    problem = time_problem("marked_at", cells["marked_at"])
-    if problem:
-        return None, problem
     return Mark(file, check, points, cells["comment"], cells["marker"], cells["marked_at"]), ""
 
 
@@ -218,24 +217,44 @@ def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark],
 
 
 # ----------------------------------------------------------------------------- who and when
+def who_and_when(typed: tuple[str, str], before: tuple[str, str] | None, marker: str, now: str,
+                 ) -> tuple[str, str]:
+    """(marker, time) of a new or changed mark or override.
+
+    The sheet's marker and time cells are the grader's: a value the last batch wrote there
+    (`before`) is not the tutor's and is replaced by `--marker` (UNKNOWN_MARKER without one) and
+    `now`. A marker the tutor typed (not the one recorded) is kept, and so is a time they typed
+    with it when it is an ISO-8601 time; any other text there is ignored.
+    """
+    name, at = typed
+    if not name or (before is not None and name == before[0]):
+        return marker or UNKNOWN_MARKER, now
+    if not at or time_problem("at", at) or (before is not None and at == before[1]):
+        return name, now
+    return name, at
+
+
 def stamp_marks(marks: Iterable[Mark], previous: Iterable[Mark], marker: str, now: str,
                 ) -> tuple[Mark, ...]:
-    """Marks new or changed since `previous` get `marker` and `now` where the tutor left them empty.
+    """Who and when: a mark whose points and comment are as `previous` recorded them keeps the
+    recorded marker and time (whatever the sheet's cells say); a new or changed one is by
+    `marker` at `now` (see `who_and_when`).
 
     Args:
         previous: the marks the last batch recorded (the gradebook or the last grades.json).
-        marker: `--marker NAME` ("" leaves `marker` empty).
+        marker: `--marker NAME` ("" records UNKNOWN_MARKER).
         now: ISO-8601 time of this batch.
     """
     before = {(m.file, m.check): m for m in previous}
     stamped = []
     for mark in marks:
         old = before.get((mark.file, mark.check))
-        unchanged = old is not None and (old.points, old.comment) == (mark.points, mark.comment)
-        if unchanged and old is not None:
-            mark = replace(mark, marker=mark.marker or old.marker,
-                           marked_at=mark.marked_at or old.marked_at)
+        if old is not None and (old.points, old.comment) == (mark.points, mark.comment):
+            mark = replace(mark, marker=old.marker, marked_at=old.marked_at)
         elif mark.points is not None or mark.comment:
-            mark = replace(mark, marker=mark.marker or marker, marked_at=mark.marked_at or now)
+            name, at = who_and_when((mark.marker, mark.marked_at),
+                                    None if old is None else (old.marker, old.marked_at),
+                                    marker, now)
+            mark = replace(mark, marker=name, marked_at=at)
         stamped.append(mark)
     return tuple(stamped)

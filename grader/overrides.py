@@ -19,8 +19,9 @@ from grader.marking import (
     Override,
     SheetRead,
     Slot,
+    who_and_when,
 )
-from grader.sheet_reader import read_entries, read_points, read_rows, split_number, time_problem
+from grader.sheet_reader import read_entries, read_points, read_rows, split_number
 
 OVERRIDES_CSV = "overrides.csv"
 OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
@@ -70,9 +71,6 @@ def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
         return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
     if not cells["reason"]:
         return None, NO_REASON
-    problem = time_problem("at", cells["at"])
-    if problem:
-        return None, problem
     return Override(file, check, points, cells["reason"], cells["marker"], cells["at"]), ""
 
 
@@ -84,9 +82,10 @@ def stamp_overrides(overrides: Iterable[Override], previous: Iterable[Override],
     for override in overrides:
         old = before.get((override.file, override.check))
         if old is not None and (old.points, old.reason) == (override.points, override.reason):
-            override = replace(override, marker=override.marker or old.marker,
-                               at=override.at or old.at)
+            override = replace(override, marker=old.marker, at=old.at)
         else:
-            override = replace(override, marker=override.marker or marker, at=override.at or now)
+            name, at = who_and_when((override.marker, override.at),
+                                    None if old is None else (old.marker, old.at), marker, now)
+            override = replace(override, marker=name, at=at)
         stamped.append(override)
     return tuple(stamped)
