@@ -261,7 +261,8 @@ def _entry(grade: Grade, rubric: Rubric | None, slot: Slot | None, marks: Mappin
            lateness: Lateness | None) -> UploadLedger:
     manual = slot.manual if slot is not None else ()
     totals = merge(grade.file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
-                   manual, marks, overrides, lateness.points if lateness else 0.0)
+                   manual, marks, overrides,
+                   lateness.points if lateness and grade.status != "rejected" else 0.0)
     if rubric is not None and not manual:     # rejected: nothing to mark, the same maximum
         totals = replace(totals, manual_max_score=rubric.manual_max_score)
     described = {c.id: c.description for c in rubric.manual_checks} if rubric else {}

@@ -67,6 +67,9 @@ ADAM_RUBRIC = make_rubric(resubmission="tutor")
 
 
 def xor_grade(file: str, group: str, status: str = "graded", grads: float = 0.0) -> Grade:
+    if status == "rejected":                        # nothing ran: every check 0
+        return make_grade(file=file, assignment="xor", group=group, status=status, score=0.0,
+                          max_score=3.0, checks=(make_result(id="sigmoid", points=0.0),))
     checks = (make_result(id="sigmoid"),
               make_result(id="manual_grads", status="fail" if grads == 0 else "pass",
                           points=grads, max_points=2.0, message="got (2,), expected ()"))
@@ -344,7 +347,8 @@ def test_times_from_the_lms_csv_give_the_penalty_and_the_rest_is_unreliable(
     rejected = ledger.uploads[XOR_REJECTED]                               # not in the CSV
     assert rejected.submitted is not None and not rejected.submitted.reliable
     assert "not in submission_times.csv" in rejected.submitted.note
-    assert rejected.totals.penalty == pytest.approx(2.25, abs=1e-9)       # 9 days: the cap
+    assert rejected.lateness is not None and rejected.lateness.points == pytest.approx(2.25)
+    assert rejected.totals.penalty == 0.0           # 9 days late, but nothing to take off
     assert ledger.uploads[ADAM].submitted is None                        # no deadline, no time
 
 
