@@ -18,8 +18,9 @@ calls it before writing grades.json, grades.csv, the reports and index.html):
    (grader.resubmission), and the team named in the team cell (for the exports).
 
 Nothing a tutor typed is lost: a mark missing from the sheet (a deleted row, a deleted sheet)
-is taken from the gradebook and written back; while `overrides.csv` has a bad row the
-overrides in force stay as the gradebook has them. Rejected uploads get no hand-marked rows
+is taken from the gradebook and written back; while `overrides.csv` has a bad row its good
+rows are applied (as marking.csv's are) but no override in force is removed: one whose row is
+bad or missing stays as the gradebook has it. Rejected uploads get no hand-marked rows
 (nothing of theirs was accepted); an upload whose name matched no rubric gets none either.
 """
 
@@ -156,7 +157,7 @@ def _slot(grade: Grade, rubric: Rubric | None, duplicate: bool) -> Slot | None:
         return None
     slot = Slot.for_upload(grade.file, grade.group, rubric,
                            choice=duplicate and rubric.resubmission == "tutor")
-    return replace(slot, manual=()) if grade.status == "rejected" else slot
+    return replace(slot, manual=(), rejected=True) if grade.status == "rejected" else slot
 
 
 def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,

@@ -59,6 +59,7 @@ NOT_A_NUMBER = "points {cell!r} is not a number"
 OUT_OF_RANGE = "points {points:g} outside [0, {most:g}] for {check!r}"
 TWICE = "a second row for {file!r} and {check!r} (also row {first})"
 NOT_A_CHOICE = "{file!r} is not one of a group's duplicate uploads; remove this #counts row"
+REJECTED = "upload {file!r} was rejected at intake: nothing to {what}"
 TWO_CHOSEN = "two uploads of group {group!r} say they count (also row {first}); keep one 1"
 
 
@@ -72,6 +73,7 @@ class Slot:
     manual: tuple[tuple[str, float], ...] = ()       # hand-marked check id, max points
     automatic: tuple[tuple[str, float], ...] = ()    # automatic check id, max points
     choice: bool = False                             # duplicate upload under resubmission "tutor"
+    rejected: bool = False                           # rejected at intake: no marks, no overrides
 
     @classmethod
     def for_upload(cls, file: str, group: str, rubric: Rubric, choice: bool = False) -> Slot:
@@ -158,6 +160,8 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
             return None, ""                                      # nothing to lose
         if slot is None:
             return None, NO_UPLOAD.format(file=file)
+        if slot.rejected:
+            return None, REJECTED.format(file=file, what="mark")
         if check == COUNTS:
             return None, NOT_A_CHOICE.format(file=file)
         hint = USE_OVERRIDES if slot.automatic_max(check) is not None else ""

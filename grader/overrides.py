@@ -3,7 +3,8 @@
 Written once with its header and never rewritten by the grader (so nothing a tutor typed there
 can be lost): columns `file, check, points, reason, marker, at`, one row per automatic check
 whose points a tutor replaces. `reason` is required. Read as grader.marking reads marking.csv:
-every bad row is a `SheetError` naming the row, and the good rows still count.
+every bad row is a `SheetError` naming the row, and the good rows still count (grader.ledger:
+while the file has a bad row, no override in force is removed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from grader.marking import (
     NO_UPLOAD,
     NOT_A_NUMBER,
     OUT_OF_RANGE,
+    REJECTED,
     TWICE,
     Override,
     SheetRead,
@@ -53,6 +55,8 @@ def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],
     slot = by_file.get(file)
     if slot is None:
         return None, NO_UPLOAD.format(file=file)
+    if slot.rejected:
+        return None, REJECTED.format(file=file, what="override")
     most = slot.automatic_max(check)
     if most is None:
         return None, NOT_AUTOMATIC.format(check=check, assignment=slot.assignment,

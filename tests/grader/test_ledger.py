@@ -316,6 +316,21 @@ def test_a_removed_override_is_recorded_and_a_bad_row_keeps_the_one_in_force(
     assert [(e.override is None, e.marker) for e in events] == [(False, "ana"), (True, "ben")]
 
 
+def test_a_bad_overrides_file_applies_its_good_rows_and_removes_nothing(course: Course) -> None:
+    course.run()
+    header = course.sheet(OVERRIDES_CSV)
+    add_override(course, f"{XOR},manual_grads,1.5,shared ba accepted,,")
+    course.run(SECOND, marker="ana")
+    course.write(header + f"{XOR_LATE},manual_grads,1,ok,,\n"                 # new, good
+                 f"{XOR_REJECTED},sigmoid,1,regrade,,\n", OVERRIDES_CSV)       # rejected
+    ledger = course.run("2026-12-07T10:00:00+00:00", marker="ben")
+    assert ledger.problems == (f"overrides.csv row 3: upload '{XOR_REJECTED}' was rejected at "
+                               "intake: nothing to override",)
+    assert ledger.uploads[XOR_LATE].automatic == 2.0                   # the good row applied
+    assert ledger.uploads[XOR].automatic == 2.5                        # its row gone: kept
+    assert ledger.uploads[XOR_REJECTED].totals.final_score == 0.0
+
+
 def test_a_deleted_overrides_file_is_written_back_with_the_overrides_in_force(
         course: Course) -> None:
     course.run()
