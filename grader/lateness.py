@@ -48,6 +48,7 @@ TimeSource = Literal["lms-csv", "folder-name", "mtime"]
 UNIT_LENGTH = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
 TIMES_CSV = "submission_times.csv"
 TIMES_COLUMNS = ("file", "submitted_at")
+NO_TIMES_FILE = "no submission times file"
 DIGITS = 10          # penalties are rounded to 1e-10 points
 
 NEEDS_ZONE = ("has no UTC offset: write one (2026-12-01T23:59:00+01:00) or add "
@@ -246,20 +247,22 @@ def time_from_path(rel: str) -> datetime | None:
 
 
 def submission_time(rel: str, mtime: float, deadline: Deadline,
-                    csv_times: Mapping[str, datetime]) -> SubmissionTime:
+                    csv_times: Mapping[str, datetime], sheet: str | None = TIMES_CSV,
+                    ) -> SubmissionTime:
     """The submission time from the deadline's source, else the file's mtime (unreliable).
 
     Args:
         rel: the upload's path relative to SUBMISSIONS.
         mtime: its modification time (seconds since the epoch, `os.stat().st_mtime`).
         csv_times: `read_times_csv`'s times (empty when there is no CSV).
+        sheet: the times CSV's name, None when the batch has none (the note then says so).
     """
     zone = deadline.zone
     fallback = "file modification time (unreliable)"
     if deadline.submitted_at == "lms-csv":
         if rel in csv_times:
             return SubmissionTime(_aware(csv_times[rel], zone), "lms-csv", True)
-        fallback = f"not in {TIMES_CSV}; {fallback}"
+        fallback = f"not in {sheet}; {fallback}" if sheet else f"{NO_TIMES_FILE}; {fallback}"
     elif deadline.submitted_at == "folder-name":
         found = time_from_path(rel)
         if found is not None:

@@ -4,7 +4,8 @@
 calls it before writing grades.json, grades.csv, the reports and index.html):
 
 1. submission times (grader.upload_times): `--submission-times FILE`, else
-   `SUBMISSIONS/submission_times.csv`, else the time in the path or the file's mtime (flagged
+   `SUBMISSIONS/submission_times.csv` (either is copied into the output folder), else the copy
+   an earlier run kept there, else the time in the path or the file's mtime (flagged
    unreliable), as each rubric's `[deadline]` says; the penalty per upload;
 2. `marking.csv` and `overrides.csv` in the output folder (grader.marking, grader.overrides):
    every problem is a line naming the sheet, the row and the rule; the good rows count; a
@@ -62,7 +63,7 @@ from grader.roster import Member, members_from_team_cell
 from grader.rubric import Rubric
 from grader.score import Grade, group_of
 from grader.totals import CheckPoints, merge
-from grader.upload_times import submission_times
+from grader.upload_times import missing_times, submission_times
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
@@ -110,7 +111,8 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     """
     by_id = {r.id: r for r in rubrics}
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
-    times, problems = submission_times(uploads, rubric_of, _times_csv(settings))
+    times_csv = _times_csv(out, settings)
+    times, problems = submission_times(uploads, rubric_of, times_csv)
     groups = duplicate_groups(grades, group_of)
     duplicates = set(groups)
     slots = [_slot(g, rubric_of[g.file], (g.assignment, g.group) in duplicates) for g in grades]
@@ -133,15 +135,28 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     for file, entry in entries.items():
         team = _team(uploads_by_file.get(file), rubric_of[file], entry)
         entries[file] = replace(entry, counting=counting.get(file), team=team)
-    return Ledger(entries, tuple(problems) + mark_problems + override_problems)
+    warning = missing_times(rubric_of, times_csv)
+    return Ledger(entries, tuple(problems) + mark_problems + override_problems,
+                  (warning,) if warning else ())
 
 
-def _times_csv(settings: LedgerSettings) -> Path | None:
-    """`--submission-times`, else SUBMISSIONS/submission_times.csv when it exists."""
-    if settings.submission_times is not None or settings.submissions is None:
-        return settings.submission_times
-    default = settings.submissions / TIMES_CSV
-    return default if default.is_file() else None
+def _times_csv(out: Path, settings: LedgerSettings) -> Path | None:
+    """`--submission-times`, else SUBMISSIONS/submission_times.csv, else the copy kept in the
+    output folder by an earlier run; a file from outside is copied there (the course's record,
+    so a rerun without `--submission-times` keeps the same times)."""
+    kept = out / TIMES_CSV
+    given = settings.submission_times
+    if given is None and settings.submissions is not None:
+        default = settings.submissions / TIMES_CSV
+        given = default if default.is_file() else None
+    if given is None:
+        return kept if kept.is_file() else None
+    try:
+        if not kept.exists() or not kept.samefile(given):
+            write_text_atomic(kept, given.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        pass                    # submission_times names the problem when it reads the file
+    return given
 
 
 def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:

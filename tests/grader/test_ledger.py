@@ -367,6 +367,30 @@ def test_times_from_the_lms_csv_give_the_penalty_and_the_rest_is_unreliable(
     assert ledger.uploads[ADAM].submitted is None                        # no deadline, no time
 
 
+def test_the_times_file_given_once_is_kept_and_used_again(course: Course) -> None:
+    times = course.root / "lms-export.csv"
+    times.write_text(f"file,submitted_at\n{XOR_LATE},2026-12-03 08:00\n", encoding="utf-8")
+    first = course.run(times=times)
+    assert (course.out / "submission_times.csv").read_text(encoding="utf-8") == \
+        times.read_text(encoding="utf-8")
+    times.unlink()
+    again = course.run(SECOND)                                      # no --submission-times
+    assert again.notes == ()
+    assert again.uploads[XOR_LATE].totals.penalty == first.uploads[XOR_LATE].totals.penalty
+    assert again.uploads[XOR_LATE].to_record()["submitted_at_source"] == "lms-csv"
+
+
+def test_no_times_file_for_a_rubric_asking_for_one_is_a_loud_warning(course: Course) -> None:
+    ledger = course.run()
+    assert ledger.notes == (
+        "WARNING: no submission times file: file times used, unreliable (the deadline of xor "
+        "takes submitted_at from the LMS's CSV); give --submission-times FILE once (it is kept "
+        "in the output folder)",)
+    late = ledger.uploads[XOR_LATE].submitted
+    assert late is not None and late.note == ("no submission times file; file modification "
+                                              "time (unreliable)")
+
+
 def test_a_bad_times_row_is_named(course: Course) -> None:
     times = course.root / "elsewhere.csv"
     times.write_text("file,submitted_at\nnobody.zip,2026-12-01T10:00:00+01:00\n",
