@@ -58,7 +58,7 @@ from grader.overrides import (
     read_overrides,
     stamp_overrides,
 )
-from grader.resubmission import Candidate, choose, duplicate_groups
+from grader.resubmission import Candidate, Policy, choose, duplicate_groups
 from grader.roster import Member, members_from_team_cell
 from grader.rubric import Rubric
 from grader.score import Grade, group_of
@@ -113,10 +113,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
     times_csv = _times_csv(out, settings)
     times, problems = submission_times(uploads, rubric_of, times_csv)
-    groups = duplicate_groups(grades, group_of)
-    duplicates = set(groups)
-    slots = [_slot(g, rubric_of[g.file], (g.assignment, g.group) in duplicates) for g in grades]
-    slots_by_file = {s.file: s for s in slots if s is not None}
+    slots_by_file = _slots(grades, rubric_of, times, rubrics)
     context = _Context(book, run_id, settings.marker, now)
     marks, mark_problems = settle_marks(out, list(slots_by_file.values()), context)
     overrides, override_problems = settle_overrides(out, list(slots_by_file.values()), context)
@@ -129,7 +126,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     counting = choose(
         [Candidate(e.file, e.assignment or "", e.group or "", times[e.file].at,
                    e.totals.final_score) for e in entries.values() if e.assignment and e.group],
-        {r.id: r.resubmission for r in rubrics},
+        _policies(rubrics),
         [file for (file, check), m in marks.items() if check == COUNTS and m.points == 1.0])
     uploads_by_file = {u.rel: u for u in uploads}
     for file, entry in entries.items():
@@ -166,6 +163,27 @@ def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
 
 
 # ----------------------------------------------------------------------------- marks
+def _policies(rubrics: Sequence[Rubric]) -> dict[str, Policy]:
+    return {r.id: r.resubmission for r in rubrics}
+
+
+def _slots(grades: Sequence[Grade], rubric_of: Mapping[str, Rubric | None],
+           times: Mapping[str, SubmissionTime], rubrics: Sequence[Rubric]) -> dict[str, Slot]:
+    """The sheets' view of every upload, by file. A duplicate upload known not to count before
+    any mark is read (under "latest": the group's later upload counts) has nothing to mark."""
+    duplicates = set(duplicate_groups(grades, group_of))
+    known = choose([Candidate(g.file, g.assignment or "", g.group or "", times[g.file].at, None)
+                    for g in grades if g.assignment and g.group], _policies(rubrics))
+    slots = {}
+    for grade in grades:
+        slot = _slot(grade, rubric_of[grade.file], (grade.assignment, grade.group) in duplicates)
+        if slot is not None and grade.file in known and known[grade.file].counts is False:
+            slot = replace(slot, manual=(), counted=False)
+        if slot is not None:
+            slots[slot.file] = slot
+    return slots
+
+
 def _slot(grade: Grade, rubric: Rubric | None, duplicate: bool) -> Slot | None:
     """The sheet's view of an upload; a rejected one has no hand-marked checks."""
     if rubric is None or grade.group is None:

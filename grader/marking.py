@@ -60,6 +60,8 @@ OUT_OF_RANGE = "points {points:g} outside [0, {most:g}] for {check!r}"
 TWICE = "a second row for {file!r} and {check!r} (also row {first})"
 NOT_A_CHOICE = "{file!r} is not one of a group's duplicate uploads; remove this #counts row"
 REJECTED = "upload {file!r} was rejected at intake: nothing to {what}"
+NOT_COUNTED = ("upload {file!r} does not count (its group's later upload counts): nothing to "
+               "mark; clear the row")
 TWO_CHOSEN = "two uploads of group {group!r} say they count (also row {first}); keep one 1"
 
 
@@ -74,6 +76,7 @@ class Slot:
     automatic: tuple[tuple[str, float], ...] = ()    # automatic check id, max points
     choice: bool = False                             # duplicate upload under resubmission "tutor"
     rejected: bool = False                           # rejected at intake: no marks, no overrides
+    counted: bool = True                             # False: a duplicate that does not count
 
     @classmethod
     def for_upload(cls, file: str, group: str, rubric: Rubric, choice: bool = False) -> Slot:
@@ -162,6 +165,8 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
             return None, NO_UPLOAD.format(file=file)
         if slot.rejected:
             return None, REJECTED.format(file=file, what="mark")
+        if not slot.counted:
+            return None, NOT_COUNTED.format(file=file)
         if check == COUNTS:
             return None, NOT_A_CHOICE.format(file=file)
         hint = USE_OVERRIDES if slot.automatic_max(check) is not None else ""

@@ -400,6 +400,26 @@ def test_a_bad_times_row_is_named(course: Course) -> None:
 
 
 # ----------------------------------------------------------------------------- duplicates
+def test_a_duplicate_that_does_not_count_has_nothing_to_mark(course: Course) -> None:
+    again = "xor/again/sheet06_1234567_7654321.zip"
+    (course.root / "subs" / "xor" / "again").mkdir()
+    upload = make_upload(course.root / "subs", again, xor_zip(TEAM_CELL))
+    os.utime(upload.path, (MTIME + 3600, MTIME + 3600))           # the later upload
+    course.uploads.append(upload)
+    course.grades.append(xor_grade(again, "1234567_7654321"))
+    ledger = course.run()
+    assert not any(line.startswith(f"{XOR},") for line in course.sheet().splitlines())
+    assert f"{again},1234567_7654321,saddle,0.5,,,," in course.sheet().splitlines()
+    old = ledger.uploads[XOR]
+    assert (old.counts, old.totals.pending, old.hand_marks) == (False, 0, ())
+    assert old.totals.final_score is not None                     # never "pending"
+    assert old.to_record()["counts_note"] == f"the group's latest upload ({again}) counts"
+    assert ledger.uploads[again].to_record()["counts_note"] == "latest of 2 uploads"
+    [xor] = [row for row in ledger.overview([u.rel for u in course.uploads]).to_mark
+             if row.assignment == "xor"]
+    assert (xor.pending, xor.uploads) == (4, 2)                    # XOR_LATE and the later one
+
+
 def test_the_tutor_chooses_which_upload_of_a_group_counts(course: Course) -> None:
     ledger = course.run()
     assert [ledger.uploads[f].counts for f in (ADAM, ADAM_AGAIN)] == [None, None]
