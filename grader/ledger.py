@@ -27,17 +27,16 @@ bad or missing stays as the gradebook has it. Rejected uploads get no hand-marke
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from grader.discover import Upload
-from grader.export import csv_number, csv_text, write_text_atomic
+from grader.export import write_text_atomic
 from grader.gradebook import Gradebook
 from grader.intake import Accepted, Match, apply_rules
-from grader.lateness import TIMES_CSV, Lateness, SubmissionTime, assess
+from grader.lateness import Lateness, SubmissionTime, assess
+from grader.ledger_notes import duplicate_notes, not_applied, times_file
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
@@ -52,9 +51,8 @@ from grader.marking import (
     stamp_marks,
 )
 from grader.overrides import (
-    OVERRIDE_COLUMNS,
     OVERRIDES_CSV,
-    overrides_template,
+    overrides_text,
     read_overrides,
     stamp_overrides,
 )
@@ -67,8 +65,6 @@ from grader.upload_times import missing_times, submission_times
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
-SHEET_KEPT = (f"{MARKING_CSV} left as it is (its good rows are applied): fix the rows named "
-              "above and run grade again")
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     """
     by_id = {r.id: r for r in rubrics}
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
-    times_csv = _times_csv(out, settings)
+    times_csv = times_file(out, settings.submission_times, settings.submissions)
     times, problems = submission_times(uploads, rubric_of, times_csv)
     slots_by_file = _slots(grades, rubric_of, times, rubrics)
     context = _Context(book, run_id, settings.marker, now)
@@ -134,26 +130,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
         entries[file] = replace(entry, counting=counting.get(file), team=team)
     warning = missing_times(rubric_of, times_csv)
     return Ledger(entries, tuple(problems) + mark_problems + override_problems,
-                  (warning,) if warning else ())
-
-
-def _times_csv(out: Path, settings: LedgerSettings) -> Path | None:
-    """`--submission-times`, else SUBMISSIONS/submission_times.csv, else the copy kept in the
-    output folder by an earlier run; a file from outside is copied there (the course's record,
-    so a rerun without `--submission-times` keeps the same times)."""
-    kept = out / TIMES_CSV
-    given = settings.submission_times
-    if given is None and settings.submissions is not None:
-        default = settings.submissions / TIMES_CSV
-        given = default if default.is_file() else None
-    if given is None:
-        return kept if kept.is_file() else None
-    try:
-        if not kept.exists() or not kept.samefile(given):
-            write_text_atomic(kept, given.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError):
-        pass                    # submission_times names the problem when it reads the file
-    return given
+                  ((warning,) if warning else ()) + duplicate_notes(entries.values()))
 
 
 def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
@@ -211,7 +188,9 @@ def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
                for key, mark in marks.items() if _changed(mark, previous.get(key))]
     context.book.record_marks(context.run_id, changed)
     if problems:
-        return marks, problems + (SHEET_KEPT,)
+        return marks, problems + (not_applied(
+            MARKING_CSV, read, "the sheet is left as it is",
+            "the marks recorded before stay; the sheet is left as it is"),)
     write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.dialect))
     return marks, problems
 
@@ -272,21 +251,10 @@ def settle_overrides(out: Path, slots: Sequence[Slot], context: _Context,
     removed = [(file, check, context.marker or UNKNOWN_MARKER, context.now)
                for file, check in previous if (file, check) not in overrides]
     context.book.record_overrides(context.run_id, changed, removed)
+    if problems:
+        problems += (not_applied(OVERRIDES_CSV, read, "no override in force is removed",
+                                  "the overrides in force stay"),)
     return overrides, problems
-
-
-def overrides_text(overrides: Iterable[Override]) -> str:
-    """overrides.csv: its header, and the overrides in force when the file was deleted."""
-    rows = list(overrides)
-    if not rows:
-        return overrides_template()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(OVERRIDE_COLUMNS)
-    for o in rows:
-        writer.writerow([csv_text(o.file), o.check, csv_number(o.points), csv_text(o.reason),
-                         csv_text(o.marker), o.at])
-    return buffer.getvalue()
 
 
 # ----------------------------------------------------------------------------- totals

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Mapping
 
+from grader.export import csv_number, csv_text
 from grader.marking import (
     NO_UPLOAD,
     NOT_A_NUMBER,
@@ -23,7 +24,7 @@ from grader.marking import (
     Slot,
     who_and_when,
 )
-from grader.sheet_reader import read_entries, read_points, read_rows, split_number
+from grader.sheet_reader import Dialect, read_entries, read_points, read_rows, split_number
 
 OVERRIDES_CSV = "overrides.csv"
 OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
@@ -93,3 +94,13 @@ def stamp_overrides(overrides: Iterable[Override], previous: Iterable[Override],
             override = replace(override, marker=name, at=at)
         stamped.append(override)
     return tuple(stamped)
+
+
+def overrides_text(overrides: Iterable[Override]) -> str:
+    """overrides.csv: its header, and the overrides in force when the file was deleted."""
+    rows = list(overrides)
+    if not rows:
+        return overrides_template()
+    return Dialect().text([list(OVERRIDE_COLUMNS)] + [
+        [csv_text(o.file), o.check, csv_number(o.points), csv_text(o.reason),
+         csv_text(o.marker), o.at] for o in rows])

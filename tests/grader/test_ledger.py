@@ -215,8 +215,9 @@ def test_a_bad_row_is_named_and_loses_nothing(course: Course, row: str, rule: st
     course.write("\n".join(lines) + "\n")
     before = course.sheet()
     ledger = course.run(SECOND, marker="ana")
-    assert ledger.problems == (f"marking.csv {rule}", "marking.csv left as it is (its good rows "
-                               "are applied): fix the rows named above and run grade again")
+    assert ledger.problems == (f"marking.csv {rule}", "marking.csv: 1 row with errors, not "
+                               "applied (its other rows are); the sheet is left as it is: fix "
+                               "the rows named above and run grade again")
     assert course.sheet() == before                  # the tutor's text stays to be fixed
     assert ledger.uploads[XOR].totals.manual_score == 0.5   # the good row counts
     assert [e.mark.check for e in course.book.mark_history()] == ["saddle"]
@@ -248,6 +249,17 @@ def test_an_edited_row_is_by_this_run_and_its_time_is_rewritten(course: Course) 
             in course.sheet().splitlines())
     assert [(e.mark.points, e.mark.marker) for e in course.book.mark_history(XOR)] == [
         (0.5, "ana"), (1.0, "ben")]
+
+
+def test_an_unreadable_sheet_says_no_row_was_read(course: Course) -> None:
+    course.run()
+    course.fill(XOR, "newton", "1,Begründung fehlt,,")
+    (course.out / MARKING_CSV).write_bytes(course.sheet().encode("cp1252"))
+    ledger = course.run(SECOND, marker="ana")
+    assert ledger.problems == (
+        "marking.csv: not UTF-8 text; save it as 'CSV UTF-8'",
+        "marking.csv: no row was read; the marks recorded before stay; the sheet is left as it "
+        "is: fix it and run grade again")
 
 
 def test_a_deleted_row_or_sheet_is_written_back_from_the_gradebook(course: Course) -> None:
@@ -307,7 +319,10 @@ def test_a_removed_override_is_recorded_and_a_bad_row_keeps_the_one_in_force(
     course.run(SECOND, marker="ana")
     course.write(header + f"{XOR},manual_grads,1.5,,,\n", OVERRIDES_CSV)     # reason erased
     ledger = course.run()
-    assert ledger.problems == ("overrides.csv row 2: an override needs a reason",)
+    assert ledger.problems == ("overrides.csv row 2: an override needs a reason",
+                               "overrides.csv: 1 row with errors, not applied (its other rows "
+                               "are); no override in force is removed: fix the rows named above "
+                               "and run grade again")
     assert ledger.uploads[XOR].automatic == 2.5
     course.write(header, OVERRIDES_CSV)
     ledger = course.run("2026-12-07T10:00:00+00:00", marker="ben")
@@ -324,8 +339,8 @@ def test_a_bad_overrides_file_applies_its_good_rows_and_removes_nothing(course: 
     course.write(header + f"{XOR_LATE},manual_grads,1,ok,,\n"                 # new, good
                  f"{XOR_REJECTED},sigmoid,1,regrade,,\n", OVERRIDES_CSV)       # rejected
     ledger = course.run("2026-12-07T10:00:00+00:00", marker="ben")
-    assert ledger.problems == (f"overrides.csv row 3: upload '{XOR_REJECTED}' was rejected at "
-                               "intake: nothing to override",)
+    assert ledger.problems[0] == (f"overrides.csv row 3: upload '{XOR_REJECTED}' was rejected "
+                                  "at intake: nothing to override")
     assert ledger.uploads[XOR_LATE].automatic == 2.0                   # the good row applied
     assert ledger.uploads[XOR].automatic == 2.5                        # its row gone: kept
     assert ledger.uploads[XOR_REJECTED].totals.final_score == 0.0
@@ -375,14 +390,14 @@ def test_the_times_file_given_once_is_kept_and_used_again(course: Course) -> Non
         times.read_text(encoding="utf-8")
     times.unlink()
     again = course.run(SECOND)                                      # no --submission-times
-    assert again.notes == ()
+    assert not any("WARNING" in note for note in again.notes)
     assert again.uploads[XOR_LATE].totals.penalty == first.uploads[XOR_LATE].totals.penalty
     assert again.uploads[XOR_LATE].to_record()["submitted_at_source"] == "lms-csv"
 
 
 def test_no_times_file_for_a_rubric_asking_for_one_is_a_loud_warning(course: Course) -> None:
     ledger = course.run()
-    assert ledger.notes == (
+    assert ledger.notes[:1] == (
         "WARNING: no submission times file: file times used, unreliable (the deadline of xor "
         "takes submitted_at from the LMS's CSV); give --submission-times FILE once (it is kept "
         "in the output folder)",)
@@ -415,6 +430,10 @@ def test_a_duplicate_that_does_not_count_has_nothing_to_mark(course: Course) -> 
     assert old.totals.final_score is not None                     # never "pending"
     assert old.to_record()["counts_note"] == f"the group's latest upload ({again}) counts"
     assert ledger.uploads[again].to_record()["counts_note"] == "latest of 2 uploads"
+    assert ledger.notes[-2:] == (
+        "adam group 02 uploaded 2 times: which one counts is still open (2 uploads: a tutor "
+        "chooses (#counts in marking.csv))",
+        f"xor group 1234567_7654321 uploaded 2 times: {again} counts (latest of 2 uploads)")
     [xor] = [row for row in ledger.overview([u.rel for u in course.uploads]).to_mark
              if row.assignment == "xor"]
     assert (xor.pending, xor.uploads) == (4, 2)                    # XOR_LATE and the later one
