@@ -152,7 +152,7 @@ class Batch:
                                draw=self.draw, course=ledger.overview([g.file for g in ordered]),
                                not_graded=found.not_graded)
         return BatchResult(ordered, self.graded, self.skipped, tuple(self.failures), self.out,
-                           tuple(self.notes) + ledger.problems, found.not_graded)
+                           tuple(self.notes) + ledger.notes + ledger.problems, found.not_graded)
 
     def _ledger(self, uploads: tuple[Upload, ...], grades: tuple[Grade, ...], now: str) -> Ledger:
         """The course record (grader.ledger); on a grader fault, the automatic grades alone."""

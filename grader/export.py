@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from grader.score import Grade
+from grader.text import FORMULA_START
 
 CSV_COLUMNS = ("file", "assignment", "group", "status", "score", "max_score")
 FILE_MODE = 0o644
@@ -115,7 +116,6 @@ def csv_number(value: float) -> str:
     return repr(float(value))
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_text(value: str) -> str:

@@ -35,8 +35,6 @@ modification time always last:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -44,10 +42,13 @@ from pathlib import PurePosixPath
 from typing import Literal, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from grader.sheet_reader import read_table
+
 TimeSource = Literal["lms-csv", "folder-name", "mtime"]
 UNIT_LENGTH = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
 TIMES_CSV = "submission_times.csv"
 TIMES_COLUMNS = ("file", "submitted_at")
+NO_TIMES_FILE = "no submission times file"
 DIGITS = 10          # penalties are rounded to 1e-10 points
 
 NEEDS_ZONE = ("has no UTC offset: write one (2026-12-01T23:59:00+01:00) or add "
@@ -194,23 +195,22 @@ def read_times_csv(text: str, rels: Sequence[str], sheet: str = TIMES_CSV,
     Returns the times (naive when the CSV gave no offset: `submission_time` reads them in the
     deadline's zone) and one message per bad row ("<sheet> row N: ..."; the header is row 1).
     """
-    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    if not rows or [c.strip() for c in rows[0]][:2] != list(TIMES_COLUMNS):
+    table = read_table(text, sheet)
+    if table.errors and table.errors[0].row == 0 or table.missing(TIMES_COLUMNS):
         return {}, (f"{sheet}: the first row must be the header 'file,submitted_at'",)
     by_name: dict[str, list[str]] = {}
     for rel in rels:
         by_name.setdefault(PurePosixPath(rel).name, []).append(rel)
     times: dict[str, datetime] = {}
-    errors: list[str] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        problem, named, at = _time_row(row, rels, by_name, times)
+    errors = [(e.row, str(e)) for e in table.errors]
+    for number, cells in table.rows:
+        problem, named, at = _time_row([cells["file"], cells["submitted_at"]], rels, by_name,
+                                       times)
         if problem:
-            errors.append(f"{sheet} row {number}: {problem}")
+            errors.append((number, f"{sheet} row {number}: {problem}"))
         elif named is not None and at is not None:
             times[named] = at
-    return times, tuple(errors)
+    return times, tuple(message for _, message in sorted(errors))
 
 
 def _time_row(row: list[str], rels: Sequence[str], by_name: Mapping[str, list[str]],
@@ -247,20 +247,22 @@ def time_from_path(rel: str) -> datetime | None:
 
 
 def submission_time(rel: str, mtime: float, deadline: Deadline,
-                    csv_times: Mapping[str, datetime]) -> SubmissionTime:
+                    csv_times: Mapping[str, datetime], sheet: str | None = TIMES_CSV,
+                    ) -> SubmissionTime:
     """The submission time from the deadline's source, else the file's mtime (unreliable).
 
     Args:
         rel: the upload's path relative to SUBMISSIONS.
         mtime: its modification time (seconds since the epoch, `os.stat().st_mtime`).
         csv_times: `read_times_csv`'s times (empty when there is no CSV).
+        sheet: the times CSV's name, None when the batch has none (the note then says so).
     """
     zone = deadline.zone
     fallback = "file modification time (unreliable)"
     if deadline.submitted_at == "lms-csv":
         if rel in csv_times:
             return SubmissionTime(_aware(csv_times[rel], zone), "lms-csv", True)
-        fallback = f"not in {TIMES_CSV}; {fallback}"
+        fallback = f"not in {sheet}; {fallback}" if sheet else f"{NO_TIMES_FILE}; {fallback}"
     elif deadline.submitted_at == "folder-name":
         found = time_from_path(rel)
         if found is not None:

@@ -4,7 +4,8 @@
 calls it before writing grades.json, grades.csv, the reports and index.html):
 
 1. submission times (grader.upload_times): `--submission-times FILE`, else
-   `SUBMISSIONS/submission_times.csv`, else the time in the path or the file's mtime (flagged
+   `SUBMISSIONS/submission_times.csv` (either is copied into the output folder), else the copy
+   an earlier run kept there, else the time in the path or the file's mtime (flagged
    unreliable), as each rubric's `[deadline]` says; the penalty per upload;
 2. `marking.csv` and `overrides.csv` in the output folder (grader.marking, grader.overrides):
    every problem is a line naming the sheet, the row and the rule; the good rows count; a
@@ -18,28 +19,29 @@ calls it before writing grades.json, grades.csv, the reports and index.html):
    (grader.resubmission), and the team named in the team cell (for the exports).
 
 Nothing a tutor typed is lost: a mark missing from the sheet (a deleted row, a deleted sheet)
-is taken from the gradebook and written back; while `overrides.csv` has a bad row the
-overrides in force stay as the gradebook has them. Rejected uploads get no hand-marked rows
+is taken from the gradebook and written back; while `overrides.csv` has a bad row its good
+rows are applied (as marking.csv's are) but no override in force is removed: one whose row is
+bad or missing stays as the gradebook has it. Rejected uploads get no hand-marked rows
 (nothing of theirs was accepted); an upload whose name matched no rubric gets none either.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from grader.discover import Upload
-from grader.export import csv_number, csv_text, write_text_atomic
+from grader.export import write_text_atomic
 from grader.gradebook import Gradebook
 from grader.intake import Accepted, Match, apply_rules
-from grader.lateness import TIMES_CSV, Lateness, SubmissionTime, assess
+from grader.lateness import Lateness, SubmissionTime, assess
+from grader.ledger_notes import duplicate_notes, not_applied, times_file
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
     MARKING_CSV,
+    UNKNOWN_MARKER,
     Mark,
     Override,
     SheetRead,
@@ -49,23 +51,20 @@ from grader.marking import (
     stamp_marks,
 )
 from grader.overrides import (
-    OVERRIDE_COLUMNS,
     OVERRIDES_CSV,
-    overrides_template,
+    overrides_text,
     read_overrides,
     stamp_overrides,
 )
-from grader.resubmission import Candidate, choose, duplicate_groups
+from grader.resubmission import Candidate, Policy, choose, duplicate_groups
 from grader.roster import Member, members_from_team_cell
 from grader.rubric import Rubric
 from grader.score import Grade, group_of
 from grader.totals import CheckPoints, merge
-from grader.upload_times import submission_times
+from grader.upload_times import missing_times, submission_times
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
-SHEET_KEPT = (f"{MARKING_CSV} left as it is (its good rows are applied): fix the rows named "
-              "above and run grade again")
 
 
 @dataclass(frozen=True)
@@ -108,11 +107,9 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     """
     by_id = {r.id: r for r in rubrics}
     rubric_of = {g.file: by_id.get(g.assignment or "") for g in grades}
-    times, problems = submission_times(uploads, rubric_of, _times_csv(settings))
-    groups = duplicate_groups(grades, group_of)
-    duplicates = set(groups)
-    slots = [_slot(g, rubric_of[g.file], (g.assignment, g.group) in duplicates) for g in grades]
-    slots_by_file = {s.file: s for s in slots if s is not None}
+    times_csv = times_file(out, settings.submission_times, settings.submissions)
+    times, problems = submission_times(uploads, rubric_of, times_csv)
+    slots_by_file = _slots(grades, rubric_of, times, rubrics)
     context = _Context(book, run_id, settings.marker, now)
     marks, mark_problems = settle_marks(out, list(slots_by_file.values()), context)
     overrides, override_problems = settle_overrides(out, list(slots_by_file.values()), context)
@@ -125,21 +122,15 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     counting = choose(
         [Candidate(e.file, e.assignment or "", e.group or "", times[e.file].at,
                    e.totals.final_score) for e in entries.values() if e.assignment and e.group],
-        {r.id: r.resubmission for r in rubrics},
+        _policies(rubrics),
         [file for (file, check), m in marks.items() if check == COUNTS and m.points == 1.0])
     uploads_by_file = {u.rel: u for u in uploads}
     for file, entry in entries.items():
         team = _team(uploads_by_file.get(file), rubric_of[file], entry)
         entries[file] = replace(entry, counting=counting.get(file), team=team)
-    return Ledger(entries, tuple(problems) + mark_problems + override_problems)
-
-
-def _times_csv(settings: LedgerSettings) -> Path | None:
-    """`--submission-times`, else SUBMISSIONS/submission_times.csv when it exists."""
-    if settings.submission_times is not None or settings.submissions is None:
-        return settings.submission_times
-    default = settings.submissions / TIMES_CSV
-    return default if default.is_file() else None
+    warning = missing_times(rubric_of, times_csv)
+    return Ledger(entries, tuple(problems) + mark_problems + override_problems,
+                  ((warning,) if warning else ()) + duplicate_notes(entries.values()))
 
 
 def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
@@ -149,13 +140,34 @@ def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
 
 
 # ----------------------------------------------------------------------------- marks
+def _policies(rubrics: Sequence[Rubric]) -> dict[str, Policy]:
+    return {r.id: r.resubmission for r in rubrics}
+
+
+def _slots(grades: Sequence[Grade], rubric_of: Mapping[str, Rubric | None],
+           times: Mapping[str, SubmissionTime], rubrics: Sequence[Rubric]) -> dict[str, Slot]:
+    """The sheets' view of every upload, by file. A duplicate upload known not to count before
+    any mark is read (under "latest": the group's later upload counts) has nothing to mark."""
+    duplicates = set(duplicate_groups(grades, group_of))
+    known = choose([Candidate(g.file, g.assignment or "", g.group or "", times[g.file].at, None)
+                    for g in grades if g.assignment and g.group], _policies(rubrics))
+    slots = {}
+    for grade in grades:
+        slot = _slot(grade, rubric_of[grade.file], (grade.assignment, grade.group) in duplicates)
+        if slot is not None and grade.file in known and known[grade.file].counts is False:
+            slot = replace(slot, manual=(), counted=False)
+        if slot is not None:
+            slots[slot.file] = slot
+    return slots
+
+
 def _slot(grade: Grade, rubric: Rubric | None, duplicate: bool) -> Slot | None:
     """The sheet's view of an upload; a rejected one has no hand-marked checks."""
     if rubric is None or grade.group is None:
         return None
     slot = Slot.for_upload(grade.file, grade.group, rubric,
                            choice=duplicate and rubric.resubmission == "tutor")
-    return replace(slot, manual=()) if grade.status == "rejected" else slot
+    return replace(slot, manual=(), rejected=True) if grade.status == "rejected" else slot
 
 
 def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
@@ -176,8 +188,10 @@ def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
                for key, mark in marks.items() if _changed(mark, previous.get(key))]
     context.book.record_marks(context.run_id, changed)
     if problems:
-        return marks, problems + (SHEET_KEPT,)
-    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.delimiter))
+        return marks, problems + (not_applied(
+            MARKING_CSV, read, "the sheet is left as it is",
+            "the marks recorded before stay; the sheet is left as it is"),)
+    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.dialect))
     return marks, problems
 
 
@@ -213,7 +227,7 @@ def _changed(mark: Mark, before: Mark | None) -> bool:
 def _who_cleared(mark: Mark, before: Mark | None, context: _Context) -> Mark:
     """A mark cleared back to pending is recorded with who cleared it and when."""
     if before is not None and mark.points is None and not mark.comment:
-        return replace(mark, marker=context.marker, marked_at=context.now)
+        return replace(mark, marker=context.marker or UNKNOWN_MARKER, marked_at=context.now)
     return mark
 
 
@@ -234,24 +248,13 @@ def settle_overrides(out: Path, slots: Sequence[Slot], context: _Context,
     stamped = stamp_overrides(given.values(), previous.values(), context.marker, context.now)
     overrides = {(o.file, o.check): o for o in stamped}
     changed = [o for key, o in overrides.items() if previous.get(key) != o]
-    removed = [(file, check, context.marker, context.now)
+    removed = [(file, check, context.marker or UNKNOWN_MARKER, context.now)
                for file, check in previous if (file, check) not in overrides]
     context.book.record_overrides(context.run_id, changed, removed)
+    if problems:
+        problems += (not_applied(OVERRIDES_CSV, read, "no override in force is removed",
+                                  "the overrides in force stay"),)
     return overrides, problems
-
-
-def overrides_text(overrides: Iterable[Override]) -> str:
-    """overrides.csv: its header, and the overrides in force when the file was deleted."""
-    rows = list(overrides)
-    if not rows:
-        return overrides_template()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(OVERRIDE_COLUMNS)
-    for o in rows:
-        writer.writerow([csv_text(o.file), o.check, csv_number(o.points), csv_text(o.reason),
-                         csv_text(o.marker), o.at])
-    return buffer.getvalue()
 
 
 # ----------------------------------------------------------------------------- totals
@@ -260,7 +263,8 @@ def _entry(grade: Grade, rubric: Rubric | None, slot: Slot | None, marks: Mappin
            lateness: Lateness | None) -> UploadLedger:
     manual = slot.manual if slot is not None else ()
     totals = merge(grade.file, [CheckPoints(c.id, c.points, c.max_points) for c in grade.checks],
-                   manual, marks, overrides, lateness.points if lateness else 0.0)
+                   manual, marks, overrides,
+                   lateness.points if lateness and grade.status != "rejected" else 0.0)
     if rubric is not None and not manual:     # rejected: nothing to mark, the same maximum
         totals = replace(totals, manual_max_score=rubric.manual_max_score)
     described = {c.id: c.description for c in rubric.manual_checks} if rubric else {}

@@ -193,6 +193,7 @@ class Ledger:
 
     uploads: Mapping[str, UploadLedger] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()             # for the command's summary (warnings, duplicates)
 
     def records(self) -> dict[str, dict[str, Any]]:
         """grades.json additions by file."""

@@ -64,7 +64,7 @@ def _roster(path: Path | None) -> tuple[Student, ...]:
     if path is None:
         return ()
     try:
-        students, errors = read_roster(path.read_text(encoding="utf-8"))
+        students, errors = read_roster(path.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the roster ({exc})") from exc
     if errors:

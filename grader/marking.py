@@ -5,10 +5,11 @@ Two CSV files in the output folder (docs/course.md shows a tutor's round trip):
 `marking.csv`, rewritten by every batch: one row per upload and hand-marked check (rubric
 checks of kind "manual"), columns `file, group, check, max_points, points, comment, marker,
 marked_at`. A tutor fills in `points` (empty = pending, never 0) and `comment` (shown to the
-student). `marker`/`marked_at` may be left empty: the batch fills them (`stamp`, with
-`--marker` and the time it first saw the mark). For a group that uploaded twice under
-`resubmission = "tutor"`, each of its uploads also gets a row with check `#counts` and
-max_points 1: write 1 in the upload that counts (0 or empty in the others).
+student). `marker`/`marked_at` are the grader's: a new or changed mark is stamped with
+`--marker` ("unknown" without one) and the batch's time (`stamp_marks`); any text there is
+accepted (a spreadsheet reformats times) and never makes a row an error. For a group that
+uploaded twice under `resubmission = "tutor"`, each of its uploads also gets a row with check
+`#counts` and max_points 1: write 1 in the upload that counts (0 or empty in the others).
 
 `overrides.csv`, written once with its header and never rewritten by the grader (so nothing a
 tutor typed there can be lost): columns `file, check, points, reason, marker, at`, one row per
@@ -30,19 +31,26 @@ comma (`1,5`).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from grader.export import csv_number, csv_text
 from grader.rubric import Rubric
-from grader.sheet_reader import SheetError, read_entries, read_points, read_rows, time_problem
+from grader.sheet_reader import (
+    Dialect,
+    SheetError,
+    read_entries,
+    read_points,
+    read_rows,
+    split_number,
+    time_problem,
+)
 
 MARKING_CSV = "marking.csv"
 MARKING_COLUMNS = ("file", "group", "check", "max_points", "points", "comment", "marker",
                    "marked_at")
 COUNTS = "#counts"                    # the choice row of a group's duplicate uploads
+UNKNOWN_MARKER = "unknown"            # who made a change when `grade` ran without --marker
 
 NO_UPLOAD = "no upload {file!r} in this batch"
 NOT_MANUAL = "{check!r} is not a hand-marked check of {assignment!r} (hand-marked: {known})"
@@ -51,6 +59,9 @@ NOT_A_NUMBER = "points {cell!r} is not a number"
 OUT_OF_RANGE = "points {points:g} outside [0, {most:g}] for {check!r}"
 TWICE = "a second row for {file!r} and {check!r} (also row {first})"
 NOT_A_CHOICE = "{file!r} is not one of a group's duplicate uploads; remove this #counts row"
+REJECTED = "upload {file!r} was rejected at intake: nothing to {what}"
+NOT_COUNTED = ("upload {file!r} does not count (its group's later upload counts): nothing to "
+               "mark; clear the row")
 TWO_CHOSEN = "two uploads of group {group!r} say they count (also row {first}); keep one 1"
 
 
@@ -64,6 +75,8 @@ class Slot:
     manual: tuple[tuple[str, float], ...] = ()       # hand-marked check id, max points
     automatic: tuple[tuple[str, float], ...] = ()    # automatic check id, max points
     choice: bool = False                             # duplicate upload under resubmission "tutor"
+    rejected: bool = False                           # rejected at intake: no marks, no overrides
+    counted: bool = True                             # False: a duplicate that does not count
 
     @classmethod
     def for_upload(cls, file: str, group: str, rubric: Rubric, choice: bool = False) -> Slot:
@@ -108,12 +121,16 @@ class Override:
 
 @dataclass(frozen=True)
 class SheetRead:
-    """What a sheet held: the good rows, the errors, and the separator to write it back with."""
+    """What a sheet held: the good rows, the errors, and how to write it back (its dialect)."""
 
     marks: tuple[Mark, ...] = ()
     overrides: tuple[Override, ...] = ()
     errors: tuple[SheetError, ...] = ()
-    delimiter: str = ","
+    dialect: Dialect = Dialect()
+
+    @property
+    def delimiter(self) -> str:
+        return self.dialect.delimiter
 
 
 # ----------------------------------------------------------------------------- marking.csv
@@ -121,17 +138,20 @@ def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MA
                        ) -> SheetRead:
     """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads."""
     by_file = {slot.file: slot for slot in slots}
-    body, delimiter, errors = read_rows(text, MARKING_COLUMNS, sheet)
+    table = read_rows(text, MARKING_COLUMNS, sheet, numbers=("max_points", "points"))
     marks, problems, first = read_entries(
-        body, sheet, lambda cells, first: _mark(cells, by_file, first))
-    errors += problems + _choice_errors(marks, by_file, first, sheet)
-    return SheetRead(marks=tuple(marks), errors=tuple(errors), delimiter=delimiter)
+        table.rows, sheet, lambda cells, first: _mark(cells, by_file, first))
+    errors = sorted([*table.errors, *problems, *_choice_errors(marks, by_file, first, sheet)],
+                    key=lambda e: e.row)
+    return SheetRead(marks=tuple(marks), errors=tuple(errors), dialect=table.dialect)
 
 
 def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
           first: Mapping[tuple[str, str], int]) -> tuple[Mark | None, str]:
     """One row as a Mark, or the rule it breaks; (None, "") for an empty row of a stale slot."""
     file, check = cells["file"], cells["check"]
+    if split_number(cells, "comment"):
+        return None, split_number(cells, "comment")
     try:
         points = read_points(cells["points"])
     except ValueError:
@@ -143,6 +163,10 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
             return None, ""                                      # nothing to lose
         if slot is None:
             return None, NO_UPLOAD.format(file=file)
+        if slot.rejected:
+            return None, REJECTED.format(file=file, what="mark")
+        if not slot.counted:
+            return None, NOT_COUNTED.format(file=file)
         if check == COUNTS:
             return None, NOT_A_CHOICE.format(file=file)
         hint = USE_OVERRIDES if slot.automatic_max(check) is not None else ""
@@ -152,9 +176,6 @@ def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
         return None, TWICE.format(file=file, check=check, first=first[(file, check)])
     if points is not None and not 0 <= points <= most:
         return None, OUT_OF_RANGE.format(points=points, most=most, check=check)
-    problem = time_problem("marked_at", cells["marked_at"])
-    if problem:
-        return None, problem
     return Mark(file, check, points, cells["comment"], cells["marker"], cells["marked_at"]), ""
 
 
@@ -181,47 +202,68 @@ def _choice_errors(marks: Sequence[Mark], by_file: Mapping[str, Slot],
     return errors
 
 
-def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark], delimiter: str = ",",
-                       ) -> str:
-    """The marking sheet for `slots` (in their order), keeping every mark a tutor already made.
+def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark],
+                       dialect: Dialect | str = ",") -> str:
+    """The marking sheet for `slots` (in their order), keeping every mark a tutor already made,
+    written as the tutor's sheet was saved (`dialect`: BOM, separator, line end, decimal comma;
+    a bare string is a separator).
 
     One row per slot and hand-marked check, plus a #counts row for a slot with `choice`.
     """
+    style = Dialect(dialect) if isinstance(dialect, str) else dialect
     known = {(m.file, m.check): m for m in marks}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(MARKING_COLUMNS)
+    rows = [list(MARKING_COLUMNS)]
     for slot in slots:
-        rows = list(slot.manual) + ([(COUNTS, 1.0)] if slot.choice else [])
-        for check, most in rows:
+        checks = list(slot.manual) + ([(COUNTS, 1.0)] if slot.choice else [])
+        for check, most in checks:
             mark = known.get((slot.file, check), Mark(slot.file, check, None))
-            writer.writerow([
-                csv_text(slot.file), csv_text(slot.group), check, csv_number(most),
-                "" if mark.points is None else csv_number(mark.points), csv_text(mark.comment),
-                csv_text(mark.marker), csv_text(mark.marked_at),
+            rows.append([
+                csv_text(slot.file), csv_text(slot.group), check, style.number(csv_number(most)),
+                "" if mark.points is None else style.number(csv_number(mark.points)),
+                csv_text(mark.comment), csv_text(mark.marker), csv_text(mark.marked_at),
             ])
-    return buffer.getvalue()
+    return style.text(rows)
 
 
 # ----------------------------------------------------------------------------- who and when
+def who_and_when(typed: tuple[str, str], before: tuple[str, str] | None, marker: str, now: str,
+                 ) -> tuple[str, str]:
+    """(marker, time) of a new or changed mark or override.
+
+    The sheet's marker and time cells are the grader's: a value the last batch wrote there
+    (`before`) is not the tutor's and is replaced by `--marker` (UNKNOWN_MARKER without one) and
+    `now`. A marker the tutor typed (not the one recorded) is kept, and so is a time they typed
+    with it when it is an ISO-8601 time; any other text there is ignored.
+    """
+    name, at = typed
+    if not name or (before is not None and name == before[0]):
+        return marker or UNKNOWN_MARKER, now
+    if not at or time_problem("at", at) or (before is not None and at == before[1]):
+        return name, now
+    return name, at
+
+
 def stamp_marks(marks: Iterable[Mark], previous: Iterable[Mark], marker: str, now: str,
                 ) -> tuple[Mark, ...]:
-    """Marks new or changed since `previous` get `marker` and `now` where the tutor left them empty.
+    """Who and when: a mark whose points and comment are as `previous` recorded them keeps the
+    recorded marker and time (whatever the sheet's cells say); a new or changed one is by
+    `marker` at `now` (see `who_and_when`).
 
     Args:
         previous: the marks the last batch recorded (the gradebook or the last grades.json).
-        marker: `--marker NAME` ("" leaves `marker` empty).
+        marker: `--marker NAME` ("" records UNKNOWN_MARKER).
         now: ISO-8601 time of this batch.
     """
     before = {(m.file, m.check): m for m in previous}
     stamped = []
     for mark in marks:
         old = before.get((mark.file, mark.check))
-        unchanged = old is not None and (old.points, old.comment) == (mark.points, mark.comment)
-        if unchanged and old is not None:
-            mark = replace(mark, marker=mark.marker or old.marker,
-                           marked_at=mark.marked_at or old.marked_at)
+        if old is not None and (old.points, old.comment) == (mark.points, mark.comment):
+            mark = replace(mark, marker=old.marker, marked_at=old.marked_at)
         elif mark.points is not None or mark.comment:
-            mark = replace(mark, marker=mark.marker or marker, marked_at=mark.marked_at or now)
+            name, at = who_and_when((mark.marker, mark.marked_at),
+                                    None if old is None else (old.marker, old.marked_at),
+                                    marker, now)
+            mark = replace(mark, marker=name, marked_at=at)
         stamped.append(mark)
     return tuple(stamped)

@@ -75,8 +75,16 @@ def choose(candidates: Sequence[Candidate], policies: Mapping[str, Policy],
         winner, note = _winner(members, policy, picked)
         for member in members:
             counts = None if winner is None else member.file == winner
-            result[member.file] = Counting(member.file, counts, True, note)
+            result[member.file] = Counting(member.file, counts, True,
+                                           _loser_note(policy, winner) if counts is False
+                                           else note)
     return result
+
+
+def _loser_note(policy: Policy, winner: str | None) -> str:
+    """What an upload that does not count says: which one does, and why."""
+    which = {"latest": "latest upload", "best": "best upload", "tutor": "upload a tutor chose"}
+    return f"the group's {which[policy]} ({winner}) counts"
 
 
 def _latest(members: Sequence[Candidate]) -> Candidate:

@@ -26,12 +26,12 @@ names each file `<sortable name, lowercased, non-word characters removed>[_late]
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Iterable, Literal, Sequence
+
+from grader.sheet_reader import read_table
 
 ROSTER_REQUIRED = ("student_id", "name", "email", "group")
 ROSTER_OPTIONAL = ("assignment", "lms_id", "sis_login_id", "section")
@@ -175,21 +175,19 @@ def download_identity(rel: str) -> DownloadName | None:
 
 
 # ----------------------------------------------------------------------------- roster
-def read_roster(text: str) -> tuple[tuple[Student, ...], tuple[str, ...]]:
+def read_roster(text: str | bytes) -> tuple[tuple[Student, ...], tuple[str, ...]]:
     """The roster's students and one message per problem ("roster row N: ...", header = row 1)."""
-    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    header = [h.strip() for h in rows[0]] if rows else []
-    missing = [c for c in ROSTER_REQUIRED if c not in header]
+    table = read_table(text, "roster")
+    if table.errors and table.errors[0].row == 0:          # not UTF-8
+        return (), (str(table.errors[0]),)
+    missing = table.missing(ROSTER_REQUIRED)
     if missing:
         return (), (f"roster: the header lacks {', '.join(missing)} (columns: "
                     f"{', '.join(ROSTER_REQUIRED + ROSTER_OPTIONAL)})",)
     students: list[Student] = []
-    errors: list[str] = []
+    errors = [str(e) for e in table.errors]
     seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = {h: c.strip() for h, c in zip(header, row)}
+    for number, cells in table.rows:
         student = Student(**{k: cells.get(k, "") for k in ROSTER_REQUIRED + ROSTER_OPTIONAL})
         key = (student.student_id, student.assignment)
         if not student.student_id:

@@ -1,9 +1,17 @@
 """A CSV sheet a tutor edited in a spreadsheet, read back: rows, cells, points, times.
 
 Spreadsheets write a UTF-8 byte-order mark, `;` as the separator where the decimal mark is a
-comma (`1,5`), and text cells that start with = + - @ keep the apostrophe `csv_text` wrote
-before them; all of that is read as the tutor meant it. A header that is not exactly the
-expected columns (in any order) is one `SheetError` for the whole sheet.
+comma (`1,5`), CRLF line ends, and text cells that start with = + - @ keep the apostrophe
+`csv_text` wrote before them; all of that is read as the tutor meant it, and `Dialect` keeps it
+so a sheet the grader rewrites is written back the way it was saved. Every CSV the tool reads
+(marking.csv, overrides.csv, the submission times, the roster) goes through `read_table`.
+
+A row shorter than the header is read with its missing trailing cells empty (spreadsheets leave
+trailing empty cells out). A row with more cells than the header (even empty ones) is a
+`SheetError` naming the row: a decimal comma in an unquoted number (`0,5` in a `,` sheet)
+splits a cell and would shift every cell after it. For marking.csv and overrides.csv
+(`read_rows`) a header that is not exactly the expected columns (in any order) is one
+`SheetError` for the whole sheet.
 """
 
 from __future__ import annotations
@@ -11,15 +19,21 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
-from grader.export import FORMULA_START
+from grader.text import FORMULA_START
 
 BAD_TIME = "{column} {cell!r} is not an ISO-8601 time such as 2026-12-02T10:00:00+01:00"
 HEADER = "the first row must be the header {header!r} (missing: {missing}; unknown: {unknown})"
 NOT_UTF8 = "not UTF-8 text; save it as 'CSV UTF-8'"
+TOO_MANY = ("{n} cells where the header has {m}: a decimal comma in an unquoted number (0,5) "
+            "splits a cell; write it as 0.5 or \"0,5\" in quotes, or save with ';' as separator")
+SPLIT = ("points {a!r} and {column} {b!r} look like one number with a decimal comma ({a},{b}) "
+         "split in two: write {a}.{b} or \"{a},{b}\" in quotes")
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 
 
 @dataclass(frozen=True)
@@ -54,28 +68,100 @@ def read_points(cell: str) -> float | None:
     return value
 
 
-def read_rows(text: str | bytes, columns: Sequence[str], sheet: str,
-          ) -> tuple[list[tuple[int, dict[str, str]]], str, list[SheetError]]:
-    """(row number, cells by column) of every non-empty row, the separator, header errors."""
+@dataclass(frozen=True)
+class Dialect:
+    """How a sheet was saved, to write it back the same way."""
+
+    delimiter: str = ","
+    bom: bool = False                  # a UTF-8 byte-order mark first
+    crlf: bool = False                 # lines end in CR LF
+    decimal_comma: bool = False        # numbers written 0,5 (only with the ';' separator)
+
+    def number(self, cell: str) -> str:
+        """A number cell as this dialect writes it (`0.5` -> `0,5` with a decimal comma)."""
+        return cell.replace(".", ",") if self.decimal_comma else cell
+
+    def text(self, rows: Iterable[Sequence[str]]) -> str:
+        """`rows` as CSV text in this dialect (separator, line end, the BOM first)."""
+        buffer = io.StringIO()
+        buffer.write("\ufeff" if self.bom else "")
+        writer = csv.writer(buffer, delimiter=self.delimiter,
+                            lineterminator="\r\n" if self.crlf else "\n")
+        writer.writerows(rows)
+        return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV as read: its header, (row number, cells by column) of every non-empty row with the
+    right number of cells, how it was saved, and its rows' errors."""
+
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[int, Mapping[str, str]], ...] = ()
+    dialect: Dialect = Dialect()
+    errors: tuple[SheetError, ...] = ()
+
+    def missing(self, columns: Iterable[str]) -> list[str]:
+        """The `columns` the header lacks."""
+        return [c for c in columns if c not in self.header]
+
+
+def read_table(text: str | bytes, sheet: str, numbers: Sequence[str] = ()) -> Table:
+    """A CSV sheet: BOM, `;` or `,` (the header row decides), CRLF; `numbers` are the columns
+    whose decimal commas make `Dialect.decimal_comma` (in a `;` sheet)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            return [], ",", [SheetError(sheet, 0, NOT_UTF8)]
+            return Table(errors=(SheetError(sheet, 0, NOT_UTF8),))
+    bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [c.strip() for c in rows[0]] if rows else []
-    missing = [c for c in columns if c not in header]
+    width = len(rows[0]) if rows else 0              # empty header cells included
+    header = tuple(c.strip() for c in rows[0]) if rows else ()
+    while header and not header[-1]:
+        header = header[:-1]
+    body, errors = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > width:                          # even empty extras: `0,5,half,,` shifts
+            errors.append(SheetError(sheet, number, TOO_MANY.format(n=len(row), m=width)))
+            continue
+        row = row + [""] * (len(header) - len(row))          # trailing empty cells left out
+        body.append((number, {h: read_cell(c) for h, c in zip(header, row)}))
+    comma = delimiter == ";" and any(_DECIMAL_COMMA.fullmatch(cells.get(c, ""))
+                                     for _, cells in body for c in numbers)
+    dialect = Dialect(delimiter, bom, first.endswith("\r"), comma)
+    return Table(header, tuple(body), dialect, tuple(errors))
+
+
+def split_number(cells: Mapping[str, str], text_column: str) -> str:
+    """The problem of a row whose points and the text after them look like one number split at
+    its decimal comma (`1,5,bias...` read as points 1, reason "5"); "" when they do not."""
+    points, text = cells.get("points", ""), cells.get(text_column, "")
+    if re.fullmatch(r"-?\d+", points) and re.fullmatch(r"\d+", text):
+        return SPLIT.format(a=points, b=text, column=text_column)
+    return ""
+
+
+def read_rows(text: str | bytes, columns: Sequence[str], sheet: str,
+              numbers: Sequence[str] = ()) -> Table:
+    """A sheet whose header must be exactly `columns` (in any order): else no rows and one
+    error for the header (row 1)."""
+    table = read_table(text, sheet, numbers)
+    if table.errors and table.errors[0].row == 0:
+        return table
+    header = table.header
+    missing = table.missing(columns)
     unknown = [c for c in header if c not in columns]
     if missing or unknown or len(set(header)) != len(header):
         problem = HEADER.format(header=",".join(columns), missing=", ".join(missing) or "none",
                                 unknown=", ".join(unknown) or "none")
-        return [], delimiter, [SheetError(sheet, 1, problem)]
-    body = [(n, {h: read_cell(c) for h, c in zip(header, row)})
-            for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
-    return body, delimiter, []
+        return Table(header, (), table.dialect, (SheetError(sheet, 1, problem),))
+    return table
 
 
 class Entry(Protocol):

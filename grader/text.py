@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import re
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # a spreadsheet reads these as a formula
+
 __all__ = ["REPLACEMENT", "printable"]
 
 REPLACEMENT = "\ufffd"

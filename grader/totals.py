@@ -7,7 +7,9 @@ docs/contract.md#gradesjson says):
 
 * `manual_score` / `manual_max_score`: the hand-marked points given so far / possible;
 * `pending`: hand-marked checks still without points (pending is never counted as 0);
-* `penalty`: the late penalty in points (capped by the rubric, 0 when on time);
+* `penalty`: the late penalty in points actually taken off: the rubric's (capped by it, 0 when
+  on time), but never more than the points earned (so 0 for a rejected upload); while marks
+  are pending, at most the points earned so far;
 * `final_score`: automatic points (an override replacing a check's points) + `manual_score`
   - `penalty`, never below 0; None while a mark is pending;
 * `checks[i].override`: a tutor's override of that check (its reason, who, when), with the
@@ -115,7 +117,8 @@ def merge(file: str, checks: Sequence[CheckPoints], manual: Sequence[tuple[str, 
         checks: the automatic checks as scored (a not-run check has 0 points).
         manual: the rubric's hand-marked checks, (id, max points), in rubric order.
         marks, overrides: what grader.marking and grader.overrides read, keyed by (file, check id).
-        penalty: the late penalty in points (`grader.lateness.assess(...).points`).
+        penalty: the rubric's late penalty in points (`grader.lateness.assess(...).points`);
+            `Totals.penalty` is the part of it actually taken off.
     """
     check_totals = tuple(CheckTotal(c.id, c.points, c.max_points, overrides.get((file, c.id)))
                          for c in checks)
@@ -124,10 +127,11 @@ def merge(file: str, checks: Sequence[CheckPoints], manual: Sequence[tuple[str, 
              if m.mark is not None and m.mark.points is not None]
     pending = sum(m.pending for m in manual_totals)
     manual_score = _sum(given)
-    total = _sum([c.counted for c in check_totals] + [manual_score, -penalty])
+    earned = _sum([c.counted for c in check_totals] + [manual_score])
+    taken = min(penalty, max(earned, 0.0))        # never more than there is to take off
     return Totals(
         file=file, score=_sum([c.points for c in checks]), checks=check_totals,
         manual=manual_totals, manual_score=manual_score,
         manual_max_score=_sum([most for _, most in manual]), pending=pending,
-        penalty=penalty, final_score=None if pending else max(total, 0.0),
+        penalty=taken, final_score=None if pending else max(_sum([earned, -taken]), 0.0),
     )

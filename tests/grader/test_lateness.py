@@ -174,6 +174,19 @@ def test_times_csv_names_each_bad_row_and_keeps_the_good_ones() -> None:
     )
 
 
+def test_times_csv_saved_by_excel_is_read() -> None:
+    text = ("\ufefffile;submitted_at\r\n"
+            "xor/sheet06_1234567.zip;2026-12-01T23:00:00+01:00\r\n"
+            "adam/late/adam_group_02.ipynb\r\n"                    # short: no time
+            "adam/adam_group_02.ipynb;2026-12-02 10:00;x\r\n")      # a cell too many
+    times, errors = read_times_csv(text, RELS)
+    assert times == {"xor/sheet06_1234567.zip": datetime(2026, 12, 1, 23, 0, tzinfo=CET)}
+    assert [e[:60] for e in errors] == [
+        "submission_times.csv row 3: submitted_at '' is not an ISO-86",
+        "submission_times.csv row 4: 3 cells where the header has 2: ",
+    ]
+
+
 def test_times_csv_needs_its_header() -> None:
     assert read_times_csv("name,time\na,b\n", RELS)[1] == (
         "submission_times.csv: the first row must be the header 'file,submitted_at'",)

@@ -48,8 +48,10 @@ def test_choose(policy: Policy, first: Candidate, second: Candidate, chosen: set
                 one: bool | None, two: bool | None, note: str) -> None:
     other = make(OTHER, 9, 1.0)
     result = choose([first, second, other], {"adam": policy}, chosen)
-    assert result[FIRST] == Counting(FIRST, one, True, note)
-    assert result[SECOND] == Counting(SECOND, two, True, note)
+    which = {"latest": "latest upload", "best": "best upload", "tutor": "upload a tutor chose"}
+    for file, counts, winner in ((FIRST, one, SECOND), (SECOND, two, FIRST)):
+        said = f"the group's {which[policy]} ({winner}) counts" if counts is False else note
+        assert result[file] == Counting(file, counts, True, said)
     assert result[OTHER] == Counting(OTHER, True, False)
 
 

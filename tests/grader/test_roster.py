@@ -95,6 +95,15 @@ def test_read_roster_errors(text: str, error: str) -> None:
     assert any(error in found for found in read_roster(text)[1])
 
 
+def test_a_roster_saved_by_a_spreadsheet_is_read() -> None:
+    text = "\ufeffstudent_id;name;email;group\r\n1234567;Ada;a@x\r\n7654321;Alan;b@x;02;x\r\n"
+    students, errors = read_roster(text.encode("utf-8"))
+    assert students == (Student("1234567", "Ada", "a@x"),)          # the short row: group empty
+    assert errors == ("roster row 3: 5 cells where the header has 4: a decimal comma in an "
+                      "unquoted number (0,5) splits a cell; write it as 0.5 or \"0,5\" in "
+                      "quotes, or save with ';' as separator",)
+
+
 STUDENTS, _ = read_roster(ROSTER)
 
 

@@ -51,8 +51,17 @@ def test_merge(given: dict[Any, Mark], overrides: dict[Any, Override], penalty: 
                                                                         final)
     assert totals.score == 1.0                      # the automatic points, overrides or not
     assert totals.manual_max_score == 5.0
-    assert totals.penalty == penalty
+    assert totals.penalty == (1.0 if penalty == 4.0 else penalty)    # "floor": 1 point earned
     assert [c.points for c in totals.checks] == [1.0, 0.0]
+
+
+def test_the_penalty_shown_is_what_is_taken_off() -> None:
+    given = marks(taylor=0.0, saddle=0.5)
+    totals = merge(FILE, CHECKS, MANUAL, given, {}, 200.5)          # no cap in the rubric
+    assert (totals.penalty, totals.final_score) == (1.5, 0.0)
+    assert totals.to_record()["penalty"] == 1.5
+    nothing = [CheckPoints("sigmoid", 0.0, 1.0)]                    # a rejected upload
+    assert merge(FILE, nothing, (), {}, {}, 5.0).penalty == 0.0
 
 
 def test_override_is_kept_beside_the_automatic_points() -> None:
