@@ -258,7 +258,8 @@ def test_what_is_not_graded_is_listed_and_a_group_uploading_twice_is_flagged(
     index = visible(out / "index.html")
     assert index.count('<li class="file">not graded: ') == 4
     assert "demo_03.ipynb : its name ends in" in index
-    assert index.count('<strong class="nowrap">(2 uploads)</strong>') == 2 and 'id="same-group"' in index
+    assert index.count('<strong class="nowrap">(2 uploads)</strong>') == 2
+    assert 'id="same-group"' in index
 
 
 def test_a_folder_with_nothing_but_lookalikes_names_them(tmp_path: Path,
