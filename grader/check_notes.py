@@ -12,6 +12,7 @@ from the values' shapes, no mistakes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,13 +90,18 @@ def notes_for(check: CheckSpec) -> CheckNotes:
     """
     for fn in (check.inputs_fn, check.compare_fn):
         module = getattr(fn, "__module__", None)
-        if not module:
-            continue
-        try:
-            table = getattr(importlib.import_module(feedback_module(module)), "FEEDBACK", None)
-        except ImportError:
-            continue
+        table = _feedback_table(feedback_module(module)) if module else None
         notes = table.get(check.id) if isinstance(table, dict) else None
         if isinstance(notes, CheckNotes):
             return notes
     return CheckNotes()
+
+
+@functools.cache
+def _feedback_table(module: str) -> object:
+    """`FEEDBACK` of `module`, or None when there is no such module (the student distribution
+    holds none): looked up once per module, as every comparison asks for its check's names."""
+    try:
+        return getattr(importlib.import_module(module), "FEEDBACK", None)
+    except ImportError:
+        return None
