@@ -94,7 +94,9 @@ def train_b_first(X: np.ndarray, y: np.ndarray, task: Any, optimizer: str, lr: f
 
 
 STEP_MISTAKES = (
-    Mistake("a missing bias correction", adam_without_bias_correction),
+    Mistake("a missing bias correction (or one whose step count is far larger than t, as when "
+            "steps are counted in a global variable instead of using t)",
+            adam_without_bias_correction),
     Mistake("eps inside the square root", adam_eps_inside_root),
     Mistake("a 0-based t in the bias correction", adam_zero_based_t),
     Mistake("beta1 and beta2 swapped", adam_swapped_betas),

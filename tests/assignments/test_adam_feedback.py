@@ -77,3 +77,25 @@ def test_values_are_named_as_the_function_returns_them() -> None:
 
 def test_every_call_check_has_notes() -> None:
     assert {c.id for c in RUBRICS["adam"].checks if c.kind == "call"} == set(FEEDBACK)
+
+
+def adam_global_step_counter() -> Any:
+    """An adam_step that counts its own steps in a global instead of using t; the notebook's
+    training ran 5000 steps before the grader's calls (as the tester's group 26)."""
+    count = {"t": 5000}
+
+    def adam_step(theta: Any, grad: Any, m: Any, v: Any, t: int, lr: float = 1e-3,
+                  beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Any:
+        count["t"] += 1
+        k = count["t"]
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        return theta - lr * (m / (1 - beta1**k)) / (np.sqrt(v / (1 - beta2**k)) + eps), m, v
+    return adam_step
+
+
+def test_a_global_step_counter_is_worded_as_what_it_looks_like() -> None:
+    detail = explained(RUBRICS["adam"], "adam_step", adam_global_step_counter(), 0)
+    assert detail.mistake.startswith("this looks like a missing bias correction (or one whose "
+                                     "step count is far larger than t")
+    assert detail.mistake.endswith("your values are what it gives, within the tolerance")
