@@ -90,6 +90,8 @@ class CheckNotes:
             or "auto" (a heat map for arrays of many values, dots for a few values per case).
         mistakes: classic errors to recognise by their values, tried in order.
         error_mistakes: classic errors to recognise by the error a case raised.
+        nonfinite_hint: (a case's positional arguments) -> what to say when the student's value
+            has nan or inf where the reference's is finite ("" for nothing).
     """
 
     inputs: tuple[str, ...] = ()
@@ -98,6 +100,7 @@ class CheckNotes:
     picture: PictureKind = "auto"
     mistakes: tuple[Mistake, ...] = ()
     error_mistakes: tuple[ErrorMistake, ...] = ()
+    nonfinite_hint: Callable[[tuple[Any, ...]], str] | None = None
 
     def axis_names(self, output: str) -> tuple[str, ...] | None:
         """The axis names declared for `output` (by its name without an index), or None."""

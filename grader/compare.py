@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from grader.check_notes import notes_for
 from grader.detail import CheckDetail
+from grader.hints import hints
 from grader.picture import Picture
 from grader.timing import call_overrun
 from grader.value_compare import Verdict, as_array, compare_arrays, compare_values, describe
@@ -134,7 +135,8 @@ def evaluate_check(check: CheckSpec, calls: tuple[PlannedCall, ...],
             value = value.get(check.symbol)   # a single variable is compared as itself
         verdict = judge(check, value, call.expected)
         if not verdict.passed:
-            return result("fail", f"{name}{_case_label(call)}: {verdict.message}")
+            return result("fail", f"{name}{_case_label(call)}: {verdict.message}"
+                                  f"{hints(check, call, value)}")
         passed = verdict
     if len(calls) == 1 and check.compare_fn is not None and passed.message:
         return result("pass", passed.message)     # e.g. solves_xor: what the outputs were

@@ -20,6 +20,7 @@ from grader.check_notes import CheckNotes, notes_for
 from grader.compare import CheckResult, judge
 from grader.detail import CaseRow, CheckDetail, OutputView
 from grader.extract import CallRecord
+from grader.hints import hints
 from grader.mistakes import match_mistake
 from grader.picture import Picture
 from grader.probe import PlannedCall, ProbePlan
@@ -131,7 +132,7 @@ def build_detail(check: CheckSpec, notes: CheckNotes, calls: tuple[PlannedCall, 
     verdict = judge(check, got, call.expected)
     views = outputs(check, notes, call.expected, got)
     return dataclasses.replace(
-        detail, reason=clip_text(verdict.message, 400),
+        detail, reason=clip_text(verdict.message + hints(check, call, got), 400),
         outputs=tuple(v for v in views if v.verdict != "agrees")[:MAX_OUTPUTS],
         agreeing=tuple(v.name for v in views if v.verdict == "agrees"),
         mistake=match_mistake(check, notes, calls, records, first))

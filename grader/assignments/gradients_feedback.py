@@ -17,6 +17,7 @@ from reference.mlp import forward_mlp
 from reference.quadratic import gd_quadratic, max_stable_lr
 from reference.shortcut import SHORTCUT_SKIPS, chain_grads, net_grads
 
+ZERO_T = "the bias correction divides by 1 - beta**t, which is 0 for t = 0: count steps from 1"
 ADAM_1D_INPUTS = ("grad", "theta0", "lr", "beta1", "beta2", "eps", "steps")
 
 
@@ -140,7 +141,7 @@ FEEDBACK: dict[str, CheckNotes] = {
                           chain_shortcut_always),
                   Mistake("the shortcut setting inverted", chain_shortcut_inverted))),
     "adam_1d": CheckNotes(inputs=ADAM_1D_INPUTS, outputs=("theta",), picture="trajectory",
-                          mistakes=ADAM_1D_MISTAKES),
+                          mistakes=ADAM_1D_MISTAKES, nonfinite_hint=lambda args: ZERO_T),
     "gd_quadratic": CheckNotes(
         inputs=("H", "w0", "lr", "steps"), outputs=("w",), axes=(("w", ("step", "i")),),
         picture="trajectory",
