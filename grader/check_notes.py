@@ -12,6 +12,7 @@ from the values' shapes, no mistakes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from grader.rubric import CheckSpec
 
 PictureKind = Literal["auto", "loss_curves", "trajectory", "against_input", "none"]
-MISTAKE_LINE = "this is what {what} gives"
+MISTAKE_LINE = "this looks like {what}: your values are what {it} gives, within the tolerance"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Mistake:
     """A classic error as trusted code with the student's signature.
 
     Attributes:
-        what: the error in words, to complete "this is what ... gives" ("a missing bias
+        what: the error in words, to complete "this looks like ..." ("a missing bias
             correction").
         fn: the mistaken implementation; called through the check's driver on the case's
             inputs, exactly as the reference is.
@@ -40,8 +41,38 @@ class Mistake:
 
     @property
     def line(self) -> str:
-        """The report's line: "this is what a missing bias correction gives"."""
-        return MISTAKE_LINE.format(what=self.what)
+        """The report's line: "this looks like a missing bias correction: ..."."""
+        return mistake_line((self,))
+
+
+def mistake_line(mistakes: tuple[Mistake, ...]) -> str:
+    """The report's line naming the mistakes whose values all equal the student's ("" for none):
+    "this looks like A or B: your values are what either gives, within the tolerance"."""
+    if not mistakes:
+        return ""
+    what = " or ".join(m.what for m in mistakes)
+    return MISTAKE_LINE.format(what=what, it="it" if len(mistakes) == 1 else "either")
+
+
+@dataclass(frozen=True)
+class ErrorMistake:
+    """A classic error recognised by the error it raises on a case (a shape mismatch).
+
+    Attributes:
+        what: the error in words ("Wi transposed (X @ Wi.T, ...)").
+        why: what in the error shows it ("the shapes in the error are ...").
+        matches: (the case's positional arguments, the error text) -> whether the error is the
+            one this mistake raises on those inputs.
+    """
+
+    what: str
+    why: str
+    matches: Callable[[tuple[Any, ...], str], bool]
+
+    @property
+    def line(self) -> str:
+        """The report's line: "this looks like Wi transposed (...): the shapes ..."."""
+        return f"this looks like {self.what}: {self.why}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +88,10 @@ class CheckNotes:
             reference's), "trajectory" (the first failing case's iterates), "against_input"
             (an elementwise function: output against its first input over every case), "none",
             or "auto" (a heat map for arrays of many values, dots for a few values per case).
-        mistakes: classic errors to recognise, tried in order.
+        mistakes: classic errors to recognise by their values, tried in order.
+        error_mistakes: classic errors to recognise by the error a case raised.
+        nonfinite_hint: (a case's positional arguments) -> what to say when the student's value
+            has nan or inf where the reference's is finite ("" for nothing).
     """
 
     inputs: tuple[str, ...] = ()
@@ -65,6 +99,8 @@ class CheckNotes:
     axes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     picture: PictureKind = "auto"
     mistakes: tuple[Mistake, ...] = ()
+    error_mistakes: tuple[ErrorMistake, ...] = ()
+    nonfinite_hint: Callable[[tuple[Any, ...]], str] | None = None
 
     def axis_names(self, output: str) -> tuple[str, ...] | None:
         """The axis names declared for `output` (by its name without an index), or None."""
@@ -89,13 +125,18 @@ def notes_for(check: CheckSpec) -> CheckNotes:
     """
     for fn in (check.inputs_fn, check.compare_fn):
         module = getattr(fn, "__module__", None)
-        if not module:
-            continue
-        try:
-            table = getattr(importlib.import_module(feedback_module(module)), "FEEDBACK", None)
-        except ImportError:
-            continue
+        table = _feedback_table(feedback_module(module)) if module else None
         notes = table.get(check.id) if isinstance(table, dict) else None
         if isinstance(notes, CheckNotes):
             return notes
     return CheckNotes()
+
+
+@functools.cache
+def _feedback_table(module: str) -> object:
+    """`FEEDBACK` of `module`, or None when there is no such module (the student distribution
+    holds none): looked up once per module, as every comparison asks for its check's names."""
+    try:
+        return getattr(importlib.import_module(module), "FEEDBACK", None)
+    except ImportError:
+        return None

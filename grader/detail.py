@@ -65,12 +65,14 @@ class Argument:
 
 @dataclass(frozen=True)
 class Element:
-    """One element where the student's value and the reference's differ most."""
+    """One element where the student's value is furthest out of tolerance (the largest
+    |got - expected| / allowed)."""
 
     index: str          # "(0, 2)"; "" for a scalar
     got: str
     expected: str
     error: str          # |got - expected|
+    allowed: str = ""   # atol + rtol * |expected|
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,8 @@ class OutputView:
         got: the student's value in words ("an array of shape (4,)").
         expected: the reference's value in words ("" when not shown).
         largest_error, out_of_tolerance: for "differs" ("3.2e-02", "12 of 720").
-        elements: the largest differences, worst first (at most a few).
+        elements: the elements furthest out of tolerance (largest |got - expected| / allowed),
+            worst first (at most a few).
         got_preview, expected_preview: a few values, when elements cannot be paired.
     """
 

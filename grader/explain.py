@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import warnings
 from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from grader import check_pictures
 from grader.case_file import case_npz
@@ -23,8 +20,10 @@ from grader.check_notes import CheckNotes, notes_for
 from grader.compare import CheckResult, judge
 from grader.detail import CaseRow, CheckDetail, OutputView
 from grader.extract import CallRecord
+from grader.hints import hints
+from grader.mistakes import match_mistake
 from grader.picture import Picture
-from grader.probe import PlannedCall, ProbePlan, reference_value
+from grader.probe import PlannedCall, ProbePlan
 from grader.rubric import CheckSpec, Rubric
 from grader.value_view import (
     argument,
@@ -127,15 +126,16 @@ def build_detail(check: CheckSpec, notes: CheckNotes, calls: tuple[PlannedCall, 
         npz=base64.b64encode(npz).decode("ascii") if npz else "")
     if record is None or record.status != "ok":
         return dataclasses.replace(detail, reason=rows[first].note,
-                                   timed_out=record is not None and record.status == "timeout")
+                                   timed_out=record is not None and record.status == "timeout",
+                                   mistake=match_mistake(check, notes, calls, records, first))
     got = student_value(check, record)
     verdict = judge(check, got, call.expected)
     views = outputs(check, notes, call.expected, got)
     return dataclasses.replace(
-        detail, reason=clip_text(verdict.message, 400),
+        detail, reason=clip_text(verdict.message + hints(check, call, got), 400),
         outputs=tuple(v for v in views if v.verdict != "agrees")[:MAX_OUTPUTS],
         agreeing=tuple(v.name for v in views if v.verdict == "agrees"),
-        mistake=match_mistake(check, notes, call, got))
+        mistake=match_mistake(check, notes, calls, records, first))
 
 
 def outputs(check: CheckSpec, notes: CheckNotes, expected: Any, got: Any) -> list[OutputView]:
@@ -153,22 +153,3 @@ def outputs(check: CheckSpec, notes: CheckNotes, expected: Any, got: Any) -> lis
         views.append(output_view(name, e, g, check.rtol, check.atol, reveal,
                                  notes.axis_names(name)))
     return views
-
-
-def match_mistake(check: CheckSpec, notes: CheckNotes, call: PlannedCall, got: Any) -> str:
-    """The line naming the first known mistake whose value on this case the check would accept
-    as the student's value ("this is what a missing bias correction gives"), or ""."""
-    if check.kind != "call" or call.case is None:
-        return ""
-    for mistake in notes.mistakes:
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = reference_value(dataclasses.replace(check, reference_fn=mistake.fn),
-                                        call.case)
-                matches = judge(check, got, value).passed
-        except Exception:  # noqa: BLE001 - a mistake that cannot run on this case says nothing
-            continue
-        if matches:
-            return mistake.line
-    return ""

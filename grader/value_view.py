@@ -3,8 +3,8 @@
 `pairs` walks a reference value and the student's value side by side, the way
 `grader.compare.compare_values` does (a list of numbers read as an array, an array unpacked into
 a tuple's items), and yields each leaf pair with its path; `output_view` turns one pair into an
-`OutputView` (named, largest differences first); `argument` turns a case's input into an
-`Argument`. Every number is formatted here, so the detail holds text only.
+`OutputView` (named, the elements furthest out of tolerance first); `argument` turns a case's
+input into an `Argument`. Every number is formatted here, so the detail holds text only.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ import numpy as np
 
 from grader import probe_runtime as rt
 from grader.case_file import INLINE_VALUES, array_literal
-from grader.compare import as_array, describe
 from grader.detail import Argument, Element, OutputVerdict, OutputView
 from grader.text import printable
+from grader.value_compare import as_array, describe
+from grader.value_compare import leaf_name as leaf_name
 
 if TYPE_CHECKING:
     from grader.extract import CallRecord
     from grader.rubric import CheckSpec
 
-MAX_ELEMENTS = 5          # largest differences listed per output
+MAX_ELEMENTS = 5          # elements furthest out of tolerance listed per output
 PREVIEW_VALUES = 6        # values shown in a preview
 LABEL_CHARS = 160
 NOT_REVEALED = "the expected value is the same for everyone and is not shown"
@@ -76,23 +77,6 @@ def pairs(expected: Any, got: Any, path: Path = ()) -> Iterator[tuple[Path, Any,
             yield from pairs(e, got.get(key) if isinstance(got, dict) else None, (*path, key))
         return
     yield path, expected, got
-
-
-def leaf_name(path: Path, names: Sequence[str]) -> str:
-    """What a report calls the value at `path`: the declared name of a tuple's item ("m"),
-    a dict's key ("Wi"), a declared name plus an index for a list ("dW[3]"), else "result[0]"."""
-    if not path:
-        return names[0] if len(names) == 1 else "result"
-    head, rest = path[0], path[1:]
-    if isinstance(head, str):
-        base = head
-    elif len(names) > 1 and head < len(names):
-        base = names[head]
-    elif len(names) == 1:
-        base, rest = names[0], path
-    else:
-        base, rest = "result", path
-    return base + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in rest)
 
 
 def errors(expected: np.ndarray, got: np.ndarray) -> np.ndarray:
@@ -152,15 +136,18 @@ def output_view(name: str, expected: Any, got: Any, rtol: float, atol: float,
     if not over.any():
         return OutputView(name, "agrees", describe(got_arr), describe(expected),
                           largest_error=number(err.max(), 2) if err.size else "")
-    order = np.argsort(-np.where(over, err, -1.0), axis=None, kind="stable")[:MAX_ELEMENTS]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(over, err / allowed, -1.0)     # furthest out of tolerance first
+    order = np.argsort(-np.where(np.isnan(ratio), np.inf, ratio), axis=None,
+                       kind="stable")[:MAX_ELEMENTS]
     elements = []
     for flat in order:
         idx = tuple(int(i) for i in np.unravel_index(int(flat), err.shape))
         if not over[idx]:
             break
         elements.append(Element(index_text(idx, axes), number(got_arr[idx], 8),
-                                number(expected[idx], 8),
-                                number(err[idx], 3)))
+                                number(expected[idx], 8), number(err[idx], 3),
+                                number(allowed[idx], 3)))
     return OutputView(name, "differs", describe(got_arr), describe(expected),
                       largest_error=number(err.max(), 3),
                       out_of_tolerance=f"{int(over.sum())} of {err.size}",

@@ -93,8 +93,23 @@ def train_b_first(X: np.ndarray, y: np.ndarray, task: Any, optimizer: str, lr: f
     return _train(X, y, task, optimizer, lr, epochs, b_first=True)
 
 
+ZERO_T = "the bias correction divides by 1 - beta**t, which is 0 for t = 0: count steps from 1"
+
+
+def adam_nonfinite(args: tuple[Any, ...]) -> str:
+    """The hint for nan or inf from an Adam step or chain."""
+    return ZERO_T
+
+
+def train_nonfinite(args: tuple[Any, ...]) -> str:
+    """The hint for nan or inf from a training run: only when it used Adam."""
+    return ZERO_T if len(args) > 3 and args[3] == "adam" else ""
+
+
 STEP_MISTAKES = (
-    Mistake("a missing bias correction", adam_without_bias_correction),
+    Mistake("a missing bias correction (or one whose step count is far larger than t, as when "
+            "steps are counted in a global variable instead of using t)",
+            adam_without_bias_correction),
     Mistake("eps inside the square root", adam_eps_inside_root),
     Mistake("a 0-based t in the bias correction", adam_zero_based_t),
     Mistake("beta1 and beta2 swapped", adam_swapped_betas),
@@ -106,14 +121,16 @@ TRAIN_MISTAKES = (
     Mistake("theta laid out as [b, w] (the reference's is [w, b])", train_b_first),
 )
 TRAIN_NOTES = CheckNotes(inputs=TRAIN_INPUTS, outputs=("theta", "losses"),
-                         picture="loss_curves", mistakes=TRAIN_MISTAKES)
+                         picture="loss_curves", mistakes=TRAIN_MISTAKES,
+                         nonfinite_hint=train_nonfinite)
 
 FEEDBACK: dict[str, CheckNotes] = {
     "adam_step": CheckNotes(inputs=STEP_INPUTS, outputs=("theta", "m", "v"),
-                            mistakes=STEP_MISTAKES),
+                            mistakes=STEP_MISTAKES, nonfinite_hint=adam_nonfinite),
     "adam_chain": CheckNotes(inputs=("theta0", "grad", "steps", "lr", "beta1", "beta2", "eps"),
                              outputs=("theta",), axes=(("theta", ("step", "p")),),
-                             picture="trajectory", mistakes=STEP_MISTAKES[:3]),
+                             picture="trajectory", mistakes=STEP_MISTAKES[:3],
+                             nonfinite_hint=adam_nonfinite),
     "gd_step": CheckNotes(inputs=("theta", "grad", "lr"), outputs=("theta",),
                           mistakes=(Mistake("a step up the gradient (theta + lr * grad)",
                                             gd_wrong_sign),)),

@@ -17,6 +17,7 @@ from reference.mlp import forward_mlp
 from reference.quadratic import gd_quadratic, max_stable_lr
 from reference.shortcut import SHORTCUT_SKIPS, chain_grads, net_grads
 
+ZERO_T = "the bias correction divides by 1 - beta**t, which is 0 for t = 0: count steps from 1"
 ADAM_1D_INPUTS = ("grad", "theta0", "lr", "beta1", "beta2", "eps", "steps")
 
 
@@ -40,10 +41,22 @@ def chain_b1_only_in_layer_1(x: float, w1: float, b1: float, w: float, b: float,
     return float(dw1), float(db1)
 
 
-def chain_shortcut_ignored(x: float, w1: float, b1: float, w: float, b: float,
-                           act: str = "sigmoid", shortcut: bool = False) -> tuple[float, float]:
+def chain_shortcut_inverted(x: float, w1: float, b1: float, w: float, b: float,
+                            act: str = "sigmoid", shortcut: bool = False) -> tuple[float, float]:
     """The chain with the short-cut setting inverted (skips added when off, left out when on)."""
     return chain_grads(x, w1, b1, w, b, act, not shortcut)
+
+
+def chain_shortcut_never(x: float, w1: float, b1: float, w: float, b: float,
+                         act: str = "sigmoid", shortcut: bool = False) -> tuple[float, float]:
+    """The chain with the short-cut setting ignored: the skips never added."""
+    return chain_grads(x, w1, b1, w, b, act, False)
+
+
+def chain_shortcut_always(x: float, w1: float, b1: float, w: float, b: float,
+                          act: str = "sigmoid", shortcut: bool = False) -> tuple[float, float]:
+    """The chain with the short-cut setting ignored: the skips always added."""
+    return chain_grads(x, w1, b1, w, b, act, True)
 
 
 def adam_1d_without_bias_correction(grad_fn: Callable[[float], float], theta0: float, lr: float,
@@ -122,9 +135,13 @@ FEEDBACK: dict[str, CheckNotes] = {
         inputs=("x", "w1", "b1", "w", "b", "act", "shortcut"), outputs=("dy/dw1", "dy/db1"),
         mistakes=(Mistake("b1 in layer 1 only (the sheet's b1 enters layers 1, 3 and 5)",
                           chain_b1_only_in_layer_1),
-                  Mistake("the short-cut setting inverted", chain_shortcut_ignored))),
+                  Mistake("the shortcut setting ignored (the skips never added)",
+                          chain_shortcut_never),
+                  Mistake("the shortcut setting ignored (the skips always added)",
+                          chain_shortcut_always),
+                  Mistake("the shortcut setting inverted", chain_shortcut_inverted))),
     "adam_1d": CheckNotes(inputs=ADAM_1D_INPUTS, outputs=("theta",), picture="trajectory",
-                          mistakes=ADAM_1D_MISTAKES),
+                          mistakes=ADAM_1D_MISTAKES, nonfinite_hint=lambda args: ZERO_T),
     "gd_quadratic": CheckNotes(
         inputs=("H", "w0", "lr", "steps"), outputs=("w",), axes=(("w", ("step", "i")),),
         picture="trajectory",

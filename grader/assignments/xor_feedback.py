@@ -7,17 +7,29 @@ with the student's signature, wrong in exactly one way, written with the referen
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from grader.check_notes import CheckNotes, Mistake
+import numpy as np
+
+from grader.check_notes import CheckNotes, ErrorMistake, Mistake
 from reference.sigmoid import sigmoid
 
 NETWORK = ("Wi", "ba", "Wo", "bo")
+WI_TRANSPOSED = "Wi transposed (X @ Wi.T: Wi as (H, 2), the layout of nn.Linear.weight)"
+# torch's and numpy's messages for X (N, 2) @ Wi.T (H, 2)
+SHAPES = re.compile(r"shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)"
+                    r"|shapes \((\d+),(\d+)\) and \((\d+),(\d+)\) not aligned")
 
 
 def sigmoid_flipped_exponent(x: Any) -> Any:
     """1 / (1 + exp(x)): the sign of the exponent lost, sigma(-x)."""
     return sigmoid(-x)
+
+
+def sigmoid_tanh(x: Any) -> Any:
+    """tanh(x) instead of the sigmoid, computed as 2 sigma(2x) - 1 (tanh's identity)."""
+    return 2 * sigmoid(2 * x) - 1
 
 
 def sigmoid_prime_plus(x: Any) -> Any:
@@ -42,6 +54,11 @@ def taylor_cubic_sign(x: Any) -> Any:
     return 0.5 + x / 4 + x**3 / 48
 
 
+def taylor_cubic_24(x: Any) -> Any:
+    """1/2 + x/4 - x**3/24: the cubic's coefficient taken as -1/24, not -1/48."""
+    return 0.5 + x / 4 - x * x * x / 24
+
+
 def loss_without_half(yhat: Any, y: Any) -> Any:
     """sum (yhat - y)**2 without the 1/2 of Eq. (3)."""
     return ((yhat - y) ** 2).sum()
@@ -55,6 +72,29 @@ def loss_mean(yhat: Any, y: Any) -> Any:
 def forward_no_output_sigmoid(X: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
     """The output layer's sigmoid left out: sigma(X Wi + ba) Wo + bo."""
     return sigmoid(X @ Wi + ba) @ Wo + bo
+
+
+def loss_absolute(yhat: Any, y: Any) -> Any:
+    """1/2 sum |yhat - y|: absolute instead of squared errors."""
+    return 0.5 * abs(yhat - y).sum()
+
+
+def forward_wi_transposed(X: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
+    """Wi used as (H, 2), the layout of nn.Linear.weight: sigma(sigma(X Wi^T + ba) Wo + bo).
+    Runs only for H = 2; another H raises a shape mismatch (`wi_transposed_error`)."""
+    return sigmoid(sigmoid(X @ Wi.T + ba) @ Wo + bo)
+
+
+def wi_transposed_error(args: tuple[Any, ...], error: str) -> bool:
+    """Whether `error` is the shape mismatch X @ Wi.T raises on these inputs: torch's "mat1 and
+    mat2 shapes cannot be multiplied (Nx2 and Hx2)" or numpy's "shapes (N,2) and (H,2) not
+    aligned", with the case's N (rows of X) and H (columns of Wi), H != 2."""
+    found = SHAPES.search(error)
+    if found is None:
+        return False
+    shapes = [int(g) for g in found.groups() if g is not None]
+    n, h = np.shape(args[0])[0], np.shape(args[1])[1]
+    return bool(h != 2 and shapes == [n, 2, h, 2])
 
 
 def forward_no_hidden_bias(X: Any, Wi: Any, ba: Any, Wo: Any, bo: Any) -> Any:
@@ -96,7 +136,8 @@ def _elementwise(name: str, *mistakes: Mistake) -> CheckNotes:
 
 FEEDBACK: dict[str, CheckNotes] = {
     "sigmoid": _elementwise("sigmoid(x)", Mistake("exp(x) instead of exp(-x)",
-                                                  sigmoid_flipped_exponent)),
+                                                  sigmoid_flipped_exponent),
+                            Mistake("tanh instead of the sigmoid", sigmoid_tanh)),
     "sigmoid_prime": _elementwise(
         "sigmoid_prime(x)",
         Mistake("sigma * sigma**2 (the sheet's lost minus sign read as a product)",
@@ -107,15 +148,22 @@ FEEDBACK: dict[str, CheckNotes] = {
         "sigmoid_taylor(x)",
         Mistake("stopping at the x**2 term (1/2 + x/4: only two non-zero terms)",
                 taylor_two_terms),
-        Mistake("+x**3/48 instead of -x**3/48", taylor_cubic_sign)),
+        Mistake("+x**3/48 instead of -x**3/48", taylor_cubic_sign),
+        Mistake("x**3/24 instead of /48 (sigma's third derivative at 0 is -1/8, so the cubic "
+                "term is -1/8 / 3! x**3 = -x**3/48)", taylor_cubic_24)),
     "forward": CheckNotes(
         inputs=("X", *NETWORK), outputs=("yhat",),
         mistakes=(Mistake("leaving out the output sigmoid", forward_no_output_sigmoid),
-                  Mistake("leaving out the hidden bias ba", forward_no_hidden_bias))),
+                  Mistake(WI_TRANSPOSED, forward_wi_transposed),
+                  Mistake("leaving out the hidden bias ba", forward_no_hidden_bias)),
+        error_mistakes=(ErrorMistake(WI_TRANSPOSED, "the shapes in the error are X's (N, 2) and "
+                                     "Wi's transpose (H, 2); the sheet's Wi is (2, H), so the "
+                                     "hidden layer is X @ Wi", wi_transposed_error),)),
     "loss_fn": CheckNotes(
         inputs=("yhat", "y"), outputs=("loss",),
         mistakes=(Mistake("a loss without the 1/2", loss_without_half),
-                  Mistake("a mean instead of the sum", loss_mean))),
+                  Mistake("a mean instead of the sum", loss_mean),
+                  Mistake("absolute instead of squared errors", loss_absolute))),
     "manual_grads": CheckNotes(
         inputs=("X", "y", *NETWORK), outputs=(),
         axes=(("Wi", ("k", "j")),),

@@ -14,6 +14,7 @@ from .test_gradients import (
     adam_1d_eps_inside_sqrt,
     adam_1d_no_bias_correction,
     backprop_no_derivative,
+    chain_torch,
     gd_quadratic_half,
 )
 
@@ -72,3 +73,28 @@ def test_list_results_are_named_per_layer() -> None:
 
 def test_every_call_check_has_notes() -> None:
     assert {c.id for c in RUBRICS["gradients"].checks if c.kind == "call"} == set(FEEDBACK)
+
+
+# A chain that ignores `shortcut` (never adds the skips) passes every shortcut=False case and gives
+# what the inverted setting gives on a shortcut=True one: the cases that pass tell the two apart
+# (gradient_studies_group_44 of the tester's uploads).
+SHORTCUT_STUDENTS = [
+    (lambda x, w1, b1, w, b, act="sigmoid", shortcut=False: chain_torch(x, w1, b1, w, b, act),
+     "the shortcut setting ignored (the skips never added)"),
+    (lambda x, w1, b1, w, b, act="sigmoid", shortcut=False:
+     chain_torch(x, w1, b1, w, b, act, True),
+     "the shortcut setting ignored (the skips always added)"),
+    (lambda x, w1, b1, w, b, act="sigmoid", shortcut=False:
+     chain_torch(x, w1, b1, w, b, act, not shortcut), "the shortcut setting inverted"),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("student", "named"), SHORTCUT_STUDENTS,
+                         ids=["never", "always", "inverted"])
+def test_the_shortcut_mistake_named_is_the_one_every_case_agrees_with(student: Any, named: str,
+                                                                       seed: int) -> None:
+    pytest.importorskip("torch")
+    detail = explained(RUBRICS["gradients"], "chain", student, seed)
+    assert detail.mistake == f"this looks like {named}: your values are what it gives, within " \
+                             "the tolerance"

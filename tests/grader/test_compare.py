@@ -33,7 +33,7 @@ def test_passes(expected: Any, got: Any) -> None:
 
 
 @pytest.mark.parametrize(("expected", "got", "fragment"), [
-    (E, E * (1 + 1e-4), "largest error"),
+    (E, E * (1 + 1e-4), "|got - expected| = 0.0004 > allowed 4.001e-06"),
     (E, E.T, "got 3, expected 2 at index (0, 1)"),
     (np.array(2.0), [2.0], "shape (1,), expected ()"),
     (E, E[:1], "shape (1, 2), expected (2, 2)"),
@@ -68,6 +68,31 @@ def test_message_reports_the_worst_index() -> None:
     verdict = compare_values(plain(E), plain(got), RTOL, ATOL)
     assert "at index (1, 1)" in verdict.message
     assert "2 of 4 values out of tolerance" in verdict.message
+
+
+def test_the_worst_element_is_the_furthest_out_of_tolerance_not_the_largest_difference() -> None:
+    expected = np.array([1000.0, 0.01])
+    got = expected + np.array([2e-3, 5e-6])     # 2e-3 is 2x its 1e-3; 5e-6 is 500x its 1e-8
+    verdict = compare_values(expected, got, RTOL, ATOL)
+    assert "expected 0.01 at index (1,), the worst element relative to its tolerance" \
+        in verdict.message
+    assert "|got - expected| = 5e-06 > allowed 1.1e-08" in verdict.message
+    assert "2 of 2 values out of tolerance" in verdict.message
+
+
+@pytest.mark.parametrize(("expected", "got", "names", "prefix"), [
+    ((E, E), (E, E + 1), ("theta", "m"), "m: got"),
+    ((E,), (E + 1,), ("dW",), "dW[0]: got"),
+    (E, E + 1, ("theta",), "theta: got"),
+    ({"Wi": E}, {"Wi": E + 1}, (), "Wi: got"),
+    ((E, E), (E, E + 1), (), "output [1]: got"),
+    (E, E + 1, (), "got"),
+], ids=["tuple-item", "list-item", "single", "dict-key", "no-names", "no-names-single"])
+def test_a_message_names_the_output_by_the_declared_names(expected: Any, got: Any,
+                                                          names: tuple[str, ...],
+                                                          prefix: str) -> None:
+    verdict = compare_values(expected, got, RTOL, ATOL, names=names)
+    assert verdict.message.startswith(prefix), verdict.message
 
 
 def test_unsupported_marker_is_named() -> None:

@@ -89,3 +89,12 @@ def test_numbers_and_previews() -> None:
                                                                             "2")
     assert preview(np.array(3.5)) == "3.5" and preview(np.zeros((2, 2))) == "[0, 0, 0, 0]"
     assert index_text(()) == "" and index_text((3,)) == "(3,)"
+
+
+def test_elements_are_listed_furthest_out_of_tolerance_first_with_what_was_allowed() -> None:
+    expected = np.array([1000.0, 0.01, 1.0])
+    got = expected + np.array([2e-3, 5e-6, 0.0])   # 2x its 1e-3 allowed; 500x its 1.1e-8
+    view = output_view("theta", expected, got, rtol=1e-6, atol=1e-9)
+    assert [e.index for e in view.elements] == ["(1,)", "(0,)"]
+    assert (view.elements[0].error, view.elements[0].allowed) == ("5e-06", "1.1e-08")
+    assert view.largest_error == "0.002" and view.out_of_tolerance == "2 of 3"
