@@ -97,7 +97,7 @@ class Tutor:
 
     def page(self, rel: str) -> str:
         """A page's text, tags removed and white space collapsed."""
-        html = (self.out / rel).read_text(encoding="utf-8")
+        html = (self.out / rel).read_text(encoding="utf-8").replace("<wbr>", "")
         return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
     def mark(self, marks: dict[tuple[str, str], tuple[str, str]]) -> None:
