@@ -198,7 +198,7 @@ def test_a_tutors_round_trip(tutor: Tutor) -> None:
     overview = tutor.page("index.html")
     assert "Marks given xor 0 0 6" in overview
     assert "xor 5678901_6789012" in overview
-    assert f"{FIRST} (counts: no, the group's latest upload ({AGAIN}) counts)" in overview
+    assert f"{FIRST} (does not count: the group's latest upload ( {AGAIN} ) counts)" in overview
     assert f"{AGAIN} (counts: yes, latest of 2 uploads)" in overview
 
     # 4. regrade one upload: every other row of every output is kept
