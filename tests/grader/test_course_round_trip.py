@@ -96,8 +96,9 @@ class Tutor:
                                    text.split("\n", 1)[0] else ","))
 
     def page(self, rel: str) -> str:
-        """A page's text, tags removed and white space collapsed."""
-        html = (self.out / rel).read_text(encoding="utf-8")
+        """A page's text as a reader sees it: tags removed (the <wbr> hints with no space),
+        white space collapsed."""
+        html = (self.out / rel).read_text(encoding="utf-8").replace("<wbr>", "")
         return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
     def mark(self, marks: dict[tuple[str, str], tuple[str, str]]) -> None:
