@@ -121,7 +121,9 @@ def notes_for(check: CheckSpec) -> CheckNotes:
     The assignment is the module of the check's input generator, else of its comparator; its
     notes live in the `_feedback` module beside it (`feedback_module`), imported only when a
     report is explained: it holds trusted near-solutions (the classic mistakes), which never
-    ship to students. A course without one gets `CheckNotes()`.
+    ship to students. Without one (a course's own checks, or a check kit's in the student
+    distribution) the notes are empty but for the output names the check carries (a kit's
+    `outputs`), so `grade check --kit` names the values as the batch does.
     """
     for fn in (check.inputs_fn, check.compare_fn):
         module = getattr(fn, "__module__", None)
@@ -129,7 +131,7 @@ def notes_for(check: CheckSpec) -> CheckNotes:
         notes = table.get(check.id) if isinstance(table, dict) else None
         if isinstance(notes, CheckNotes):
             return notes
-    return CheckNotes()
+    return CheckNotes(outputs=check.outputs)
 
 
 @functools.cache

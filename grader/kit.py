@@ -10,7 +10,8 @@ Layout of `<id>-kit/` (plain data only: JSON, and `.npy`/`.npz` read with allow_
 
     kit.json          what to check: format, assignment, versions, the intake rules, and per
                       visible check its settings (points, kind, symbol(s), driver, rtol, atol,
-                      timeout, the name of a custom comparator) and either its public cases
+                      timeout, the name of a custom comparator, optionally the names of the
+                      returned values, `outputs`) and either its public cases
                       (label, expected value as a tree whose arrays live in expected.npz) or
                       `checkable: false` with the reason
     cases/plan.json   the public cases as the probe reads them (grader.probe's plan document)
@@ -56,7 +57,7 @@ PUBLIC_COMPARATORS = frozenset({
 })
 NOT_CHECKABLE = NOT_CHECKABLE_PREFIX + ": {reason}"
 CHECK_FIELDS = ("id", "points", "kind", "symbol", "symbols", "driver", "compare", "rtol", "atol",
-                "timeout", "description")
+                "timeout", "description", "outputs")
 
 
 class KitError(UsageError):
@@ -194,6 +195,7 @@ def comparator(name: str | None) -> Callable[..., Any] | None:
 def _check(entry: dict[str, Any]) -> CheckSpec:
     settings = {k: entry[k] for k in CHECK_FIELDS if entry.get(k) is not None}
     settings["symbols"] = tuple(settings.get("symbols", ()))
+    settings["outputs"] = tuple(str(name) for name in settings.get("outputs", ()))  # optional
     return CheckSpec(**settings, compare_fn=comparator(entry.get("compare")))
 
 

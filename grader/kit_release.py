@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.check_notes import notes_for
 from grader.errors import UsageError
 from grader.kit import (
     CASES_DIR,
@@ -98,6 +99,8 @@ def kit_document(rubric: Rubric, plan: ProbePlan, reasons: dict[str, str],
             "symbols": list(check.symbols), "driver": check.driver, "compare": check.compare,
             "rtol": check.rtol, "atol": check.atol, "timeout": check.timeout,
             "description": kit_description(check), "checkable": not reasons[check.id]}
+        if notes_for(check).outputs:   # how messages name the values ("theta: ...")
+            entry["outputs"] = list(notes_for(check).outputs)
         if reasons[check.id]:   # no settings, no description (it may state the answer)
             entry = {k: entry[k] for k in ("id", "points", "kind", "checkable")}
             entry["reason"] = reasons[check.id]

@@ -9,6 +9,7 @@ import math
 from typing import Any, Mapping, Sequence
 
 from grader.export import csv_number, csv_text
+from grader.lms_identity import identity_key
 from grader.lms_records import (
     Export,
     ExportRecord,
@@ -59,15 +60,18 @@ def canvas_gradebook(records: Sequence[ExportRecord], roster: Sequence[Student],
     """
     rows, warnings = student_rows(records, roster)
     assignments = sorted({r.assignment for r, _ in rows if r.assignment})
-    grades: dict[Student, dict[str, str]] = {}
+    people: dict[tuple[str, str], Student] = {}
+    grades: dict[tuple[str, str], dict[str, str]] = {}
     for record, student in rows:
-        grades.setdefault(student, {})[record.assignment or ""] = grade_cell(record)
+        people.setdefault(identity_key(student), student)
+        grades.setdefault(identity_key(student), {})[record.assignment or ""] = grade_cell(record)
         if not (student.lms_id or student.student_id or student.sis_login_id):
             warnings.append(f"{record.file}: {student.name!r} has no Canvas ID or SIS id; "
                             "Canvas matches the name only")
     buffer, writer = csv_writer()
     writer.writerow([*CANVAS_COLUMNS, *(columns.get(a, a) for a in assignments)])
-    for student, by_assignment in grades.items():
+    for key, by_assignment in grades.items():
+        student = people[key]
         writer.writerow([csv_text(student.name), student.lms_id, csv_text(student.student_id),
                          csv_text(student.sis_login_id), csv_text(student.section),
                          *(by_assignment.get(a, "") for a in assignments)])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from grader.export import csv_number
+from grader.lms_identity import resolve
 from grader.roster import Member, Student, students_for
 
 
@@ -161,7 +162,11 @@ def feedback(record: ExportRecord) -> str:
 # ----------------------------------------------------------------------------- rows
 def student_rows(records: Sequence[ExportRecord], roster: Sequence[Student],
           ) -> tuple[list[tuple[ExportRecord, Student]], list[str]]:
-    """(record, student) for every counted upload, and warnings for what cannot be exported."""
+    """(record, student) for every counted upload, and warnings for what cannot be exported.
+
+    A student several uploads name differently (a name here, an id there) is one person when
+    `grader.lms_identity.resolve` can tell; each row's student carries the person's fields.
+    """
     rows, warnings = [], []
     for record in records:
         if record.assignment is None or record.group is None:
@@ -180,7 +185,9 @@ def student_rows(records: Sequence[ExportRecord], roster: Sequence[Student],
                             "(add it to the roster)")
             students = (Student(name=f"group {record.group}", group=record.group),)
         rows += [(record, student) for student in students]
-    return rows, warnings
+    identities = resolve([(record.assignment or "", student) for record, student in rows])
+    rows = [(record, identities.resolved[student]) for record, student in rows]
+    return rows, warnings + list(identities.warnings)
 
 
 def grade_cell(record: ExportRecord) -> str:

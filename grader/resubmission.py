@@ -12,7 +12,7 @@ duplicates and the exports take only the upload that counts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
@@ -40,6 +40,17 @@ class Counting:
     counts: bool | None
     duplicate: bool                 # its group uploaded more than once
     note: str = ""                  # why, for the overview ("latest of 2 uploads", ...)
+    # for an upload that does not count: the one that does (named in `note`, so not compared)
+    counted: str = field(default="", compare=False)
+
+    @property
+    def note_parts(self) -> tuple[str, str, str]:
+        """The note around the upload that counts, so a page can link it: (before, file,
+        after); (note, "", "") when the note names none."""
+        if self.counted and self.counted in self.note:
+            before, after = self.note.split(self.counted, 1)
+            return before, self.counted, after
+        return self.note, "", ""
 
 
 def duplicate_groups(items: Iterable[T], key: Callable[[T], tuple[str, str] | None],
@@ -75,9 +86,10 @@ def choose(candidates: Sequence[Candidate], policies: Mapping[str, Policy],
         winner, note = _winner(members, policy, picked)
         for member in members:
             counts = None if winner is None else member.file == winner
+            lost = counts is False
             result[member.file] = Counting(member.file, counts, True,
-                                           _loser_note(policy, winner) if counts is False
-                                           else note)
+                                           _loser_note(policy, winner) if lost else note,
+                                           winner or "" if lost else "")
     return result
 
 

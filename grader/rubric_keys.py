@@ -180,6 +180,10 @@ CHECK_KEYS = _keys(
     ("description", STRING, "what the check tests, in words (manual: what earns the points)"),
     ("kit_description", STRING, "what the check kit says instead of description (it must not "
      "state the answer); default: a neutral line naming the function and what is compared"),
+    ("outputs", STRINGS, "the returned values' names as messages call them, one per item of a "
+     "returned tuple (or one for a single value or a list); used where the assignment's "
+     "_feedback module declares none (a check kit carries them)",
+     _rule(lambda v: bool(v) and all(s.strip() for s in v), "must list at least one name")),
 )
 # Keys a kind needs (any one of each inner tuple) and keys it would silently ignore.
 KIND_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -191,9 +195,9 @@ KIND_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
 KIND_FORBIDS: dict[str, tuple[str, ...]] = {
     "call": ("symbols",),
     "variable": ("inputs", "driver"),
-    "figure": ("symbol", "symbols", "reference", "inputs", "driver", "compare"),
+    "figure": ("symbol", "symbols", "reference", "inputs", "driver", "compare", "outputs"),
     "manual": ("symbol", "symbols", "reference", "inputs", "driver", "compare", "rtol", "atol",
-               "timeout", "kit_description"),
+               "timeout", "kit_description", "outputs"),
 }
 
 

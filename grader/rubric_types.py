@@ -72,6 +72,7 @@ class CheckSpec:
     visible: bool = True
     description: str = ""
     kit_description: str = ""      # what a check kit says instead (grader.kit_release)
+    outputs: tuple[str, ...] = ()  # the returned values' names (grader.check_notes), e.g. a kit's
     # Resolved at load time from the dotted names above (not part of equality/hash).
     reference_fn: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     inputs_fn: Callable[..., Any] | None = field(default=None, compare=False, repr=False)

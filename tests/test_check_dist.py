@@ -126,6 +126,9 @@ def test_the_wrong_upload_fails_with_the_reason_in_json_and_junit(
     [record] = document["submissions"]
     assert record["status"] == "graded" and record["score"] == 1.0
     assert [c["id"] for c in record["checks"] if c["status"] == "fail"] == FAILING
+    [adam_step] = [c["message"] for c in record["checks"] if c["id"] == "adam_step"]
+    assert adam_step.startswith("adam_step (case 1")
+    assert "): theta: got " in adam_step          # named as the batch names it, not "output [0]"
     assert document["grader_version"] == wheel_version(student)
     text = xml.read_text()
     assert 'name="min-score"' in text and REASON in text

@@ -96,7 +96,8 @@ class Tutor:
                                    text.split("\n", 1)[0] else ","))
 
     def page(self, rel: str) -> str:
-        """A page's text, tags removed and white space collapsed."""
+        """A page's text as a reader sees it: tags removed (the <wbr> hints with no space),
+        white space collapsed."""
         html = (self.out / rel).read_text(encoding="utf-8").replace("<wbr>", "")
         return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
@@ -198,7 +199,7 @@ def test_a_tutors_round_trip(tutor: Tutor) -> None:
     overview = tutor.page("index.html")
     assert "Marks given xor 0 0 6" in overview
     assert "xor 5678901_6789012" in overview
-    assert f"{FIRST} (counts: no, the group's latest upload ({AGAIN}) counts)" in overview
+    assert f"{FIRST} (does not count: the group's latest upload ( {AGAIN} ) counts)" in overview
     assert f"{AGAIN} (counts: yes, latest of 2 uploads)" in overview
 
     # 4. regrade one upload: every other row of every output is kept

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,59 @@ def test_a_check_the_kit_cannot_decide_is_no_failure_for_classroom() -> None:
     assert document["status"] == "pass" and document["max_score"] == 2.0
     assert [(t["name"], t["status"], t["score"]) for t in document["tests"]] == [
         ("double", "pass", 2.0), ("answer (decided at grading)", "pass", 0.0)]
+
+
+# ----------------------------------------------------------------------------- output names
+NO_BIAS_CORRECTION_IN_THE_STUDENT_DIST = (
+    "import sys\n"
+    "sys.modules['reference'] = None   # the student distribution: no reference, so no\n"
+    "import numpy as np                # grader.assignments.*_feedback either\n"
+    "from grader.compare import judge\n"
+    "from grader.kit import load_kit\n"
+    "kit = load_kit(sys.argv[1])\n"
+    "[check] = [c for c in kit.rubric.checks if c.id == 'adam_step']\n"
+    "call = next(c for c in kit.calls if c.check_id == 'adam_step')\n"
+    "theta, grad, m, v, t, lr, beta1, beta2, eps = call.case.args\n"
+    "m = beta1 * m + (1 - beta1) * grad\n"
+    "v = beta2 * v + (1 - beta2) * grad**2\n"
+    "print(judge(check, (theta - lr * m / (np.sqrt(v) + eps), m, v), call.expected).message)\n")
+
+
+@pytest.fixture(scope="module")
+def adam_kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rubric = load_rubric(ROOT / "rubrics" / "adam.toml")
+    return kit_release.write_kit(rubric, tmp_path_factory.mktemp("kits")).folder
+
+
+def test_a_kit_check_names_the_outputs_as_the_batch_does_without_the_feedback_modules(
+        adam_kit: Path) -> None:
+    """Adam without the bias correction (submissions/ group 02): `grade check --kit` in the
+    student distribution says `theta: ...` where it said `output [0]: ...`, as the batch does."""
+    from grader.assignments.adam_feedback import adam_without_bias_correction
+    from grader.compare import judge
+
+    done = subprocess.run([sys.executable, "-c", NO_BIAS_CORRECTION_IN_THE_STUDENT_DIST,
+                           str(adam_kit)], capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    [batch_check] = [c for c in load_rubric(ROOT / "rubrics" / "adam.toml").checks
+                     if c.id == "adam_step"]
+    call = next(c for c in load_kit(adam_kit).calls if c.check_id == "adam_step")
+    assert call.case is not None
+    wrong = adam_without_bias_correction(*call.case.args)
+    batch = judge(batch_check, wrong, call.expected).message
+    assert batch.startswith("theta: ")
+    assert done.stdout.strip() == batch
+
+
+def test_a_kit_without_output_names_still_loads(adam_kit: Path, tmp_path: Path) -> None:
+    data = json.loads((adam_kit / KIT_FILE).read_text())
+    [entry] = [c for c in data["checks"] if c["id"] == "adam_step"]
+    assert entry["outputs"] == ["theta", "m", "v"]
+    for check in data["checks"]:
+        check.pop("outputs", None)
+    old = tmp_path / "old-kit"
+    shutil.copytree(adam_kit, old)
+    (old / KIT_FILE).write_text(json.dumps(data))
+    [check] = [c for c in load_kit(old).rubric.checks if c.id == "adam_step"]
+    assert check.outputs == ()

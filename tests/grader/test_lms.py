@@ -244,3 +244,72 @@ def test_export_graded_needs_a_grades_json(tmp_path: Path) -> None:
 
 def test_roster_student_type_is_hashable() -> None:
     assert len({Student("1"), Student("1")}) == 1
+
+
+# ----------------------------------------------------------------------------- identities
+ADAM_05 = "adam/adam_regression_classification_solved_group_05.ipynb"
+XOR_GRACE = "xor/sheet06_2345678.zip"
+XOR_NAMELESS = "xor/sheet06_5678901.zip"
+
+
+def team(*members: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"name": name, "student_id": sid, "username": ""} for name, sid in members]
+
+
+def two_assignments(*extra: dict[str, Any]) -> tuple[Any, ...]:
+    """Grace Hopper by name only in an adam team cell, by id and name in her xor upload."""
+    return records_from_document({"submissions": [
+        submission(file=ADAM, assignment="adam", group="02", final_score=4.0,
+                   team=team(("Grace Hopper", ""), ("Edsger Dijkstra", ""))),
+        submission(file=XOR_GRACE, group="2345678", final_score=7.0,
+                   team=team(("grace  HOPPER", "2345678"))),
+        *extra]})
+
+
+def test_canvas_without_roster_gives_one_row_to_a_student_named_by_two_uploads() -> None:
+    export = canvas_gradebook(two_assignments(), (), {})
+    table = rows(export.text)
+    assert table[0][5:] == ["adam", "xor"]
+    assert [r[0] for r in table[1:]] == ["Grace Hopper", "Edsger Dijkstra"]
+    assert table[1][2] == "2345678"
+    assert table[1][5:] == ["4", "7"]
+    assert not any("Grace Hopper" in w for w in export.warnings)
+
+
+def test_plain_csv_gives_a_student_known_by_name_the_id_another_upload_gives() -> None:
+    table = rows(plain_csv(two_assignments(), ()).text)
+    assert [(r[0], r[3], r[4]) for r in table[1:]] == [
+        (ADAM, "2345678", "Grace Hopper"), (ADAM, "", "Edsger Dijkstra"),
+        (XOR_GRACE, "2345678", "grace  HOPPER")]
+
+
+def test_a_name_two_students_share_is_not_merged_and_is_warned() -> None:
+    other = submission(file="xor/sheet06_3456789.zip", group="3456789", final_score=5.0,
+                       team=team(("Grace Hopper", "3456789")))
+    export = canvas_gradebook(two_assignments(other), (), {})
+    table = rows(export.text)
+    assert [(r[0], r[2]) for r in table[1:]] == [
+        ("Grace Hopper", ""), ("Edsger Dijkstra", ""), ("grace  HOPPER", "2345678"),
+        ("Grace Hopper", "3456789")]
+    warning = "'Grace Hopper' is the name of 2 students (2345678, 3456789): kept as a row"
+    assert any(w.startswith(warning) for w in export.warnings)
+    assert any("--roster" in w for w in export.warnings)
+
+
+def test_students_known_only_by_name_and_only_by_id_are_kept_apart_and_warned() -> None:
+    nameless = submission(file=XOR_NAMELESS, group="5678901", final_score=3.0, team=[])
+    export = canvas_gradebook(two_assignments(nameless), (), {})
+    table = rows(export.text)
+    assert [(r[0], r[2]) for r in table[1:]] == [
+        ("Grace Hopper", "2345678"), ("Edsger Dijkstra", ""), ("", "5678901")]
+    assert ("could not tell whether the students known only by name (Edsger Dijkstra) are the "
+            "students known only by id (5678901): each keeps a row of its own; list them in a "
+            "roster (--roster CSV") in " ".join(export.warnings)
+
+
+def test_the_same_id_in_two_roster_groups_is_one_canvas_row() -> None:
+    roster = read_roster("student_id,name,email,group,assignment\n"
+                         "2345678,Grace Hopper,g@x,02,adam\n"
+                         "2345678,Grace Hopper,g@x,2345678,xor\n")[0]
+    table = rows(canvas_gradebook(two_assignments(), roster, {}).text)
+    assert table[1:] == [["Grace Hopper", "", "2345678", "", "", "4", "7"]]

@@ -464,3 +464,39 @@ def test_the_overview_per_assignment_and_the_table_tools(tmp_path: Path) -> None
     assert '<form id="upload-tools" class="tools" hidden>' in html and "<script>" in html
     assert 'data-assignment="adam" data-status="timeout" data-score="0"' in html
     assert "adam_converges: got loss 0.9, expected below 0.1" in html  # the first failed check
+
+
+def test_an_upload_that_does_not_count_names_and_links_the_one_that_does(tmp_path: Path) -> None:
+    """The note is grades.json's `counts_note`: the page says it plainly, the overview links
+    the upload that counts to its report."""
+    grade = SCENARIOS["graded"]
+    latest = replace(grade, file="late/" + grade.file)
+    choice = choose_latest(grade.file, latest.file)
+    first = replace(course_entry(1.5), counting=choice[grade.file])
+    second = replace(course_entry(1.5), file=latest.file, counting=choice[latest.file])
+    note = f"the group's latest upload ({latest.file}) counts"
+    assert choice[grade.file].note == note
+    report = write_report(tmp_path, grade, "reports/x.html", title="Adam",
+                          course=first).read_text().replace("<wbr>", "")
+    assert (f"<dt>Does not count</dt><dd>the group&#39;s latest upload (<code>{latest.file}"
+            "</code>) counts</dd>") in report
+    assert "another upload of your group" not in report
+    assert "Counts yes, this upload counts (latest of 2 uploads)" in text_of(write_report(
+        tmp_path, latest, "reports/y.html", title="Adam", course=second).read_text())
+    course = Ledger({grade.file: first, latest.file: second}).overview([grade.file, latest.file])
+    links = {g.file: report_relpath(g.file) for g in (grade, latest)}
+    html = write_index(tmp_path, [grade, latest], links, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    page = html.replace("<wbr>", "")
+    assert (f'{grade.file}</a> (does not count: the group&#39;s latest upload (<a href="'
+            f'{report_relpath(latest.file)}">{latest.file}</a>) counts)') in page
+    assert f"{latest.file} (counts: yes, latest of 2 uploads)" in text_of(html)
+
+
+def choose_latest(first: str, latest: str) -> dict[str, Counting]:
+    from grader.resubmission import Candidate, choose
+
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    return choose([Candidate(first, "adam", "04", when, None),
+                   Candidate(latest, "adam", "04", when + timedelta(hours=1), None)],
+                  {"adam": "latest"})
