@@ -7,7 +7,8 @@ calls it before writing grades.json, grades.csv, the reports and index.html):
    `SUBMISSIONS/submission_times.csv` (either is copied into the output folder), else the copy
    an earlier run kept there, else the time in the path or the file's mtime (flagged
    unreliable), as each rubric's `[deadline]` says; the penalty per upload;
-2. `marking.csv` and `overrides.csv` in the output folder (grader.marking, grader.overrides):
+2. `marking.csv` and `overrides.csv` in the output folder (grader.ledger_sheets, reading them
+   with grader.marking and grader.overrides):
    every problem is a line naming the sheet, the row and the rule; the good rows count; a
    marking sheet with a problem is left as it is, otherwise it is rewritten with a row per
    upload and hand-marked check keeping every mark; `overrides.csv` is written once (header
@@ -29,32 +30,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from grader.discover import Upload
-from grader.export import write_text_atomic
 from grader.gradebook import Gradebook
 from grader.intake import Accepted, Match, apply_rules
 from grader.lateness import Lateness, SubmissionTime, assess
-from grader.ledger_notes import duplicate_notes, not_applied, times_file
+from grader.ledger_notes import duplicate_notes, times_file
+from grader.ledger_sheets import Key, SheetContext, settle_marks, settle_overrides
 from grader.ledger_view import Adjusted, HandMark, Ledger, UploadLedger
 from grader.marking import (
     COUNTS,
-    MARKING_CSV,
-    UNKNOWN_MARKER,
     Mark,
     Override,
-    SheetRead,
     Slot,
-    marking_sheet_text,
-    read_marking_sheet,
-    stamp_marks,
-)
-from grader.overrides import (
-    OVERRIDES_CSV,
-    overrides_text,
-    read_overrides,
-    stamp_overrides,
 )
 from grader.resubmission import Candidate, Policy, choose, duplicate_groups
 from grader.roster import Member, members_from_team_cell
@@ -62,9 +51,6 @@ from grader.rubric import Rubric
 from grader.score import Grade, group_of
 from grader.totals import CheckPoints, merge
 from grader.upload_times import missing_times, submission_times
-
-Key = tuple[str, str]                      # (file, check id)
-UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
 
 
 @dataclass(frozen=True)
@@ -80,16 +66,6 @@ class LedgerSettings:
     submissions: Path | None = None
     marker: str = ""
     submission_times: Path | None = None
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What every step of the record needs: the run, who, when."""
-
-    book: Gradebook
-    run_id: str
-    marker: str
-    now: str
 
 
 def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
@@ -110,9 +86,10 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     times_csv = times_file(out, settings.submission_times, settings.submissions)
     times, problems = submission_times(uploads, rubric_of, times_csv)
     slots_by_file = _slots(grades, rubric_of, times, rubrics)
-    context = _Context(book, run_id, settings.marker, now)
-    marks, mark_problems = settle_marks(out, list(slots_by_file.values()), context)
-    overrides, override_problems = settle_overrides(out, list(slots_by_file.values()), context)
+    context = SheetContext(book, run_id, settings.marker, now)
+    marks, mark_problems, mark_notes = settle_marks(out, list(slots_by_file.values()), context)
+    overrides, override_problems, override_notes = settle_overrides(
+        out, list(slots_by_file.values()), context)
     entries = {}
     for grade in grades:
         rubric = rubric_of[grade.file]
@@ -130,7 +107,8 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
         entries[file] = replace(entry, counting=counting.get(file), team=team)
     warning = missing_times(rubric_of, times_csv)
     return Ledger(entries, tuple(problems) + mark_problems + override_problems,
-                  ((warning,) if warning else ()) + duplicate_notes(entries.values()))
+                  ((warning,) if warning else ()) + mark_notes + override_notes
+                  + duplicate_notes(entries.values()))
 
 
 def _lateness(rubric: Rubric | None, when: SubmissionTime) -> Lateness | None:
@@ -168,93 +146,6 @@ def _slot(grade: Grade, rubric: Rubric | None, duplicate: bool) -> Slot | None:
     slot = Slot.for_upload(grade.file, grade.group, rubric,
                            choice=duplicate and rubric.resubmission == "tutor")
     return replace(slot, manual=(), rejected=True) if grade.status == "rejected" else slot
-
-
-def settle_marks(out: Path, slots: Sequence[Slot], context: _Context,
-                 ) -> tuple[dict[Key, Mark], tuple[str, ...]]:
-    """The marks in force for `slots`, recorded and written back (see the module docstring)."""
-    path = out / MARKING_CSV
-    read, problems = _read_sheet(path, lambda data: read_marking_sheet(data, slots))
-    keys = {(s.file, check) for s in slots
-            for check in [c for c, _ in s.manual] + ([COUNTS] if s.choice else [])}
-    previous = {(m.file, m.check): m for m in context.book.current_marks()}
-    on_sheet = {(m.file, m.check) for m in read.marks if (m.file, m.check) in keys}
-    stamped = stamp_marks([m for m in read.marks if (m.file, m.check) in keys],
-                          previous.values(), context.marker, context.now)
-    marks = {(m.file, m.check): _blank_unstamped(m) for m in stamped}
-    marks.update({key: mark for key, mark in previous.items()
-                  if key in keys and key not in on_sheet})
-    changed = [_who_cleared(mark, previous.get(key), context)
-               for key, mark in marks.items() if _changed(mark, previous.get(key))]
-    context.book.record_marks(context.run_id, changed)
-    if problems:
-        return marks, problems + (not_applied(
-            MARKING_CSV, read, "the sheet is left as it is",
-            "the marks recorded before stay; the sheet is left as it is"),)
-    write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.dialect))
-    return marks, problems
-
-
-def _read_sheet(path: Path, reader: Callable[[bytes], SheetRead],
-                ) -> tuple[SheetRead, tuple[str, ...]]:
-    """A sheet's good rows and its problems as lines; an absent sheet has neither."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return SheetRead(), ()
-    except OSError as exc:
-        return SheetRead(), (UNREADABLE.format(sheet=path.name, detail=exc.strerror),)
-    read = reader(data)
-    return read, tuple(str(e) for e in read.errors)
-
-
-def _blank_unstamped(mark: Mark) -> Mark:
-    """A pending mark without a comment carries no marker or time (nothing was marked)."""
-    if mark.points is None and not mark.comment:
-        return replace(mark, marker="", marked_at="")
-    return mark
-
-
-def _changed(mark: Mark, before: Mark | None) -> bool:
-    if before is None:
-        return mark.points is not None or bool(mark.comment)
-    if mark.points is None and not mark.comment:
-        return before.points is not None or bool(before.comment)
-    return (mark.points, mark.comment, mark.marker, mark.marked_at) != \
-        (before.points, before.comment, before.marker, before.marked_at)
-
-
-def _who_cleared(mark: Mark, before: Mark | None, context: _Context) -> Mark:
-    """A mark cleared back to pending is recorded with who cleared it and when."""
-    if before is not None and mark.points is None and not mark.comment:
-        return replace(mark, marker=context.marker or UNKNOWN_MARKER, marked_at=context.now)
-    return mark
-
-
-# ----------------------------------------------------------------------------- overrides
-def settle_overrides(out: Path, slots: Sequence[Slot], context: _Context,
-                     ) -> tuple[dict[Key, Override], tuple[str, ...]]:
-    """The overrides in force for `slots`, with changes and removals recorded."""
-    path = out / OVERRIDES_CSV
-    known = {(s.file, c) for s in slots for c, _ in s.automatic}
-    previous = {(o.file, o.check): o for o in context.book.current_overrides()
-                if (o.file, o.check) in known}
-    if not path.exists():
-        write_text_atomic(path, overrides_text(previous.values()))
-    read, problems = _read_sheet(path, lambda data: read_overrides(data, slots))
-    given = {(o.file, o.check): o for o in read.overrides}
-    if problems:                        # a bad row must not remove what it meant to change
-        given = {**previous, **given}
-    stamped = stamp_overrides(given.values(), previous.values(), context.marker, context.now)
-    overrides = {(o.file, o.check): o for o in stamped}
-    changed = [o for key, o in overrides.items() if previous.get(key) != o]
-    removed = [(file, check, context.marker or UNKNOWN_MARKER, context.now)
-               for file, check in previous if (file, check) not in overrides]
-    context.book.record_overrides(context.run_id, changed, removed)
-    if problems:
-        problems += (not_applied(OVERRIDES_CSV, read, "no override in force is removed",
-                                  "the overrides in force stay"),)
-    return overrides, problems
 
 
 # ----------------------------------------------------------------------------- totals

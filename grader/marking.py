@@ -31,7 +31,7 @@ comma (`1,5`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from grader.export import csv_number, csv_text
@@ -39,6 +39,7 @@ from grader.rubric import Rubric
 from grader.sheet_reader import (
     Dialect,
     SheetError,
+    extra_notes,
     read_entries,
     read_points,
     read_rows,
@@ -120,13 +121,25 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Extra:
+    """A sheet's columns of the tutor's own (`tutor_note`): their names and each (file, check)
+    row's cells there, written back beside ours and never graded."""
+
+    columns: tuple[str, ...] = ()
+    cells: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SheetRead:
-    """What a sheet held: the good rows, the errors, and how to write it back (its dialect)."""
+    """What a sheet held: the good rows, the errors, how to write it back (its dialect, the
+    tutor's own columns), and lines for the summary (`notes`: those columns, moved uploads)."""
 
     marks: tuple[Mark, ...] = ()
     overrides: tuple[Override, ...] = ()
     errors: tuple[SheetError, ...] = ()
     dialect: Dialect = Dialect()
+    extra: Extra = field(default_factory=Extra)
+    notes: tuple[str, ...] = ()
 
     @property
     def delimiter(self) -> str:
@@ -135,15 +148,22 @@ class SheetRead:
 
 # ----------------------------------------------------------------------------- marking.csv
 def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MARKING_CSV,
-                       ) -> SheetRead:
-    """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads."""
+                       moved: Mapping[str, str] | None = None) -> SheetRead:
+    """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads.
+    `moved`: a row's file that left the batch -> the upload with its content (its marks follow)."""
     by_file = {slot.file: slot for slot in slots}
+    moves = moved or {}
     table = read_rows(text, MARKING_COLUMNS, sheet, numbers=("max_points", "points"))
+    rows = [(n, {**cells, "file": moves.get(cells["file"], cells["file"])})
+            for n, cells in table.rows]
     marks, problems, first = read_entries(
-        table.rows, sheet, lambda cells, first: _mark(cells, by_file, first))
+        rows, sheet, lambda cells, first: _mark(cells, by_file, first))
     errors = sorted([*table.errors, *problems, *_choice_errors(marks, by_file, first, sheet)],
                     key=lambda e: e.row)
-    return SheetRead(marks=tuple(marks), errors=tuple(errors), dialect=table.dialect)
+    extra = Extra(table.extra, {(cells["file"], cells["check"]): own
+                                for (_, cells), own in zip(rows, table.extra_cells)})
+    return SheetRead(marks=tuple(marks), errors=tuple(errors), dialect=table.dialect,
+                     extra=extra, notes=extra_notes(table, sheet))
 
 
 def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
@@ -203,24 +223,27 @@ def _choice_errors(marks: Sequence[Mark], by_file: Mapping[str, Slot],
 
 
 def marking_sheet_text(slots: Sequence[Slot], marks: Iterable[Mark],
-                       dialect: Dialect | str = ",") -> str:
+                       dialect: Dialect | str = ",", extra: Extra | None = None) -> str:
     """The marking sheet for `slots` (in their order), keeping every mark a tutor already made,
     written as the tutor's sheet was saved (`dialect`: BOM, separator, line end, decimal comma;
-    a bare string is a separator).
+    a bare string is a separator) with the tutor's own columns (`extra`) after ours.
 
     One row per slot and hand-marked check, plus a #counts row for a slot with `choice`.
     """
     style = Dialect(dialect) if isinstance(dialect, str) else dialect
+    own = extra or Extra()
     known = {(m.file, m.check): m for m in marks}
-    rows = [list(MARKING_COLUMNS)]
+    rows = [list(MARKING_COLUMNS) + list(own.columns)]
     for slot in slots:
         checks = list(slot.manual) + ([(COUNTS, 1.0)] if slot.choice else [])
         for check, most in checks:
             mark = known.get((slot.file, check), Mark(slot.file, check, None))
+            kept = own.cells.get((slot.file, check), ("",) * len(own.columns))
             rows.append([
                 csv_text(slot.file), csv_text(slot.group), check, style.number(csv_number(most)),
                 "" if mark.points is None else style.number(csv_number(mark.points)),
                 csv_text(mark.comment), csv_text(mark.marker), csv_text(mark.marked_at),
+                *(csv_text(cell) for cell in kept),
             ])
     return style.text(rows)
 

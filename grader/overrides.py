@@ -24,7 +24,14 @@ from grader.marking import (
     Slot,
     who_and_when,
 )
-from grader.sheet_reader import Dialect, read_entries, read_points, read_rows, split_number
+from grader.sheet_reader import (
+    Dialect,
+    extra_notes,
+    read_entries,
+    read_points,
+    read_rows,
+    split_number,
+)
 
 OVERRIDES_CSV = "overrides.csv"
 OVERRIDE_COLUMNS = ("file", "check", "points", "reason", "marker", "at")
@@ -47,7 +54,8 @@ def read_overrides(text: str | bytes, slots: Iterable[Slot], sheet: str = OVERRI
     overrides, problems, _ = read_entries(
         table.rows, sheet, lambda cells, first: _override(cells, by_file, first))
     errors = sorted([*table.errors, *problems], key=lambda e: e.row)
-    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), dialect=table.dialect)
+    return SheetRead(overrides=tuple(overrides), errors=tuple(errors), dialect=table.dialect,
+                     notes=extra_notes(table, sheet))
 
 
 def _override(cells: Mapping[str, str], by_file: Mapping[str, Slot],

@@ -10,8 +10,9 @@ A row shorter than the header is read with its missing trailing cells empty (spr
 trailing empty cells out). A row with more cells than the header (even empty ones) is a
 `SheetError` naming the row: a decimal comma in an unquoted number (`0,5` in a `,` sheet)
 splits a cell and would shift every cell after it. For marking.csv and overrides.csv
-(`read_rows`) a header that is not exactly the expected columns (in any order) is one
-`SheetError` for the whole sheet.
+(`read_rows`) a header that lacks an expected column, or names one twice, is one `SheetError`
+for the whole sheet; columns of the tutor's own (`tutor_note`) are read beside ours
+(`Table.extra`, `Table.extra_cells`) so a rewritten sheet keeps them, and are never graded.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from grader.text import FORMULA_START
 
 BAD_TIME = "{column} {cell!r} is not an ISO-8601 time such as 2026-12-02T10:00:00+01:00"
-HEADER = "the first row must be the header {header!r} (missing: {missing}; unknown: {unknown})"
+HEADER = "the first row must be the header {header!r} (missing: {missing}; twice: {twice})"
+NOT_OURS = "{sheet}: column {column!r} is not ours; kept as it is"
 NOT_UTF8 = "not UTF-8 text; save it as 'CSV UTF-8'"
 TOO_MANY = ("{n} cells where the header has {m}: a decimal comma in an unquoted number (0,5) "
             "splits a cell; write it as 0.5 or \"0,5\" in quotes, or save with ';' as separator")
@@ -100,6 +102,9 @@ class Table:
     rows: tuple[tuple[int, Mapping[str, str]], ...] = ()
     dialect: Dialect = Dialect()
     errors: tuple[SheetError, ...] = ()
+    cells: tuple[tuple[str, ...], ...] = ()         # each row's cells in header order
+    extra: tuple[str, ...] = ()                      # the tutor's own columns (read_rows)
+    extra_cells: tuple[tuple[str, ...], ...] = ()    # each row's cells of `extra`
 
     def missing(self, columns: Iterable[str]) -> list[str]:
         """The `columns` the header lacks."""
@@ -123,7 +128,7 @@ def read_table(text: str | bytes, sheet: str, numbers: Sequence[str] = ()) -> Ta
     header = tuple(c.strip() for c in rows[0]) if rows else ()
     while header and not header[-1]:
         header = header[:-1]
-    body, errors = [], []
+    body, errors, cells = [], [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -131,11 +136,12 @@ def read_table(text: str | bytes, sheet: str, numbers: Sequence[str] = ()) -> Ta
             errors.append(SheetError(sheet, number, TOO_MANY.format(n=len(row), m=width)))
             continue
         row = row + [""] * (len(header) - len(row))          # trailing empty cells left out
-        body.append((number, {h: read_cell(c) for h, c in zip(header, row)}))
+        cells.append(tuple(read_cell(c) for c in row[:len(header)]))
+        body.append((number, dict(zip(header, cells[-1]))))
     comma = delimiter == ";" and any(_DECIMAL_COMMA.fullmatch(cells.get(c, ""))
                                      for _, cells in body for c in numbers)
     dialect = Dialect(delimiter, bom, first.endswith("\r"), comma)
-    return Table(header, tuple(body), dialect, tuple(errors))
+    return Table(header, tuple(body), dialect, tuple(errors), tuple(cells))
 
 
 def split_number(cells: Mapping[str, str], text_column: str) -> str:
@@ -149,19 +155,28 @@ def split_number(cells: Mapping[str, str], text_column: str) -> str:
 
 def read_rows(text: str | bytes, columns: Sequence[str], sheet: str,
               numbers: Sequence[str] = ()) -> Table:
-    """A sheet whose header must be exactly `columns` (in any order): else no rows and one
-    error for the header (row 1)."""
+    """A sheet whose header must hold every one of `columns` once (in any order): else no rows
+    and one error for the header (row 1). Other columns are the tutor's: `extra` names them and
+    `extra_cells` holds each row's cells there (a column without a name or a cell is dropped)."""
     table = read_table(text, sheet, numbers)
     if table.errors and table.errors[0].row == 0:
         return table
     header = table.header
     missing = table.missing(columns)
-    unknown = [c for c in header if c not in columns]
-    if missing or unknown or len(set(header)) != len(header):
+    twice = sorted({c for c in header if c in columns and header.count(c) > 1})
+    if missing or twice or not header:
         problem = HEADER.format(header=",".join(columns), missing=", ".join(missing) or "none",
-                                unknown=", ".join(unknown) or "none")
+                                twice=", ".join(twice) or "none")
         return Table(header, (), table.dialect, (SheetError(sheet, 1, problem),))
-    return table
+    at = [i for i, c in enumerate(header) if c not in columns
+          and (c or any(row[i] for row in table.cells))]
+    return replace(table, extra=tuple(header[i] for i in at),
+                   extra_cells=tuple(tuple(row[i] for i in at) for row in table.cells))
+
+
+def extra_notes(table: Table, sheet: str) -> tuple[str, ...]:
+    """The summary's line for each column of the tutor's own in a sheet."""
+    return tuple(NOT_OURS.format(sheet=sheet, column=c) for c in table.extra)
 
 
 class Entry(Protocol):

@@ -182,14 +182,35 @@ def test_a_bad_row_is_an_error_naming_the_row_and_rule(rows: list[str], row: int
 
 @pytest.mark.parametrize(("text", "row", "fragment"), [
     ("file,group,check,points\n", 1, "missing: max_points, comment, marker, marked_at"),
-    (HEADER.strip() + ",grade\n", 1, "unknown: grade"),
+    (HEADER.strip() + ",points\n", 1, "twice: points"),
     ("", 1, "the first row must be the header"),
     (b"file,group\n\xff\xfe", 0, "not UTF-8"),
-], ids=["missing-columns", "extra-column", "empty", "not-utf8"])
+], ids=["missing-columns", "a-column-twice", "empty", "not-utf8"])
 def test_a_bad_file_is_one_error(text: str | bytes, row: int, fragment: str) -> None:
     read = read_marking_sheet(text, SLOTS)
     assert read.marks == ()
     assert [(e.row, fragment in e.rule) for e in read.errors] == [(row, True)]
+
+
+def test_a_column_of_the_tutors_own_is_read_beside_ours_and_written_back() -> None:
+    text = ("tutor_note," + HEADER.strip() + "\n"
+            f"ask Ana,{XOR},1234567,theory,7,5,good,,\n"
+            f"=odd,{ADAM},02,comparison,1,,,,\n")
+    read = read_marking_sheet(text, SLOTS)
+    assert read.errors == ()
+    assert read.marks[0] == Mark(XOR, "theory", 5.0, "good")
+    assert read.notes == ("marking.csv: column 'tutor_note' is not ours; kept as it is",)
+    assert marking_sheet_text(SLOTS, read.marks, read.dialect, read.extra) == (
+        HEADER.strip() + ",tutor_note\n"
+        f"{XOR},1234567,theory,7,5,good,,,ask Ana\n"
+        f"{ADAM},02,comparison,1,,,,,'=odd\n")
+
+
+def test_a_column_of_the_tutors_own_in_overrides_is_ignored_and_named() -> None:
+    read = read_overrides("file,check,points,reason,marker,at,why\n"
+                          f"{XOR},sigmoid,1,ok,,,mail of 3 Dec\n", SLOTS)
+    assert (read.errors, [o.points for o in read.overrides]) == ((), [1.0])
+    assert read.notes == ("overrides.csv: column 'why' is not ours; kept as it is",)
 
 
 def test_empty_rows_of_gone_uploads_and_checks_are_dropped_silently() -> None:
