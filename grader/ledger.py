@@ -86,7 +86,7 @@ def settle_ledger(out: Path, uploads: Sequence[Upload], grades: Sequence[Grade],
     times_csv = times_file(out, settings.submission_times, settings.submissions)
     times, problems = submission_times(uploads, rubric_of, times_csv)
     slots_by_file = _slots(grades, rubric_of, times, rubrics)
-    context = SheetContext(book, run_id, settings.marker, now)
+    context = SheetContext(book, run_id, settings.marker, now, {g.file: g.sha256 for g in grades})
     marks, mark_problems, mark_notes = settle_marks(out, list(slots_by_file.values()), context)
     overrides, override_problems, override_notes = settle_overrides(
         out, list(slots_by_file.values()), context)

@@ -10,15 +10,16 @@ content) takes its rows' marks with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from grader.export import write_text_atomic
 from grader.gradebook import Gradebook
 from grader.ledger_notes import not_applied
 from grader.marking import (
     COUNTS,
+    MARKING_COLUMNS,
     MARKING_CSV,
     UNKNOWN_MARKER,
     Mark,
@@ -35,6 +36,8 @@ from grader.overrides import (
     read_overrides,
     stamp_overrides,
 )
+from grader.sheet_moves import find_moves
+from grader.sheet_reader import read_rows
 
 Key = tuple[str, str]                      # (file, check id)
 UNREADABLE = "{sheet}: cannot be read ({detail}); left as it is"
@@ -48,13 +51,14 @@ class SheetContext:
     run_id: str
     marker: str
     now: str
+    content: Mapping[str, str] = field(default_factory=dict)   # sha256 of each upload, by file
 
 
 def settle_marks(out: Path, slots: Sequence[Slot], context: SheetContext,
                  ) -> tuple[dict[Key, Mark], tuple[str, ...], tuple[str, ...]]:
     """The marks in force for `slots`, recorded and written back (see the module docstring)."""
     path = out / MARKING_CSV
-    read, problems = _read_sheet(path, lambda data: read_marking_sheet(data, slots))
+    read, problems = _read_sheet(path, lambda data: _read_marks(data, slots, context))
     keys = {(s.file, check) for s in slots
             for check in [c for c, _ in s.manual] + ([COUNTS] if s.choice else [])}
     previous = {(m.file, m.check): m for m in context.book.current_marks()}
@@ -73,6 +77,15 @@ def settle_marks(out: Path, slots: Sequence[Slot], context: SheetContext,
             "the marks recorded before stay; the sheet is left as it is"),), read.notes
     write_text_atomic(path, marking_sheet_text(slots, marks.values(), read.dialect, read.extra))
     return marks, problems, read.notes
+
+
+def _read_marks(data: bytes, slots: Sequence[Slot], context: SheetContext) -> SheetRead:
+    """The marking sheet read with its rows' uploads that moved since (grader.sheet_moves)."""
+    table = read_rows(data, MARKING_COLUMNS, MARKING_CSV)
+    moves = find_moves([(n, cells["file"]) for n, cells in table.rows], slots,
+                       context.content, context.book.latest, MARKING_CSV)
+    read = read_marking_sheet(data, slots, moved=moves.moved, hints=moves.hints)
+    return replace(read, notes=read.notes + moves.notes)
 
 
 def _read_sheet(path: Path, reader: Callable[[bytes], SheetRead],

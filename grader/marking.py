@@ -54,6 +54,7 @@ COUNTS = "#counts"                    # the choice row of a group's duplicate up
 UNKNOWN_MARKER = "unknown"            # who made a change when `grade` ran without --marker
 
 NO_UPLOAD = "no upload {file!r} in this batch"
+MOVED_TO = "; did it move to {where}?"
 NOT_MANUAL = "{check!r} is not a hand-marked check of {assignment!r} (hand-marked: {known})"
 USE_OVERRIDES = "; an automatic check's points are changed in overrides.csv"
 NOT_A_NUMBER = "points {cell!r} is not a number"
@@ -148,22 +149,33 @@ class SheetRead:
 
 # ----------------------------------------------------------------------------- marking.csv
 def read_marking_sheet(text: str | bytes, slots: Iterable[Slot], sheet: str = MARKING_CSV,
-                       moved: Mapping[str, str] | None = None) -> SheetRead:
+                       moved: Mapping[str, str] | None = None,
+                       hints: Mapping[str, str] | None = None) -> SheetRead:
     """The marks (and #counts choices) in a marking sheet, checked against the batch's uploads.
-    `moved`: a row's file that left the batch -> the upload with its content (its marks follow)."""
+    `moved`: a row's file that left the batch -> the upload with its content (its marks follow);
+    `hints`: such a file -> the uploads it may have become (named in its rows' errors)."""
     by_file = {slot.file: slot for slot in slots}
-    moves = moved or {}
+    moves, where = moved or {}, hints or {}
     table = read_rows(text, MARKING_COLUMNS, sheet, numbers=("max_points", "points"))
     rows = [(n, {**cells, "file": moves.get(cells["file"], cells["file"])})
             for n, cells in table.rows]
     marks, problems, first = read_entries(
-        rows, sheet, lambda cells, first: _mark(cells, by_file, first))
+        rows, sheet, lambda cells, first: _hinted(_mark(cells, by_file, first), cells, where))
     errors = sorted([*table.errors, *problems, *_choice_errors(marks, by_file, first, sheet)],
                     key=lambda e: e.row)
     extra = Extra(table.extra, {(cells["file"], cells["check"]): own
                                 for (_, cells), own in zip(rows, table.extra_cells)})
     return SheetRead(marks=tuple(marks), errors=tuple(errors), dialect=table.dialect,
                      extra=extra, notes=extra_notes(table, sheet))
+
+
+def _hinted(read: tuple[Mark | None, str], cells: Mapping[str, str],
+            hints: Mapping[str, str]) -> tuple[Mark | None, str]:
+    """A row's "no upload" error, asking whether the upload moved where one may have."""
+    mark, problem = read
+    if problem == NO_UPLOAD.format(file=cells["file"]) and cells["file"] in hints:
+        return mark, problem + MOVED_TO.format(where=hints[cells["file"]])
+    return mark, problem
 
 
 def _mark(cells: Mapping[str, str], by_file: Mapping[str, Slot],
