@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 from grader.export import csv_number
 from grader.lms_identity import resolve
 from grader.roster import Member, Student, students_for
+from grader.roster_check import roster_disagrees
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ def student_rows(records: Sequence[ExportRecord], roster: Sequence[Student],
 
     A student several uploads name differently (a name here, an id there) is one person when
     `grader.lms_identity.resolve` can tell; each row's student carries the person's fields.
+    A roster whose group is not the students the upload names is warned about
+    (`grader.roster_check`); the rows follow the roster.
     """
     rows, warnings = [], []
     for record in records:
@@ -180,6 +183,9 @@ def student_rows(records: Sequence[ExportRecord], roster: Sequence[Student],
                             "exported without a grade")
         students = students_for(record.file, record.assignment, record.group, record.team,
                                 roster)
+        disagrees = roster_disagrees(record.file, record.assignment, record.group, record.team,
+                                     roster)
+        warnings += [disagrees] if disagrees else []
         if not students:
             warnings.append(f"{record.file}: no student known for group {record.group!r} "
                             "(add it to the roster)")

@@ -313,3 +313,34 @@ def test_the_same_id_in_two_roster_groups_is_one_canvas_row() -> None:
                          "2345678,Grace Hopper,g@x,2345678,xor\n")[0]
     table = rows(canvas_gradebook(two_assignments(), roster, {}).text)
     assert table[1:] == [["Grace Hopper", "", "2345678", "", "", "4", "7"]]
+
+
+def test_a_roster_group_that_is_not_the_team_cell_is_warned_and_followed() -> None:
+    roster = read_roster("student_id,name,email,group,assignment\n"
+                         "9000001,Katherine Johnson,kj@x,02,adam\n"
+                         "9000002,Dorothy Vaughan,dv@x,02,adam\n")[0]
+    adam = submission(file=ADAM, assignment="adam", group="02", final_score=4.0,
+                      team=team(("Ada Lovelace", ""), ("Alan Turing", ""), ("Grace Hopper", "")))
+    export = plain_csv(records_from_document({"submissions": [adam]}), roster)
+    assert [r[4] for r in rows(export.text)[1:]] == ["Katherine Johnson", "Dorothy Vaughan"]
+    assert export.warnings == (
+        f"adam group 02: the roster puts Katherine Johnson (9000001), Dorothy Vaughan (9000002) "
+        f"in it, the upload {ADAM} names Ada Lovelace, Alan Turing, Grace Hopper; the export "
+        "follows the roster (Ada Lovelace, Alan Turing, Grace Hopper get no grade for it): "
+        "correct the roster's group column (or the team cell) and export again",)
+
+
+def test_a_roster_group_that_partly_matches_is_warned_and_one_that_matches_is_not() -> None:
+    roster = read_roster("student_id,name,email,group,assignment\n"
+                         "9000001,Katherine Johnson,kj@x,02,adam\n"
+                         "9000002,Dorothy Vaughan,dv@x,02,adam\n")[0]
+    partly = submission(file=ADAM, assignment="adam", group="02", final_score=4.0,
+                        team=team(("katherine  johnson", ""), ("Mary Jackson", "")))
+    [warning] = canvas_gradebook(records_from_document({"submissions": [partly]}), roster,
+                                 {}).warnings
+    assert "names katherine  johnson, Mary Jackson; the export follows the roster (Mary " \
+        "Jackson gets no grade for it)" in warning
+    same = submission(file=ADAM, assignment="adam", group="02", final_score=4.0,
+                      team=team(("Katherine Johnson", ""), ("", "9000002")))
+    assert canvas_gradebook(records_from_document({"submissions": [same]}), roster,
+                            {}).warnings == ()
