@@ -28,7 +28,7 @@ import click
 from grader import github, junit, verdict_text, verdicts
 from grader.discover import Upload, discover, is_utf8, safe_name, upload_of
 from grader.errors import UsageError
-from grader.filenames import kits_message
+from grader.filenames import display, kits_message, suggest_name
 from grader.intake import Match, match_upload
 from grader.kit import Kit, load_kit, with_unchecked
 from grader.liveline import LiveLine
@@ -112,8 +112,10 @@ def matching(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...],
     """
     kept = tuple(u for u in uploads if isinstance(match_upload(u, rubrics), Match))
     for upload in (u for u in uploads if u not in kept):
+        near = suggest_name(PurePosixPath(upload.rel).name, rubrics)
+        hint = f". Did you mean {display(near)}?" if near else ""
         live.note(f"ignored {upload.rel}: its name matches no assignment's file-name rule "
-                  "(--ignore-unmatched)")
+                  f"(--ignore-unmatched){hint}")
     if not kept:
         expected = "; ".join(f"{r.id}: {r.expected}" for r in sorted(rubrics, key=lambda r: r.id))
         raise UsageError(f"nothing to check: no file given is named as an upload of {expected} "
