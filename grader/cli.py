@@ -139,10 +139,11 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the verdict as JUnit XML to this file.")
 @click.option("--kit", "kits", multiple=True, metavar="KIT",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              type=click.Path(exists=True, path_type=Path),
               help="Check against this check kit (the folder `grade release` writes as "
-                   "<assignment>-kit) instead of the rubrics and reference solutions; repeat "
-                   "for several assignments.")
+                   "<assignment>-kit, its kit.json, or the <assignment>-kit.tar.gz archive) "
+                   "instead of the rubrics and reference solutions; repeat for several "
+                   "assignments.")
 @click.option("--ignore-unmatched", is_flag=True,
               help="Skip, with a note on stderr, files whose name no kit's (or rubric's) "
                    "file-name rule accepts, instead of rejecting them (e.g. the handout in a "
