@@ -54,10 +54,22 @@ def _fail(exc: GraderError) -> None:
     sys.exit(exc.exit_code)
 
 
+STUDENT_RUBRICS_HELP = ("Tutors: a folder of rubric TOML files (this student distribution has "
+                        "no rubrics of its own); students use --kit.")
+
+
+def rubrics_help(bundled: Path) -> tuple[str | bool, str]:
+    """The --rubrics option's shown default and help: the project's rubrics/ where they are
+    bundled; in the student distribution (none bundled) that students use --kit."""
+    if bundled.is_dir():
+        return "the project's rubrics/", "Folder of rubric TOML files."
+    return False, STUDENT_RUBRICS_HELP
+
+
+_RUBRICS_DEFAULT, _RUBRICS_HELP = rubrics_help(bundle.rubrics_dir())
 rubrics_option = click.option(
     "--rubrics", "rubrics_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=bundle.rubrics_dir(), show_default="the project's rubrics/",
-    help="Folder of rubric TOML files.")
+    default=bundle.rubrics_dir(), show_default=_RUBRICS_DEFAULT, help=_RUBRICS_HELP)
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
