@@ -20,6 +20,7 @@ import dataclasses
 import importlib.util
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence, TextIO
 
@@ -28,9 +29,10 @@ import click
 from grader import github, junit, verdict_text, verdicts
 from grader.discover import Upload, discover, is_utf8, safe_name, upload_of
 from grader.errors import UsageError
-from grader.filenames import kits_message
+from grader.filenames import display, kits_message, suggest_name
 from grader.intake import Match, match_upload
 from grader.kit import Kit, load_kit, with_unchecked
+from grader.kit_archive import kit_folder
 from grader.liveline import LiveLine
 from grader.pipeline import REFERENCE, Options, Planner, grade_upload
 from grader.rubric import Rubric, load_rubrics
@@ -112,8 +114,10 @@ def matching(uploads: Sequence[Upload], rubrics: tuple[Rubric, ...],
     """
     kept = tuple(u for u in uploads if isinstance(match_upload(u, rubrics), Match))
     for upload in (u for u in uploads if u not in kept):
+        near = suggest_name(PurePosixPath(upload.rel).name, rubrics)
+        hint = f". Did you mean {display(near)}?" if near else ""
         live.note(f"ignored {upload.rel}: its name matches no assignment's file-name rule "
-                  "(--ignore-unmatched)")
+                  f"(--ignore-unmatched){hint}")
     if not kept:
         expected = "; ".join(f"{r.id}: {r.expected}" for r in sorted(rubrics, key=lambda r: r.id))
         raise UsageError(f"nothing to check: no file given is named as an upload of {expected} "
@@ -191,14 +195,15 @@ def check_paths(paths: Sequence[Path], rubrics_dir: Path, min_score: MinScore | 
     """Check every upload the paths name (against the kits, when given); the run the verdicts
     are rendered from. `ignore_unmatched`: skip, with a note, the files no file-name rule
     accepts instead of rejecting them."""
-    kits = [load_kit(path) for path in kit_paths]
-    rubrics = tuple(k.rubric for k in kits) if kits else student_rubrics(rubrics_dir)
-    reachable(min_score, {r.id: r.max_score for r in rubrics})
-    uploads = uploads_for(paths)
-    if ignore_unmatched:
-        uploads = matching(uploads, rubrics, live)
-    grades = (check_with_kits(uploads, kits, live) if kits
-              else check_uploads(uploads, rubrics, rubrics_dir, live))
+    with ExitStack() as stack:          # an unpacked kit archive lives as long as the check
+        kits = [load_kit(kit_folder(path, stack)) for path in kit_paths]
+        rubrics = tuple(k.rubric for k in kits) if kits else student_rubrics(rubrics_dir)
+        reachable(min_score, {r.id: r.max_score for r in rubrics})
+        uploads = uploads_for(paths)
+        if ignore_unmatched:
+            uploads = matching(uploads, rubrics, live)
+        grades = (check_with_kits(uploads, kits, live) if kits
+                  else check_uploads(uploads, rubrics, rubrics_dir, live))
     return CheckRun(grades, min_score, grader_version(), now_iso())
 
 

@@ -54,10 +54,22 @@ def _fail(exc: GraderError) -> None:
     sys.exit(exc.exit_code)
 
 
+STUDENT_RUBRICS_HELP = ("Tutors: a folder of rubric TOML files (this student distribution has "
+                        "no rubrics of its own); students use --kit.")
+
+
+def rubrics_help(bundled: Path) -> tuple[str | bool, str]:
+    """The --rubrics option's shown default and help: the project's rubrics/ where they are
+    bundled; in the student distribution (none bundled) that students use --kit."""
+    if bundled.is_dir():
+        return "the project's rubrics/", "Folder of rubric TOML files."
+    return False, STUDENT_RUBRICS_HELP
+
+
+_RUBRICS_DEFAULT, _RUBRICS_HELP = rubrics_help(bundle.rubrics_dir())
 rubrics_option = click.option(
     "--rubrics", "rubrics_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=bundle.rubrics_dir(), show_default="the project's rubrics/",
-    help="Folder of rubric TOML files.")
+    default=bundle.rubrics_dir(), show_default=_RUBRICS_DEFAULT, help=_RUBRICS_HELP)
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,10 +151,11 @@ def batch(submissions: Path, out: Path, rubrics_dir: Path, workers: int | None, 
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the verdict as JUnit XML to this file.")
 @click.option("--kit", "kits", multiple=True, metavar="KIT",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              type=click.Path(exists=True, path_type=Path),
               help="Check against this check kit (the folder `grade release` writes as "
-                   "<assignment>-kit) instead of the rubrics and reference solutions; repeat "
-                   "for several assignments.")
+                   "<assignment>-kit, its kit.json, or the <assignment>-kit.tar.gz archive) "
+                   "instead of the rubrics and reference solutions; repeat for several "
+                   "assignments.")
 @click.option("--ignore-unmatched", is_flag=True,
               help="Skip, with a note on stderr, files whose name no kit's (or rubric's) "
                    "file-name rule accepts, instead of rejecting them (e.g. the handout in a "

@@ -236,7 +236,7 @@ def load_kit(path: Path) -> Kit:
         data = json.loads((folder / KIT_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KitError(f"{folder}: not a check kit (no {KIT_FILE}); pass the folder that "
-                       "`grade release` wrote as <assignment>-kit, unpacked") from None
+                       "`grade release` wrote as <assignment>-kit, or its .tar.gz") from None
     except (OSError, ValueError) as exc:
         raise KitError(f"{folder}: cannot read {KIT_FILE}: {exc}") from None
     if not isinstance(data, dict) or data.get("kit") != MARKER:

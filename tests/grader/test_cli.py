@@ -331,3 +331,30 @@ def test_check_with_a_min_score_above_the_maximum_is_a_usage_error_naming_it(
     assert result.output == ("grade: error: --min-score 4.5: more points than the public checks "
                              "can give (at most 4 for demo); give at most 4 points, or a "
                              "percentage such as 100%\n")
+
+
+STUDENT_HELP = """
+import sys
+from pathlib import Path
+from grader import bundle
+bundle.rubrics_dir = lambda: Path("/nonexistent/rubrics")   # the student distribution: none
+from grader.cli import main
+main(["check", "--help"], prog_name="grade")
+"""
+
+
+def test_the_student_distributions_help_says_rubrics_are_for_tutors() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", STUDENT_HELP], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "--rubrics DIRECTORY Tutors: a folder of rubric TOML files" in text
+    assert "students use --kit" in text and "the project's rubrics/" not in text
+
+
+def test_the_projects_help_names_its_rubrics_as_the_default(runner: CliRunner) -> None:
+    text = " ".join(runner.invoke(main, ["check", "--help"]).output.split())
+    assert "Folder of rubric TOML files. [default: (the project's rubrics/)]" in text

@@ -226,6 +226,19 @@ def test_ignore_unmatched_skips_files_no_kit_accepts_with_a_note(kit: Path, tmp_
                              ignore_unmatched=True)
 
 
+def test_ignore_unmatched_keeps_the_suggestion_for_a_near_miss(kit: Path, tmp_path: Path) -> None:
+    from grader.discover import upload_of
+
+    near = upload_of(write_team_notebook(tmp_path / "demo_1.ipynb", *GOOD))
+    good = upload_of(write_team_notebook(tmp_path / "demo_02.ipynb", *GOOD))
+    stream = io.StringIO()
+    kept = checkone.matching([near, good], (load_kit(kit).rubric,), LiveLine(stream, redraw=False))
+    assert kept == (good,)
+    assert stream.getvalue() == (f"ignored {near.rel}: its name matches no assignment's "
+                                 "file-name rule (--ignore-unmatched). Did you mean "
+                                 "demo_01.ipynb?\n")
+
+
 def test_a_check_the_kit_cannot_decide_is_no_failure_for_classroom() -> None:
     from grade_builders import make_check, make_grade
 

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Callable
@@ -394,20 +395,52 @@ def test_the_live_line_on_a_terminal_is_redrawn_in_place() -> None:
     assert text.endswith("\r\x1b[2Kchecked a.ipynb in 7.0 s\n")
 
 
-def test_the_live_line_is_cut_to_the_terminal_width_less_one_column() -> None:
+def columns_of(text: str) -> int:
+    """Display columns, counted independently of grader.liveline: wide 2, combining 0."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def redraws_at_80_columns(name: str) -> tuple[list[str], str]:
+    """The redrawn lines (at least two, the cell and the timer shown) and the last line."""
     stream, clock = io.StringIO(), FakeClock()
-    name = "uploads/" + "x" * 90 + ".ipynb"
     line = LiveLine(stream, redraw=True, interval=0.01, clock=clock, columns=lambda: 80)
     with line.running(name) as on_cell:
         on_cell(7, 23)
+        clock.now += 12.0
         for _ in range(500):  # wait (at most 5 s) for a redraw that shows the cell
-            if stream.getvalue().count("\r") >= 2:
+            if stream.getvalue().count("\r") >= 3:
                 break
             time.sleep(0.01)
     *drawn, done = stream.getvalue().split("\r\x1b[2K")[1:]
-    assert len(drawn) >= 2 and {len(d) for d in drawn} == {79}
-    assert all(d == f"checking {name} ..."[:79] for d in drawn)
-    assert done == f"checked {name} in 0.0 s\n"      # the last line stays whole: never redrawn
+    assert len(drawn) >= 2
+    return drawn, done
+
+
+def test_a_long_latin_path_is_shortened_in_the_middle_keeping_file_name_and_timer() -> None:
+    base = "adam_regression_classification_solved_group_07.ipynb"
+    name = "uploads/" + "x" * 90 + "/" + base
+    drawn, done = redraws_at_80_columns(name)
+    assert all(columns_of(d) <= 79 for d in drawn)
+    assert drawn[0].startswith("checking uploads/x") and drawn[0].endswith(f"\u2026/{base} ...")
+    assert drawn[-1].endswith("_solved_group_07.ipynb ... running cell 7 of 23, 12 s")
+    assert done == f"checked {name} in 12.0 s\n"      # the last line stays whole: never redrawn
+
+
+def test_a_cjk_path_fits_80_columns_by_display_width() -> None:
+    base = "adam_regression_classification_solved_group_01.ipynb"
+    name = "深度学习作业第一周的提交文件夹名字很长很长很长很长很长很长很长很长很长很长很长/" + base
+    drawn, _ = redraws_at_80_columns(name)
+    assert all(columns_of(d) <= 79 for d in drawn)
+    assert drawn[0].startswith("checking 深度") and f"\u2026/{base} ..." in drawn[0]
+    assert "\u2026" in drawn[-1]       # the file name's end, the group, stays next to the timer
+    assert drawn[-1].endswith("_solved_group_01.ipynb ... running cell 7 of 23, 12 s")
+
+
+def test_combining_marks_take_no_column() -> None:
+    name = "U\u0308bung/" + "e\u0301" * 50 + ".ipynb"      # 62 columns, 113 characters
+    drawn, _ = redraws_at_80_columns(name)
+    assert drawn[0] == f"checking {name} ..."              # fits: whole
 
 
 def test_the_live_line_names_the_cell_the_executor_is_running() -> None:
