@@ -21,12 +21,12 @@ from grader.score import Grade
 if TYPE_CHECKING:
     from grader.ledger_view import Overview, UploadLedger
 
-BREAK_AFTER = re.compile(r"(?<=[/_-])")
+BREAK_AFTER = re.compile(r"(?<=[/_.-])")
 
 
 def breaks(text: str) -> list[str]:
-    """`text` cut after each "/", "_" and "-": the template joins the pieces with <wbr>, so a
-    long file name wraps at those places rather than inside a word."""
+    """`text` cut after each "/", "_", "-" and ".": the template joins the pieces with <wbr>, so
+    a long file name wraps at those places rather than inside a word or number."""
     return [piece for piece in BREAK_AFTER.split(text) if piece] or [""]
 
 

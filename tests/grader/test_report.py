@@ -363,9 +363,9 @@ def test_a_pending_final_score_is_ordered_by_its_automatic_part(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("name", "pieces"), [
-    ("adam/adam_group-02.ipynb", ["adam/", "adam_", "group-", "02.ipynb"]),
+    ("adam/adam_group-02.ipynb", ["adam/", "adam_", "group-", "02.", "ipynb"]),
     ("plain", ["plain"]), ("", [""]), ("a//b", ["a/", "/", "b"])])
-def test_file_names_break_after_slashes_underscores_and_hyphens(name: str,
+def test_file_names_break_after_slashes_underscores_hyphens_and_dots(name: str,
                                                                 pieces: list[str]) -> None:
     assert breaks(name) == pieces
 
