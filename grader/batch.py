@@ -126,8 +126,9 @@ class Batch:
     def _write_report(self, upload: Upload, grade: Grade,
                       course: UploadLedger | None = None) -> None:
         try:
+            counted = course.counting.counted if course and course.counting else ""
             publish.write_upload_report(self.out, grade, self.paths[upload.rel], self.rubrics,
-                                        course=course)
+                                        course=course, counted_report=self.paths.get(counted, ""))
         except Exception as exc:  # noqa: BLE001 - the other outputs still hold the grade
             self.failures.append(f"{upload.rel}: its report could not be written "
                                  f"({failure_note(exc)})")

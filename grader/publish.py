@@ -70,7 +70,7 @@ def _write_case_files(out_dir: Path, grade: Grade,
 
 def write_upload_report(out_dir: Path, grade: Grade, relpath: str, rubrics: Sequence[Rubric],
                         *, pictures: Mapping[str, Sequence[Picture]] | None = None,
-                        course: UploadLedger | None = None) -> Path:
+                        course: UploadLedger | None = None, counted_report: str = "") -> Path:
     """Write the report of `grade` at `out_dir / relpath`, its case files beside it.
 
     Args:
@@ -78,6 +78,7 @@ def write_upload_report(out_dir: Path, grade: Grade, relpath: str, rubrics: Sequ
             them the corrected name of a rejected upload's file name).
         pictures: more pictures per check id (besides those the grade carries).
         course: hand marks, overrides, lateness, final score (`grader.ledger`).
+        counted_report: for an upload that does not count, the report path of the one that does.
     """
     rubric = next((r for r in rubrics if r.id == grade.assignment), None)
     descriptions = {c.id: c.description for c in rubric.checks} if rubric else {}
@@ -86,7 +87,8 @@ def write_upload_report(out_dir: Path, grade: Grade, relpath: str, rubrics: Sequ
         suggestion = suggest_name(PurePosixPath(grade.file).name, tuple(rubrics))
     files, snippets = _write_case_files(out_dir, grade, relpath)
     extras = report.ReportExtras(descriptions=descriptions, suggestion=suggestion,
-                                 case_files=files, snippets=snippets)
+                                 case_files=files, snippets=snippets,
+                                 counted_report=counted_report)
     return report.write_report(out_dir, grade, relpath, title=rubric.title if rubric else None,
                                pictures=pictures, extras=extras, course=course)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import posixpath
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ import jinja2
 from grader.cell_runs import CellRun
 from grader.compare import CheckResult
 from grader.export import iso8601, write_text_atomic
+from grader.penalty_note import capped_note
 from grader.picture import Picture
 from grader.report_paths import safe_rel
 from grader.resubmission import duplicate_groups
@@ -100,6 +102,7 @@ def environment() -> jinja2.Environment:
     env.filters["number"] = number
     env.filters["urlpath"] = lambda path: quote(str(path), safe="/")
     env.filters["breaks"] = breaks
+    env.filters["capped"] = lambda entry: capped_note(entry, number)
     return env
 
 
@@ -112,12 +115,15 @@ class ReportExtras:
         suggestion: for an upload whose name matched no rubric, a close name that would match.
         case_files: check id -> the `.npz` of its failing case's inputs, next to the report.
         snippets: check id -> Python that reruns the failing case.
+        counted_report: for an upload that does not count, the report path (relative to the
+            output folder) of the one that does; the report links it.
     """
 
     descriptions: Mapping[str, str] = field(default_factory=dict)
     suggestion: str = ""
     case_files: Mapping[str, str] = field(default_factory=dict)
     snippets: Mapping[str, str] = field(default_factory=dict)
+    counted_report: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,13 @@ def check_views(grade: Grade, extras: ReportExtras,
 def index_href(relpath: str) -> str:
     """The overview's address relative to a report at `relpath` ("../../index.html")."""
     return "../" * (len(PurePosixPath(relpath).parts) - 1) + "index.html"
+
+
+def sibling_href(relpath: str, other: str) -> str:
+    """The address of the report at `other` from the one at `relpath` ("" without `other`)."""
+    if not other:
+        return ""
+    return posixpath.relpath(other, posixpath.dirname(relpath) or ".")
 
 
 def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None,
@@ -175,6 +188,7 @@ def write_report(out_dir: Path, grade: Grade, relpath: str, *, title: str | None
         views=check_views(grade, extras, pictures or {}),
         suggestion=extras.suggestion,
         index_href=index_href(relpath),
+        counted_href=sibling_href(relpath, extras.counted_report),
         runs=runs,
         stopped=stopped,
         slowest=sorted(grade.cell_runs, key=lambda r: -r.seconds)[:MAX_TIMED_CELLS],

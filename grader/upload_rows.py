@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from grader.failures import first_problem
@@ -21,12 +21,12 @@ from grader.score import Grade
 if TYPE_CHECKING:
     from grader.ledger_view import Overview, UploadLedger
 
-BREAK_AFTER = re.compile(r"(?<=[/_-])")
+BREAK_AFTER = re.compile(r"(?<=[/_.-])")
 
 
 def breaks(text: str) -> list[str]:
-    """`text` cut after each "/", "_" and "-": the template joins the pieces with <wbr>, so a
-    long file name wraps at those places rather than inside a word."""
+    """`text` cut after each "/", "_", "-" and ".": the template joins the pieces with <wbr>, so
+    a long file name wraps at those places rather than inside a word or number."""
     return [piece for piece in BREAK_AFTER.split(text) if piece] or [""]
 
 
@@ -40,6 +40,8 @@ class UploadRow:
         final, final_max: the final score (None: pending) and what it is out of; without a course
             record that changes scores, the automatic score and maximum.
         adjusted: whether the course record changes scores (the row shows both).
+        automatic: the automatic score with a tutor's overrides applied (as Final scores
+            shows it); changed: whether an override changed it.
         percent: of `final_max`, what the table sorts and filters by.
     """
 
@@ -50,6 +52,8 @@ class UploadRow:
     final_max: float
     adjusted: bool
     percent: float
+    automatic: float = 0.0
+    changed: bool = False
 
 
 def _percent(points: float, out_of: float) -> float:
@@ -59,11 +63,12 @@ def _percent(points: float, out_of: float) -> float:
 def _row(grade: Grade, entry: UploadLedger | None) -> UploadRow:
     if entry is None:
         return UploadRow(grade, "", first_problem(grade), grade.score, grade.max_score, False,
-                         _percent(grade.score, grade.max_score))
+                         _percent(grade.score, grade.max_score), grade.score)
     final = entry.totals.final_score
     percent = (_percent(entry.automatic, entry.max_score) if final is None
                else _percent(final, entry.total_max))
-    return UploadRow(grade, "", first_problem(grade), final, entry.total_max, True, percent)
+    return UploadRow(grade, "", first_problem(grade), final, entry.total_max, True, percent,
+                     entry.automatic, bool(entry.overridden))
 
 
 def upload_rows(grades: Sequence[Grade], course: Overview | None = None) -> list[UploadRow]:
@@ -72,5 +77,4 @@ def upload_rows(grades: Sequence[Grade], course: Overview | None = None) -> list
     rows = sorted((_row(g, entries.get(g.file)) for g in grades),
                   key=lambda r: (r.grade.assignment is None, r.grade.assignment or "",
                                  -r.percent, r.grade.file))
-    return [UploadRow(r.grade, f"upload-{i}", r.problem, r.final, r.final_max, r.adjusted,
-                      r.percent) for i, r in enumerate(rows, 1)]
+    return [replace(r, anchor=f"upload-{i}") for i, r in enumerate(rows, 1)]

@@ -269,3 +269,45 @@ def test_without_javascript_the_table_shows_every_upload_and_no_tools(browser: A
         assert link.text.replace("\n", "") in target.text.replace("\n", "")
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+# The characters after which a line of the heading starts: a range per character of its text,
+# a new line where a character's top is below the one before it.
+HEADING_BREAKS_JS = """
+const h1 = document.querySelector('h1');
+const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+const out = [];
+let previous = null, top = null;
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  for (let i = 0; i < node.data.length; i++) {
+    const range = document.createRange();
+    range.setStart(node, i); range.setEnd(node, i + 1);
+    const rect = range.getBoundingClientRect();
+    if (!rect.height) { previous = node.data[i]; continue; }
+    if (top !== null && rect.top > top + 2) out.push(previous);
+    top = rect.top; previous = node.data[i];
+  }
+}
+return out;
+"""
+
+
+def test_a_reports_heading_breaks_its_file_name_only_after_separators(
+        browser: Any, graded_site: Site, tmp_path: Path) -> None:
+    """At phone width the report of a resubmitted `xor/resubmitted/sheet06_2345678.zip` (the
+    batch's zip, renamed) fits, and its heading's lines start after a space, "/", "_", "-" or
+    ".", never inside the number."""
+    import json
+    from dataclasses import replace
+
+    from grader.grade_json import grade_from_dict
+    from grader.report import write_report
+
+    records = json.loads((graded_site.out / "grades.json").read_text())["submissions"]
+    zipped = next(grade_from_dict(r) for r in records if r["file"] == "xor/sheet06_2345678.zip")
+    page = write_report(tmp_path, replace(zipped, file="xor/resubmitted/sheet06_2345678.zip"),
+                        "reports/xor/resubmitted/sheet06_2345678.html", title="XOR")
+    _check_page(browser, page, WIDTHS[1], tmp_path / "report-resubmitted-heading-400.png")
+    after = browser.execute_script(HEADING_BREAKS_JS)
+    assert after, "the heading fits on one line: nothing to check"
+    assert set(after) <= set(" /_-."), after

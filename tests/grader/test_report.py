@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 import pytest
@@ -167,7 +167,7 @@ def test_hostile_strings_are_escaped_and_clipped(tmp_path: Path) -> None:
     assert {tag for tag, _ in _tags(html)} <= {
         "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "section",
         "ul", "li", "strong", "dl", "dt", "dd", "code", "span", "p", "pre", "table", "caption",
-        "thead", "tbody", "tr", "th", "td", "em", "nav", "a"}
+        "thead", "tbody", "tr", "th", "td", "em", "nav", "a", "wbr"}
 
 
 def test_index_golden_and_links(tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
@@ -328,7 +328,7 @@ def test_index_shows_what_is_left_to_mark_penalties_and_duplicates(tmp_path: Pat
     assert "2 days -0.65" in text
     assert f"adam 04 {grade.file} (counts: open" in text
     assert f"2 uploads: a tutor chooses), {again.file}" in text
-    assert f"{grade.file} 3.5 / 4 (changed) 0 / 3 (2 pending) -0.65 pending" in text
+    assert f"{grade.file} 3.5 / 4 (changed by a tutor) 0 / 3 (2 pending) -0.65 pending" in text
 def test_index_orders_uploads_by_final_score_and_links_final_scores(tmp_path: Path) -> None:
     grade = SCENARIOS["graded"]                           # 3 / 4 automatic, 5.35 / 7 final
     top = replace(grade, file="adam/top_group_07.ipynb", score=3.9)   # 3.9 / 4, no record
@@ -345,11 +345,12 @@ def test_index_orders_uploads_by_final_score_and_links_final_scores(tmp_path: Pa
         ("1", "adam", "97.5", paths[top.file]), ("2", "adam", "76.43", paths[grade.file]),
         ("3", "-", "0", paths[unmatched.file])]                   # unmatched last
     text = text_of(html)
-    assert "Final score (% of max)" in text and "5.35 / 7 automatic 3 / 4" in text
+    assert "Final score (% of max)" in text
+    assert "5.35 / 7 automatic 3.5 / 4 (changed by a tutor)" in text
     assert "3.9 / 4 automatic" not in text                         # no record: one score
     final = html[html.index('id="final-scores"'):]
     assert f'<a href="{paths[grade.file]}">' in final[:final.index("</table>")]
-    status = html[html.index('id="status-table"'):]
+    status = html[html.index('id="status-table"'):].replace("<wbr>", "")
     assert '<a href="#upload-3">zz.ipynb</a>' in status[:status.index("</table>")]
 
 
@@ -359,13 +360,13 @@ def test_a_pending_final_score_is_ordered_by_its_automatic_part(tmp_path: Path) 
     html = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT,
                        grader_version="0.1.0", course=course).read_text()
     assert 'data-score="87.5"' in html                              # 3.5 / 4 (override)
-    assert "pending automatic 3 / 4" in text_of(html)
+    assert "pending automatic 3.5 / 4 (changed by a tutor)" in text_of(html)
 
 
 @pytest.mark.parametrize(("name", "pieces"), [
-    ("adam/adam_group-02.ipynb", ["adam/", "adam_", "group-", "02.ipynb"]),
+    ("adam/adam_group-02.ipynb", ["adam/", "adam_", "group-", "02.", "ipynb"]),
     ("plain", ["plain"]), ("", [""]), ("a//b", ["a/", "/", "b"])])
-def test_file_names_break_after_slashes_underscores_and_hyphens(name: str,
+def test_file_names_break_after_slashes_underscores_hyphens_and_dots(name: str,
                                                                 pieces: list[str]) -> None:
     assert breaks(name) == pieces
 
@@ -500,3 +501,90 @@ def choose_latest(first: str, latest: str) -> dict[str, Counting]:
     return choose([Candidate(first, "adam", "04", when, None),
                    Candidate(latest, "adam", "04", when + timedelta(hours=1), None)],
                   {"adam": "latest"})
+
+
+def test_an_upload_that_does_not_count_says_so_at_the_top_and_in_the_uploads_table(
+        tmp_path: Path) -> None:
+    """Next to the total, with a link to the report of the upload that counts; and a short
+    mark in its row of the uploads table, as in Final scores."""
+    grade = SCENARIOS["graded"]
+    latest = replace(grade, file="late/" + grade.file)
+    choice = choose_latest(grade.file, latest.file)
+    first = replace(course_entry(1.5, essay=1.0), counting=choice[grade.file])
+    second = replace(course_entry(1.5, essay=1.0), file=latest.file, counting=choice[latest.file])
+    links = {g.file: report_relpath(g.file) for g in (grade, latest)}
+    report = write_report(tmp_path, grade, links[grade.file], title="Adam", course=first,
+                          extras=ReportExtras(counted_report=links[latest.file])).read_text()
+    top = report[:report.index('id="checks"')].replace("<wbr>", "")
+    assert (f'This upload does not count:</strong> the group&#39;s latest upload (<code><a '
+            f'href="../{PurePosixPath(links[latest.file]).relative_to("reports")}">'
+            f'{latest.file}</a></code>) counts') in top
+    assert "Your total 5.35 / 7 how it adds up This upload does not count: the group's" \
+        in text_of(top)
+    course = Ledger({grade.file: first, latest.file: second}).overview([grade.file, latest.file])
+    html = write_index(tmp_path, [grade, latest], links, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    table = text_of(uploads_table(html))
+    assert f"{grade.file} (does not count) adam" in table
+    assert f"{latest.file} (does not count)" not in table
+
+
+def uploads_table(html: str) -> str:
+    start = html.index('id="uploads-table"')
+    return html[start:html.index("</table>", start)]
+
+
+def test_an_override_shows_the_same_automatic_score_in_both_tables(tmp_path: Path) -> None:
+    grade = SCENARIOS["graded"]
+    course = Ledger({grade.file: course_entry(1.5, essay=1.0)}).overview([grade.file])
+    html = write_index(tmp_path, [grade], {}, generated_at=GENERATED_AT, grader_version="0.1.0",
+                       course=course).read_text()
+    uploads = text_of(uploads_table(html))
+    final = text_of(html[html.index('id="final-scores"'):])
+    assert "5.35 / 7 automatic 3.5 / 4 (changed by a tutor)" in uploads
+    assert "3.5 / 4 (changed by a tutor)" in final
+    assert "automatic 3 / 4" not in uploads
+
+
+def capped_entry() -> UploadLedger:
+    """course_entry(1.5, essay=1.0), 13 started hours late at 0.5 a hour: 6.5, more than the
+    6 points earned."""
+    entry = course_entry(1.5, essay=1.0)
+    file = entry.file
+    totals = merge(file, [CheckPoints(c.id, c.points, c.max_points) for c in entry.totals.checks],
+                   [("theory", 2.0), ("essay", 1.0)],
+                   {(file, m.id): m.mark for m in entry.totals.manual if m.mark is not None},
+                   {(file, c.id): c.override for c in entry.totals.checks
+                    if c.override is not None}, 6.5)
+    assert entry.submitted is not None and entry.deadline is not None
+    return replace(entry, totals=totals,
+                   lateness=Lateness(entry.submitted, timedelta(hours=13), 13, 6.5),
+                   deadline=replace(entry.deadline, per="hour", unit="points", amount=0.5))
+
+
+def test_a_capped_penalty_says_it_was_capped(tmp_path: Path) -> None:
+    entry = capped_entry()
+    assert entry.totals.penalty == 6 and entry.totals.final_score == 0     # scores unchanged
+    report = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/x.html",
+                                  title="Adam", course=entry).read_text())
+    said = "-6 (13 started hours late: 6.5, capped at the points earned)"
+    assert f"Late penalty {said}" in report
+    assert report.count(said) == 2                       # at the top and in Your total
+    course = Ledger({entry.file: entry}).overview([entry.file])
+    html = write_index(tmp_path, [SCENARIOS["graded"]], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    assert text_of(html).count("-6 (6.5, capped at the points earned)") == 2   # late, final
+    uncapped = text_of(write_report(tmp_path, SCENARIOS["graded"], "reports/y.html",
+                                    title="Adam", course=course_entry(1.5)).read_text())
+    assert "capped" not in uncapped
+
+
+def test_a_penalty_capped_to_nothing_says_so_in_the_overview(tmp_path: Path) -> None:
+    """A late upload that earned nothing loses nothing; the overview says the rubric's penalty
+    was capped rather than showing a bare 0."""
+    entry = capped_entry()
+    nothing = replace(entry, totals=replace(entry.totals, penalty=0.0))
+    course = Ledger({entry.file: nothing}).overview([entry.file])
+    html = write_index(tmp_path, [SCENARIOS["graded"]], {}, generated_at=GENERATED_AT,
+                       grader_version="0.1.0", course=course).read_text()
+    assert text_of(html).count("0 (6.5, capped at the points earned)") == 2
