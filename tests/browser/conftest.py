@@ -44,6 +44,27 @@ def graded_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 
 @pytest.fixture(scope="session")
+def course_site(graded_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """`graded_site` after a tutor granted a regrade request (overrides.csv) and ran `grade`
+    again: the overview shows final scores with "automatic ... (changed by a tutor)" beside."""
+    base = tmp_path_factory.mktemp("course")
+    out = base / "graded"
+    shutil.copytree(graded_site.out, out)
+    submissions = graded_site.out.parent / "SUBMISSIONS"
+    (out / "overrides.csv").write_text(
+        "file,check,points,reason,marker,at\n"
+        "adam/adam_regression_classification_solved_group_02.ipynb,adam_step,1.5,"
+        "regrade request granted: the sheet's formula was ambiguous,,\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "grader", str(submissions), "--out", str(out),
+                           "--workers", "2", "--marker", "tutor"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "changed by a tutor" in (out / "index.html").read_text(encoding="utf-8")
+    reports = tuple(sorted((out / "reports").rglob("*.html")))
+    return Site(out=out, index=out / "index.html", reports=reports)
+
+
+@pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One headless Chromium (Selenium WebDriver) for the session, with a fresh profile."""
     from selenium import webdriver

@@ -240,9 +240,11 @@ return {column: column, innerWidth: window.innerWidth,
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_uploads_table_fits_the_content_column(browser: Any, graded_site: Site,
-                                                   width: int) -> None:
-    open_page(browser, graded_site.index, width)
+@pytest.mark.parametrize("site", ["graded_site", "course_site"])
+def test_the_uploads_table_fits_the_content_column(browser: Any, site: str, width: int,
+                                                   request: pytest.FixtureRequest) -> None:
+    """Also with a course's final scores, "automatic ... (changed by a tutor)" beside them."""
+    open_page(browser, request.getfixturevalue(site).index, width)
     edges = browser.execute_script(EDGES_JS)
     assert edges["scrollWidth"] <= edges["innerWidth"], edges
     assert "uploads-table" in [name for name, _ in edges["tables"]]
