@@ -19,5 +19,7 @@ def capped_note(entry: UploadLedger, number: Callable[[float], str]) -> str:
     (`number` shows a score as the page does); "" when it was not capped."""
     if entry.lateness is None or entry.totals.penalty >= entry.lateness.points:
         return ""
+    if entry.totals.penalty == 0 and not entry.totals.pending:
+        return f"{number(entry.lateness.points)} late, but no points earned to take it from"
     earned = "the points earned so far" if entry.totals.pending else "the points earned"
     return f"{number(entry.lateness.points)}, capped at {earned}"

@@ -580,11 +580,11 @@ def test_a_capped_penalty_says_it_was_capped(tmp_path: Path) -> None:
 
 
 def test_a_penalty_capped_to_nothing_says_so_in_the_overview(tmp_path: Path) -> None:
-    """A late upload that earned nothing loses nothing; the overview says the rubric's penalty
-    was capped rather than showing a bare 0."""
+    """A late upload that earned nothing (a rejected one, say) loses nothing; the overview says
+    what the rubric's penalty would have been rather than showing a bare 0."""
     entry = capped_entry()
     nothing = replace(entry, totals=replace(entry.totals, penalty=0.0))
     course = Ledger({entry.file: nothing}).overview([entry.file])
     html = write_index(tmp_path, [SCENARIOS["graded"]], {}, generated_at=GENERATED_AT,
                        grader_version="0.1.0", course=course).read_text()
-    assert text_of(html).count("0 (6.5, capped at the points earned)") == 2
+    assert text_of(html).count("0 (6.5 late, but no points earned to take it from)") == 2
