@@ -136,7 +136,8 @@ def snippet(detail: CheckDetail, npz_name: str) -> str:
     if "torch" in uses:
         lines.append("import torch")
     if source:
-        lines.append(f'case = np.load("{npz_name}")   # the inputs, saved next to this report')
+        lines += [f'with np.load("{npz_name}") as npz:   # the inputs, saved next to this report',
+                  "    case = dict(npz)"]
     if "rng" in uses:
         lines.append("rng = np.random.default_rng(0)   # the inputs were too large to attach: "
                      "random values of their shapes")
